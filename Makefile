@@ -1,0 +1,42 @@
+# Every target bootstraps what it needs: a .venv with cnikit and its dev extras, and the npm
+# installs (one per lockfile), each redone only when its inputs change (stamp files).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.cnikit-installed
+
+NPM_DIRS := tests/fixtures emulator/node examples/todo-sync vscode-client
+NPM_STAMPS := $(foreach d,$(NPM_DIRS),$(if $(wildcard $(d)/package-lock.json),$(d)/node_modules/.cnikit-stamp))
+
+.PHONY: demo test bench lint setup clean
+
+setup: $(STAMP) $(NPM_STAMPS)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+%/node_modules/.cnikit-stamp: %/package-lock.json %/package.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(BIN)/cnikit check examples/todo-sync
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@if [ -f vscode-client/package.json ]; then cd vscode-client && npm test --silent; fi
+
+bench: setup
+	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(foreach d,$(NPM_DIRS),$(d)/node_modules)
