@@ -42,7 +42,7 @@ class Payload(BaseModel):
 
     headers: dict[str, str] = Field(default_factory=dict)
     data: Any = None
-    contentType: str = "application/json"  # noqa: N815 - the official file format's key
+    contentType: str = "application/json"  # the official file format's key
 
     def body(self) -> bytes:
         """The request body this payload stands for: strings as they are, anything else as JSON."""
@@ -84,9 +84,7 @@ def parse_payload(text: str, path: Path) -> Payload:
         raise PayloadError(path, "headers must be an object of string values")
     content_type = raw.get("contentType", "application/json")
     if content_type not in CONTENT_TYPES:
-        raise PayloadError(
-            path, f"contentType {json.dumps(content_type)} is not one of {', '.join(CONTENT_TYPES)}"
-        )
+        raise PayloadError(path, f"contentType {json.dumps(content_type)} is not one of {', '.join(CONTENT_TYPES)}")
     data = raw.get("data")
     if content_type != "application/json" and not isinstance(data, str):
         raise PayloadError(path, f"data must be a string when contentType is {content_type}")

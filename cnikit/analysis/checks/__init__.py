@@ -101,9 +101,7 @@ def selected(code: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) 
     return not any(code.startswith(prefix) for prefix in ignore)
 
 
-def run_checks(
-    project: ProjectModel, select: Sequence[str] = (), ignore: Sequence[str] = ()
-) -> list[Diagnostic]:
+def run_checks(project: ProjectModel, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Diagnostic]:
     """Run every selected check on `project`; a check that raises is logged and skipped."""
     diagnostics: list[Diagnostic] = []
     for code, (info, function) in sorted(load_checks().items()):
