@@ -1,0 +1,24 @@
+"""Fixtures shared by every test area. Keep this minimal and generic; area fixtures go in area conftest files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+
+from tests.fakes.keyring import MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """Secrets go to a fresh in-memory keyring for the test; the environment cannot redirect them elsewhere."""
+    for var in ("PYTHON_KEYRING_BACKEND", "CNIKIT_KEYRING_PASSWORD", "CNIKIT_KEYRING_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
