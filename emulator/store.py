@@ -1,0 +1,548 @@
+"""The emulator's store: persisted state, executions, step results and logs, in one SQLite file (WAL).
+
+One file per project, `.spectral/local/emulator.sqlite`. Every face reads it through this module:
+
+* **State**, by the platform's rules (spec/runtime.md §7): `instanceState` per (instance, flow),
+  `crossFlowState` per instance, `integrationState` per integration. Each level is one JSON document, read
+  whole at the start of an execution and written whole, only when the execution succeeds
+  (`Store.finish_execution(..., state=...)` writes it in the same transaction as the execution's outcome).
+* **Executions**: id, flow, invoke type, status, timings, error, the original request (for exact replay), the
+  result, the execution it replays; `executionState` as it was at the end.
+* **Step results** (`onTrigger`, `onExecution`), msgpack-encoded as the platform stores them.
+* **Logs**: timestamp, severity, step, message (truncated at 4096 characters, like the platform).
+
+Reading (what the TUI and the language server need)::
+
+    store = Store.open(project_root)
+    page = store.list_executions(flow="my-flow", status="failed", limit=20, offset=0)   # newest first
+    record = store.get_execution("12")        # by sequence number, full id, or unique id prefix
+    store.steps(record.id); store.step_output(record.id, "onExecution"); store.logs(record.id)
+
+Watching: `Store.subscribe(callback)` calls `callback(StoreEvent)` in this process whenever an execution starts
+or finishes (from the thread that wrote it). Another process (a TUI next to a `cnikit run`) calls
+`Store.changed()` now and then: it is True when any connection committed since the last call.
+
+Thread-safe: one connection guarded by a lock; WAL lets other processes read while one writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import msgpack
+
+DB_NAME = "emulator.sqlite"
+LOG_LIMIT = 4096  # the platform truncates log lines after 4096 characters
+STATE_LIMIT = 67_108_864  # 64 MB: flow + cross-flow + integration state combined
+STATE_LIMIT_ERROR = f"Unable to complete execution, persisted state exceeded maximum limit of {STATE_LIMIT} bytes."
+
+StateLevel = Literal["instanceState", "crossFlowState", "integrationState"]
+STATE_LEVELS: tuple[StateLevel, ...] = ("instanceState", "crossFlowState", "integrationState")
+Status = Literal["running", "succeeded", "failed"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (
+    level TEXT NOT NULL,           -- instanceState | crossFlowState | integrationState
+    scope TEXT NOT NULL,           -- instance id (instance, cross-flow) or integration id (integration)
+    flow TEXT NOT NULL DEFAULT '', -- flow stable key for instanceState, '' otherwise
+    data TEXT NOT NULL,            -- the whole level, JSON
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (level, scope, flow)
+);
+CREATE TABLE IF NOT EXISTS executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    instance_id TEXT NOT NULL,
+    flow_key TEXT NOT NULL,
+    flow_name TEXT NOT NULL,
+    invoke_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    error TEXT,
+    request TEXT NOT NULL,         -- the original trigger request, JSON (see executor.TriggerRequest)
+    result BLOB,                   -- msgpack of the flow's result (onExecution's return)
+    response BLOB,                 -- msgpack of the HTTP response the trigger gave, if any
+    execution_state TEXT,          -- executionState at the end, JSON
+    replay_of TEXT,                -- id of the execution this one replays
+    http_mode TEXT NOT NULL DEFAULT 'live',
+    cassette TEXT
+);
+CREATE INDEX IF NOT EXISTS executions_flow ON executions (flow_key, seq);
+CREATE TABLE IF NOT EXISTS steps (
+    execution_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,            -- onTrigger | onExecution
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    error TEXT,
+    result BLOB,                   -- msgpack
+    PRIMARY KEY (execution_id, position)
+);
+CREATE TABLE IF NOT EXISTS logs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    severity TEXT NOT NULL,        -- debug | info | warn | error | metric | trace | log
+    step TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_execution ON logs (execution_id, id);
+"""
+
+
+def now_iso() -> str:
+    """The current UTC time as the platform writes it (ISO 8601, milliseconds, `Z`)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def pack(value: Any) -> bytes:
+    """Encode a step result with msgpack, as the platform stores it (bytes → bin, datetimes → timestamps)."""
+    return msgpack.packb(value, use_bin_type=True, datetime=True)
+
+
+def unpack(blob: bytes | None) -> Any:
+    """Decode a msgpack step result (`None` stays `None`)."""
+    if blob is None:
+        return None
+    return msgpack.unpackb(blob, raw=False, timestamp=3)
+
+
+def truncate_log(message: str) -> str:
+    """A log message as the platform keeps it: at most 4096 characters."""
+    return message if len(message) <= LOG_LIMIT else message[:LOG_LIMIT]
+
+
+@dataclass(frozen=True)
+class StateKey:
+    """Where one persisted state level lives."""
+
+    level: StateLevel
+    scope: str
+    flow: str = ""
+
+
+@dataclass
+class ExecutionRecord:
+    """One execution as stored. `result` and `response` are decoded on read."""
+
+    id: str
+    seq: int
+    instance_id: str
+    flow_key: str
+    flow_name: str
+    invoke_type: str
+    status: Status
+    started_at: str
+    ended_at: str | None
+    error: str | None
+    request: dict[str, Any]
+    result: Any = None
+    response: Any = None
+    execution_state: dict[str, Any] | None = None
+    replay_of: str | None = None
+    http_mode: str = "live"
+    cassette: str | None = None
+
+    @property
+    def duration_ms(self) -> float | None:
+        """Wall time from start to end, or None while running."""
+        if self.ended_at is None:
+            return None
+        start = datetime.fromisoformat(self.started_at.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(self.ended_at.replace("Z", "+00:00"))
+        return (end - start).total_seconds() * 1000
+
+
+@dataclass
+class StepRecord:
+    """One step (`onTrigger` or `onExecution`) of an execution, its result decoded from msgpack."""
+
+    execution_id: str
+    position: int
+    name: str
+    started_at: str
+    ended_at: str
+    error: str | None
+    result: Any
+
+
+@dataclass
+class LogRecord:
+    """One log line of an execution."""
+
+    id: int
+    execution_id: str
+    timestamp: str
+    severity: str
+    step: str | None
+    message: str
+
+
+@dataclass
+class NewExecution:
+    """What `Store.begin_execution` needs to record an execution that just started."""
+
+    id: str
+    instance_id: str
+    flow_key: str
+    flow_name: str
+    invoke_type: str
+    request: dict[str, Any]
+    started_at: str = field(default_factory=now_iso)
+    replay_of: str | None = None
+    http_mode: str = "live"
+    cassette: str | None = None
+
+
+@dataclass
+class StoreEvent:
+    """Sent to subscribers: an execution started (`kind="started"`) or finished (`kind="finished"`)."""
+
+    kind: Literal["started", "finished"]
+    execution_id: str
+    flow_key: str
+    status: Status
+
+
+class StoreError(Exception):
+    """A request the store cannot answer (unknown execution, ambiguous id prefix, invalid state document)."""
+
+
+class Store:
+    """The SQLite store of one project. Use `Store.open(project_root)` or `Store(path_to_sqlite)`."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+        self._listeners: list[Callable[[StoreEvent], None]] = []
+        self._data_version = self._version()
+
+    @classmethod
+    def open(cls, project_root: Path) -> Store:
+        """Open (creating if needed) the store of the CNI project at `project_root`."""
+        from emulator._local import local_dir
+
+        return cls(local_dir(project_root) / DB_NAME)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # --- watching -------------------------------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[StoreEvent], None]) -> Callable[[], None]:
+        """Call `callback` on every execution start and finish written through this Store; returns unsubscribe."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def _emit(self, event: StoreEvent) -> None:
+        for listener in list(self._listeners):
+            with suppress(Exception):  # a failing listener must never fail an execution
+                listener(event)
+
+    def _version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def changed(self) -> bool:
+        """True when another connection (another process) committed since the previous call."""
+        version = self._version()
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    # --- state ----------------------------------------------------------------------------------------------
+
+    def get_state(self, key: StateKey) -> dict[str, Any]:
+        """One state level (`{}` when never written)."""
+        text = self.get_state_text(key)
+        return json.loads(text) if text else {}
+
+    def get_state_text(self, key: StateKey) -> str | None:
+        """One state level's stored JSON text, or None when never written."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT data FROM state WHERE level=? AND scope=? AND flow=?", (key.level, key.scope, key.flow)
+            ).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: StateKey, value: dict[str, Any]) -> None:
+        """Replace one state level whole (an empty dict removes it)."""
+        if not isinstance(value, dict):
+            raise StoreError(f"{key.level} must be a JSON object, found {type(value).__name__}")
+        with self._tx() as db:
+            self._write_state(db, key, json.dumps(value, separators=(",", ":")))
+
+    def list_state(self) -> list[tuple[StateKey, dict[str, Any]]]:
+        """Every stored state level with its value, ordered by level, scope and flow."""
+        with self._lock:
+            rows = self._db.execute("SELECT level, scope, flow, data FROM state ORDER BY level, scope, flow").fetchall()
+        return [(StateKey(level, scope, flow), json.loads(data)) for level, scope, flow, data in rows]
+
+    def clear_state(self, level: StateLevel | None = None, flow: str | None = None) -> int:
+        """Delete stored state (all of it, one level, and/or one flow's instanceState); returns levels removed."""
+        clauses: list[str] = []
+        params: list[str] = []
+        if level:
+            clauses.append("level=?")
+            params.append(level)
+        if flow is not None:
+            clauses.append("flow=?")
+            params.append(flow)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._tx() as db:
+            return db.execute(f"DELETE FROM state{where}", params).rowcount
+
+    def replace_all_state(self, entries: list[tuple[StateKey, dict[str, Any]]]) -> None:
+        """Replace every stored state level by `entries`, atomically (used by `state import`)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM state")
+            for key, value in entries:
+                self._write_state(db, key, json.dumps(value, separators=(",", ":")))
+
+    @staticmethod
+    def _write_state(db: sqlite3.Connection, key: StateKey, data: str) -> None:
+        if data in ("{}", ""):
+            db.execute("DELETE FROM state WHERE level=? AND scope=? AND flow=?", (key.level, key.scope, key.flow))
+            return
+        db.execute(
+            "INSERT INTO state (level, scope, flow, data, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (level, scope, flow) DO UPDATE SET data=excluded.data, updated_at=excluded.updated_at",
+            (key.level, key.scope, key.flow, data, now_iso()),
+        )
+
+    # --- executions -----------------------------------------------------------------------------------------
+
+    def begin_execution(self, new: NewExecution) -> None:
+        """Record an execution that has just started (status `running`)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO executions (id, instance_id, flow_key, flow_name, invoke_type, status, started_at,"
+                " request, replay_of, http_mode, cassette) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                (
+                    new.id,
+                    new.instance_id,
+                    new.flow_key,
+                    new.flow_name,
+                    new.invoke_type,
+                    new.started_at,
+                    json.dumps(new.request),
+                    new.replay_of,
+                    new.http_mode,
+                    new.cassette,
+                ),
+            )
+        self._emit(StoreEvent("started", new.id, new.flow_key, "running"))
+
+    def finish_execution(
+        self,
+        execution_id: str,
+        *,
+        status: Literal["succeeded", "failed"],
+        error: str | None = None,
+        result: Any = None,
+        response: Any = None,
+        execution_state: dict[str, Any] | None = None,
+        steps: list[StepRecord] | None = None,
+        logs: list[tuple[str, str, str | None, str]] | None = None,
+        state: dict[StateKey, str] | None = None,
+        ended_at: str | None = None,
+    ) -> None:
+        """Record an execution's outcome, its steps and logs — and, on success only, the changed state levels.
+
+        `logs` are `(timestamp, severity, step, message)`; `state` maps each changed level to its whole new JSON
+        text. All of it is one transaction: a crash leaves either the old state or the new, never a mix.
+        """
+        flow_key = ""
+        with self._tx() as db:
+            row = db.execute("SELECT flow_key FROM executions WHERE id=?", (execution_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no execution {execution_id} to finish")
+            flow_key = row[0]
+            db.execute(
+                "UPDATE executions SET status=?, ended_at=?, error=?, result=?, response=?, execution_state=?"
+                " WHERE id=?",
+                (
+                    status,
+                    ended_at or now_iso(),
+                    error,
+                    pack(result),
+                    None if response is None else pack(response),
+                    None if execution_state is None else json.dumps(execution_state),
+                    execution_id,
+                ),
+            )
+            if steps:
+                db.executemany(
+                    "INSERT OR REPLACE INTO steps (execution_id, position, name, started_at, ended_at, error, result)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (execution_id, s.position, s.name, s.started_at, s.ended_at, s.error, pack(s.result))
+                        for s in steps
+                    ],
+                )
+            if logs:
+                db.executemany(
+                    "INSERT INTO logs (execution_id, timestamp, severity, step, message) VALUES (?, ?, ?, ?, ?)",
+                    [(execution_id, ts, sev, step, truncate_log(msg)) for ts, sev, step, msg in logs],
+                )
+            if state and status == "succeeded":
+                for key, data in state.items():
+                    self._write_state(db, key, data)
+        self._emit(StoreEvent("finished", execution_id, flow_key, status))
+
+    def list_executions(
+        self, *, flow: str | None = None, status: Status | None = None, limit: int = 50, offset: int = 0
+    ) -> list[ExecutionRecord]:
+        """Executions newest first, optionally of one flow (stable key or name) and/or one status; paged."""
+        clauses, params = [], []
+        if flow:
+            clauses.append("(flow_key=? OR flow_name=?)")
+            params += [flow, flow]
+        if status:
+            clauses.append("status=?")
+            params.append(status)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+        return [_execution(row) for row in rows]
+
+    def count_executions(self, *, flow: str | None = None, status: Status | None = None) -> int:
+        """How many executions match the same filters as `list_executions`."""
+        clauses, params = [], []
+        if flow:
+            clauses.append("(flow_key=? OR flow_name=?)")
+            params += [flow, flow]
+        if status:
+            clauses.append("status=?")
+            params.append(status)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM executions{where}", params).fetchone()[0])
+
+    def get_execution(self, ref: str) -> ExecutionRecord:
+        """An execution by sequence number (`12`), full id, or a unique prefix of its id; raises `StoreError`."""
+        with self._lock:
+            if ref.isdigit():
+                rows = self._db.execute(f"SELECT {_EXEC_COLUMNS} FROM executions WHERE seq=?", (int(ref),)).fetchall()
+            else:
+                rows = self._db.execute(
+                    f"SELECT {_EXEC_COLUMNS} FROM executions WHERE id=? OR id LIKE ? ORDER BY seq DESC LIMIT 2",
+                    (ref, ref.replace("%", "") + "%"),
+                ).fetchall()
+        if not rows:
+            raise StoreError(f"no execution {ref!r} (see `cnikit executions list`)")
+        exact = [row for row in rows if row[1] == ref]
+        if len(rows) > 1 and not exact:
+            raise StoreError(f"execution id prefix {ref!r} is ambiguous; give more characters or the number")
+        return _execution(exact[0] if exact else rows[0])
+
+    def steps(self, execution_id: str) -> list[StepRecord]:
+        """The steps of an execution in order, results decoded."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT execution_id, position, name, started_at, ended_at, error, result FROM steps"
+                " WHERE execution_id=? ORDER BY position",
+                (execution_id,),
+            ).fetchall()
+        return [StepRecord(r[0], r[1], r[2], r[3], r[4], r[5], unpack(r[6])) for r in rows]
+
+    def step_output(self, execution_id: str, step: str) -> Any:
+        """One step's decoded result (`onTrigger` or `onExecution`); raises `StoreError` when absent."""
+        for record in self.steps(execution_id):
+            if record.name == step:
+                return record.result
+        raise StoreError(f"execution {execution_id} has no step {step!r}")
+
+    def step_blob(self, execution_id: str, step: str) -> bytes | None:
+        """One step's result exactly as stored (msgpack bytes), like the platform's `resultsUrl` content."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result FROM steps WHERE execution_id=? AND name=?", (execution_id, step)
+            ).fetchone()
+        return row[0] if row else None
+
+    def logs(self, execution_id: str, *, after_id: int = 0, severity: str | None = None) -> list[LogRecord]:
+        """Logs of an execution in order; `after_id` pages forward (pass the last `LogRecord.id` seen)."""
+        query = "SELECT id, execution_id, timestamp, severity, step, message FROM logs WHERE execution_id=? AND id>?"
+        params: list[Any] = [execution_id, after_id]
+        if severity:
+            query += " AND severity=?"
+            params.append(severity)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [LogRecord(*row) for row in rows]
+
+    def replays_of(self, execution_id: str) -> list[ExecutionRecord]:
+        """Executions that replay `execution_id`, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE replay_of=? ORDER BY seq DESC", (execution_id,)
+            ).fetchall()
+        return [_execution(row) for row in rows]
+
+
+_EXEC_COLUMNS = (
+    "seq, id, instance_id, flow_key, flow_name, invoke_type, status, started_at, ended_at, error, request, result,"
+    " response, execution_state, replay_of, http_mode, cassette"
+)
+
+
+def _execution(row: tuple[Any, ...]) -> ExecutionRecord:
+    (seq, id_, instance_id, flow_key, flow_name, invoke_type, status, started, ended, error, request, result,
+     response, execution_state, replay_of, http_mode, cassette) = row  # fmt: skip
+    return ExecutionRecord(
+        id=id_,
+        seq=seq,
+        instance_id=instance_id,
+        flow_key=flow_key,
+        flow_name=flow_name,
+        invoke_type=invoke_type,
+        status=status,
+        started_at=started,
+        ended_at=ended,
+        error=error,
+        request=json.loads(request),
+        result=unpack(result),
+        response=unpack(response),
+        execution_state=json.loads(execution_state) if execution_state else None,
+        replay_of=replay_of,
+        http_mode=http_mode,
+        cassette=cassette,
+    )

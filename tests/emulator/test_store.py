@@ -1,0 +1,76 @@
+"""The store on its own: state levels written whole and only on success, executions paged newest first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.store import NewExecution, StateKey, StepRecord, Store, StoreError, StoreEvent
+
+
+def _begin(store: Store, n: int, flow: str = "flow-a") -> str:
+    execution_id = f"exec-{n:03d}"
+    store.begin_execution(NewExecution(execution_id, "inst", flow, flow.title(), "INTEGRATION_FLOW_TEST", {"n": n}))
+    return execution_id
+
+
+def test_state_written_only_when_the_execution_succeeds(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    key = StateKey("crossFlowState", "inst")
+    ok = _begin(store, 1)
+    store.finish_execution(ok, status="succeeded", state={key: '{"a":1}'})
+    failed = _begin(store, 2)
+    store.finish_execution(failed, status="failed", error="boom", state={key: '{"a":2}'})
+    assert store.get_state(key) == {"a": 1}
+    assert store.get_execution(failed).error == "boom"
+
+
+def test_executions_newest_first_paged_and_filtered(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    for n in range(5):
+        execution_id = _begin(store, n, "flow-a" if n % 2 == 0 else "flow-b")
+        store.finish_execution(execution_id, status="succeeded" if n != 4 else "failed", result={"n": n})
+    assert [r.request["n"] for r in store.list_executions(limit=2)] == [4, 3]
+    assert [r.request["n"] for r in store.list_executions(limit=2, offset=2)] == [2, 1]
+    assert [r.request["n"] for r in store.list_executions(flow="flow-a")] == [4, 2, 0]
+    assert [r.request["n"] for r in store.list_executions(status="failed")] == [4]
+    assert store.count_executions(flow="flow-b") == 2
+    assert store.get_execution("2").result == {"n": 1}  # by sequence number
+
+
+def test_steps_are_msgpack_and_logs_truncated(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    execution_id = _begin(store, 1)
+    step = StepRecord(execution_id, 1, "onExecution", "t0", "t1", None, {"data": b"\x00\x01", "n": 1})
+    store.finish_execution(
+        execution_id, status="succeeded", steps=[step], logs=[("t0", "info", "onExecution", "x" * 5000)]
+    )
+    assert store.step_output(execution_id, "onExecution") == {"data": b"\x00\x01", "n": 1}
+    import msgpack
+
+    assert msgpack.unpackb(store.step_blob(execution_id, "onExecution")) == {"data": b"\x00\x01", "n": 1}
+    (log,) = store.logs(execution_id)
+    assert len(log.message) == 4096
+
+
+def test_subscribers_see_start_and_finish_and_unknown_ids_fail_clearly(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    events: list[StoreEvent] = []
+    unsubscribe = store.subscribe(events.append)
+    execution_id = _begin(store, 1)
+    store.finish_execution(execution_id, status="succeeded")
+    unsubscribe()
+    _begin(store, 2)
+    assert [(e.kind, e.status) for e in events] == [("started", "running"), ("finished", "succeeded")]
+    with pytest.raises(StoreError, match="no execution"):
+        store.get_execution("nope")
+
+
+def test_another_process_sees_changes(tmp_path: Path) -> None:
+    reader = Store(tmp_path / "db.sqlite")
+    writer = Store(tmp_path / "db.sqlite")
+    assert not reader.changed()
+    _begin(writer, 1)
+    assert reader.changed()
+    assert not reader.changed()
