@@ -1,0 +1,250 @@
+"""The analyser: reads a project's sources (or editor buffers), keeps parse trees per file, builds the model."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnikit.analysis.integration import build_integration, is_integration_call, unwrap
+from cnikit.analysis.module import ModuleInfo, build_module
+from cnikit.analysis.parser import ParsedFile, parse, skip_reason
+from cnikit.analysis.references import FileReferences, scan
+from cnikit.analysis.resolver import Resolver
+from cnikit.model import JsObject, JsUnknown, ProjectModel, SourceNote, Span
+
+SOURCE_SUFFIXES = (".ts", ".tsx")
+# Tried in this order for `./name` (TypeScript's own order, then folder index files).
+_IMPORT_SUFFIXES = (".ts", ".tsx", "/index.ts", "/index.tsx")
+_SKIPPED_DIRS = {"node_modules", "dist", ".git", ".spectral"}
+
+
+@dataclass
+class _Entry:
+    """One file as last read: its content hash and everything derived from the content alone."""
+
+    digest: bytes
+    parsed: ParsedFile | None
+    module: ModuleInfo | None
+    references: FileReferences | None
+    skipped: str | None  # why it was not parsed
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _start_span(path: Path) -> Span:
+    return Span.model_construct(file=path, line=0, col=0, end_line=0, end_col=0)
+
+
+class _Run:
+    """One analysis: the files read so far, and the resolver's view of them (`Sources`)."""
+
+    def __init__(self, analyzer: Analyzer, overlays: Mapping[Path, str]) -> None:
+        self.analyzer = analyzer
+        self.overlays = overlays
+        self.entries: dict[Path, _Entry | None] = {}
+
+    def entry(self, path: Path) -> _Entry | None:
+        if path in self.entries:
+            return self.entries[path]
+        entry = self.analyzer._load(path, self.overlays)
+        self.entries[path] = entry
+        return entry
+
+    def module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
+        entry = self.entry(path)
+        if entry is None or entry.parsed is None or entry.module is None:
+            return None
+        return entry.parsed, entry.module
+
+    def exists(self, path: Path) -> bool:
+        return path in self.overlays or path.is_file()
+
+    def resolve(self, importer: Path, specifier: str) -> Path | None:
+        cache_key = (importer.parent, specifier)
+        cached = self.analyzer._resolved.get(cache_key)
+        if cached is not None and self.exists(cached):
+            return cached
+        base = (importer.parent / specifier).resolve() if specifier.startswith(".") else Path(specifier)
+        candidates: list[Path] = []
+        if base.suffix in SOURCE_SUFFIXES:
+            candidates.append(base)
+        elif base.suffix in (".js", ".jsx", ".mjs", ".cjs"):
+            # ESM-style `./flows.js` names the TypeScript file flows.ts.
+            candidates.append(base.with_suffix(".ts"))
+            candidates.append(base.with_suffix(".tsx"))
+        candidates.extend(Path(str(base) + suffix) for suffix in _IMPORT_SUFFIXES)
+        for candidate in candidates:
+            if self.exists(candidate):
+                self.analyzer._resolved[cache_key] = candidate
+                return candidate
+        return None
+
+    def exists_any(self, importer: Path, specifier: str) -> bool:
+        """True when the specifier names some file (a TypeScript file, or an asset such as `./docs.md`)."""
+        if self.resolve(importer, specifier) is not None:
+            return True
+        base = (importer.parent / specifier).resolve()
+        return base.exists() or any(Path(str(base) + ext).exists() for ext in (".js", ".json", ".d.ts"))
+
+
+class Analyzer:
+    """Analyses CNI projects, reusing per-file work (parse tree, symbols, references) across runs.
+
+    Entries are keyed by path and reused while the file's content hash is unchanged, so re-analysing after one
+    file changed re-parses that one file. One Analyzer may serve several projects.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, _Entry] = {}
+        self._resolved: dict[tuple[Path, str], Path] = {}
+        self.parse_count = 0  # files parsed so far (tests and benchmarks watch it)
+
+    def _load(self, path: Path, overlays: Mapping[Path, str]) -> _Entry | None:
+        overlay = overlays.get(path)
+        if overlay is not None:
+            data = overlay.encode("utf-8")
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return None
+        digest = _digest(data)
+        cached = self._cache.get(path)
+        if cached is not None and cached.digest == digest:
+            return cached
+        reason = skip_reason(data)
+        if reason is not None:
+            entry = _Entry(digest, None, None, None, reason)
+        else:
+            parsed = parse(path, data)
+            self.parse_count += 1
+            entry = _Entry(digest, parsed, build_module(parsed), scan(parsed), None)
+        self._cache[path] = entry
+        return entry
+
+    def analyze(self, root: Path, overlays: Mapping[Path, str] | None = None) -> ProjectModel:
+        """The model of the project at `root`; `overlays` maps paths to unsaved editor contents."""
+        root = root.resolve()
+        norm_overlays = {Path(p).resolve(): text for p, text in (overlays or {}).items()}
+        run = _Run(self, norm_overlays)
+        entry_path = root / "src" / "index.ts"
+        model = ProjectModel.model_construct(
+            root=root,
+            entry=entry_path,
+            integration=None,
+            config_var_refs=[],
+            flow_invocations=[],
+            files=[],
+            notes=[],
+        )
+        resolver = Resolver(run)
+        if run.entry(entry_path) is None:
+            model.notes.append(
+                SourceNote.model_construct(
+                    kind="no-entry",
+                    message=(
+                        "No src/index.ts: a code-native integration's entry point is src/index.ts, which must "
+                        "`export default integration({...})` (from @prismatic-io/spectral)."
+                    ),
+                    span=_start_span(entry_path),
+                )
+            )
+        else:
+            self._resolve_integration(run, resolver, entry_path, model)
+        # Every source file under src/ is read (references live anywhere), plus files imports reached outside it.
+        for path in sorted({*_source_files(root / "src"), *(p for p in norm_overlays if _is_under(p, root / "src"))}):
+            run.entry(path)
+        for path, entry in sorted(run.entries.items()):
+            if entry is None:
+                continue
+            model.files.append(path)
+            self._notes(run, path, entry, model)
+            if entry.references is not None:
+                model.config_var_refs.extend(entry.references.config_vars)
+                model.flow_invocations.extend(entry.references.flows)
+        return model
+
+    def _resolve_integration(self, run: _Run, resolver: Resolver, entry_path: Path, model: ProjectModel) -> None:
+        loaded = run.module(entry_path)
+        if loaded is None:
+            return  # skipped: the note says why
+        parsed, info = loaded
+        binding = info.exports.get("default")
+        if binding is None:
+            model.notes.append(
+                SourceNote.model_construct(
+                    kind="no-entry",
+                    message="src/index.ts has no default export; expected `export default integration({...})`.",
+                    span=_start_span(entry_path),
+                )
+            )
+            return
+        value = resolver.export_value(entry_path, "default")
+        if not is_integration_call(value):
+            where = value.span or (parsed.span(binding.node) if binding.node is not None else _start_span(entry_path))
+            found = f"({value.reason})" if isinstance(value, JsUnknown) and value.reason else f"a {value.kind}"
+            model.notes.append(
+                SourceNote.model_construct(
+                    kind="no-entry",
+                    message=(
+                        "The default export of src/index.ts is not a resolvable `integration({...})` call "
+                        f"from @prismatic-io/spectral; found {found}."
+                    ),
+                    span=where,
+                )
+            )
+            return
+        obj = unwrap(value, "integration")
+        if not isinstance(obj, JsObject):
+            reason = obj.reason if isinstance(obj, JsUnknown) else "no object argument"
+            model.notes.append(
+                SourceNote.model_construct(
+                    kind="no-entry",
+                    message=f"The argument of `integration(...)` could not be resolved ({reason}).",
+                    span=value.span or _start_span(entry_path),
+                )
+            )
+            return
+        model.integration = build_integration(obj, value.span, resolver.wrapper_returns)
+
+    def _notes(self, run: _Run, path: Path, entry: _Entry, model: ProjectModel) -> None:
+        if entry.skipped is not None:
+            model.notes.append(
+                SourceNote.model_construct(
+                    kind="skipped", message=f"{path.name}: {entry.skipped}", span=_start_span(path)
+                )
+            )
+            return
+        assert entry.parsed is not None and entry.module is not None
+        for problem in entry.parsed.syntax_problems():
+            model.notes.append(
+                SourceNote.model_construct(kind="syntax-error", message=problem.message, span=problem.span)
+            )
+        for node in entry.module.relative_specifiers:
+            specifier = entry.parsed.text(node)[1:-1]
+            if not run.exists_any(path, specifier):
+                model.notes.append(
+                    SourceNote.model_construct(
+                        kind="unresolved-import",
+                        message=f'Cannot find "{specifier}" imported by {path.name}: no such file.',
+                        span=entry.parsed.span(node),
+                    )
+                )
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    return path.is_relative_to(folder)
+
+
+def _source_files(folder: Path) -> Iterator[Path]:
+    """Every .ts/.tsx file below `folder` (declaration files and dependency folders excluded)."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d not in _SKIPPED_DIRS]
+        for filename in filenames:
+            if filename.endswith(SOURCE_SUFFIXES) and not filename.endswith(".d.ts"):
+                yield Path(dirpath, filename)

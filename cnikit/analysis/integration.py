@@ -1,0 +1,237 @@
+"""From the resolved `integration({...})` argument to the CNI nodes: flows, config pages, config vars, registry."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from cnikit.analysis.resolver import IDENTITY_HELPERS, is_helper_call, is_spectral
+from cnikit.model import (
+    ComponentManifest,
+    ConfigPage,
+    ConfigVar,
+    ConfigVarHelper,
+    Flow,
+    HtmlElement,
+    Integration,
+    JsArray,
+    JsCall,
+    JsObject,
+    JsString,
+    JsValue,
+)
+
+_CONFIG_VAR_HELPERS: tuple[ConfigVarHelper, ...] = (
+    "configVar",
+    "connectionConfigVar",
+    "dataSourceConfigVar",
+    "customerActivatedConnection",
+    "organizationActivatedConnection",
+)
+
+
+def unwrap(value: JsValue | None, *helpers: str) -> JsValue | None:
+    """The argument of a spectral identity helper call (`flow({...})` → `{...}`), else the value itself."""
+    if isinstance(value, JsCall) and is_spectral(value.source) and value.callee in (helpers or IDENTITY_HELPERS):
+        return value.args[0] if value.args else None
+    return value
+
+
+def build_integration(obj: JsObject, span: object, wrapper_returns: dict[int, str]) -> Integration:
+    """The integration node for the object passed to `integration()`."""
+    integration = Integration.model_construct(
+        obj=obj,
+        span=span,
+        name=obj.str_value("name"),
+        flows=[],
+        flows_complete=True,
+        config_pages=[],
+        config_pages_complete=True,
+        user_level_config_pages=[],
+        user_level_config_pages_complete=True,
+        scoped_config_vars=[],
+        scoped_config_vars_complete=True,
+        component_registry=None,
+        component_registry_complete=True,
+    )
+    integration.flows, integration.flows_complete = _flows(obj)
+    pages, complete = _pages(obj, "configPages", wrapper_returns, user_level=False)
+    integration.config_pages, integration.config_pages_complete = pages, complete
+    pages, complete = _pages(obj, "userLevelConfigPages", wrapper_returns, user_level=True)
+    integration.user_level_config_pages, integration.user_level_config_pages_complete = pages, complete
+    integration.scoped_config_vars, integration.scoped_config_vars_complete = _scoped(obj, wrapper_returns)
+    integration.component_registry, integration.component_registry_complete = _registry(obj)
+    if not obj.complete:
+        # An unresolved spread in integration({...}) may hide any of these properties.
+        for key, attr in (
+            ("flows", "flows_complete"),
+            ("configPages", "config_pages_complete"),
+            ("userLevelConfigPages", "user_level_config_pages_complete"),
+            ("scopedConfigVars", "scoped_config_vars_complete"),
+            ("componentRegistry", "component_registry_complete"),
+        ):
+            if key not in obj.props:
+                setattr(integration, attr, False)
+    return integration
+
+
+def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
+    value = obj.get("flows")
+    if value is None:
+        return [], obj.complete
+    if not isinstance(value, JsArray):
+        return [], False
+    flows: list[Flow] = []
+    complete = value.complete
+    for item in value.items:
+        flow_obj = unwrap(item, "flow")
+        if not isinstance(flow_obj, JsObject):
+            complete = False
+            continue
+        name = flow_obj.get("name")
+        stable_key = flow_obj.get("stableKey")
+        flows.append(
+            Flow.model_construct(
+                name=name.value if isinstance(name, JsString) else None,
+                stable_key=stable_key.value if isinstance(stable_key, JsString) else None,
+                obj=flow_obj,
+                span=item.span,
+                name_span=name.span if name is not None else None,
+                stable_key_span=stable_key.span if stable_key is not None else None,
+            )
+        )
+    return flows, complete
+
+
+def _pages(
+    obj: JsObject, key: str, wrapper_returns: dict[int, str], *, user_level: bool
+) -> tuple[list[ConfigPage], bool]:
+    value = obj.get(key)
+    if value is None:
+        return [], obj.complete
+    if not isinstance(value, JsObject):
+        return [], False
+    pages: list[ConfigPage] = []
+    for index, (title, prop) in enumerate(value.props.items()):
+        page_obj = unwrap(prop.value, "configPage")
+        page = ConfigPage.model_construct(
+            title=title,
+            title_span=prop.key_span,
+            index=index,
+            user_level=user_level,
+            obj=page_obj if isinstance(page_obj, JsObject) else None,
+            config_vars=[],
+            html_elements=[],
+            complete=True,
+            span=prop.value.span,
+        )
+        pages.append(page)
+        if not isinstance(page_obj, JsObject):
+            page.complete = False
+            continue
+        elements = page_obj.get("elements")
+        if not isinstance(elements, JsObject):
+            page.complete = elements is None and page_obj.complete
+            continue
+        page.complete = elements.complete
+        for name, element in elements.props.items():
+            element_value = element.value
+            if isinstance(element_value, JsString):
+                page.html_elements.append(
+                    HtmlElement.model_construct(
+                        key=name, key_span=element.key_span, html=element_value.value, span=element_value.span
+                    )
+                )
+                continue
+            var = config_var(name, element.key_span, element_value, wrapper_returns)
+            var.page, var.page_index, var.user_level = title, index, user_level
+            page.config_vars.append(var)
+    return pages, value.complete
+
+
+def _scoped(obj: JsObject, wrapper_returns: dict[int, str]) -> tuple[list[ConfigVar], bool]:
+    value = obj.get("scopedConfigVars")
+    if value is None:
+        return [], obj.complete
+    if not isinstance(value, JsObject):
+        return [], False
+    out: list[ConfigVar] = []
+    for name, prop in value.props.items():
+        if isinstance(prop.value, JsString):
+            continue  # spectral skips string entries
+        var = config_var(name, prop.key_span, prop.value, wrapper_returns)
+        var.scoped = True
+        out.append(var)
+    return out, value.complete
+
+
+def config_var(name: str, name_span: object, value: JsValue, wrapper_returns: dict[int, str]) -> ConfigVar:
+    """The config variable `name` whose definition is `value` (a helper call, a wrapper call, a literal …)."""
+    helper: ConfigVarHelper = "unknown"
+    obj: JsValue | None = None
+    wrapper: JsCall | None = None
+    data_type: str | None = None
+    stable_key: str | None = None
+    if isinstance(value, JsCall) and is_spectral(value.source) and value.callee in _CONFIG_VAR_HELPERS:
+        helper = cast(ConfigVarHelper, value.callee)
+        obj = value.args[0] if value.args else None
+    elif isinstance(value, JsCall) and value.source is not None and not is_spectral(value.source):
+        helper, wrapper = "wrapper", value
+        first = value.args[0] if value.args else None
+        stable_key = first.value if isinstance(first, JsString) else None
+        obj = value.args[1] if len(value.args) > 1 else None
+        returned = wrapper_returns.get(id(value))
+        if returned == "connectionConfigVar":
+            data_type = "connection"
+    elif isinstance(value, JsObject):
+        helper, obj = "literal", value
+    if isinstance(obj, JsObject):
+        if helper != "wrapper":
+            stable_key = obj.str_value("stableKey")
+        if helper in ("connectionConfigVar", "customerActivatedConnection", "organizationActivatedConnection"):
+            data_type = "connection"
+        elif helper == "dataSourceConfigVar":
+            data_type = obj.str_value("dataSourceType")
+        elif helper in ("configVar", "literal"):
+            data_type = obj.str_value("dataType")
+    return ConfigVar.model_construct(
+        name=name,
+        name_span=name_span,
+        helper=helper,
+        wrapper=wrapper,
+        obj=obj if isinstance(obj, JsObject) else None,
+        stable_key=stable_key,
+        data_type=data_type,
+        page=None,
+        page_index=None,
+        user_level=False,
+        scoped=False,
+        span=value.span,
+    )
+
+
+def _registry(obj: JsObject) -> tuple[list[ComponentManifest] | None, bool]:
+    value = obj.get("componentRegistry")
+    if value is None:
+        return None, obj.complete
+    registry = unwrap(value, "componentManifests")
+    if not isinstance(registry, JsObject):
+        return None, False
+    manifests: list[ComponentManifest] = []
+    for key, prop in registry.props.items():
+        manifest = unwrap(prop.value, "componentManifest")
+        lists: dict[str, Any] = {}
+        for attr, field in (
+            ("actions", "actions"),
+            ("triggers", "triggers"),
+            ("dataSources", "data_sources"),
+            ("connections", "connections"),
+        ):
+            entries = manifest.get(attr) if isinstance(manifest, JsObject) else None
+            lists[field] = list(entries.props) if isinstance(entries, JsObject) and entries.complete else None
+        manifests.append(ComponentManifest.model_construct(key=key, key_span=prop.key_span, value=prop.value, **lists))
+    return manifests, registry.complete
+
+
+def is_integration_call(value: JsValue | None) -> bool:
+    """True for `integration(...)` from spectral."""
+    return is_helper_call(value, "integration")

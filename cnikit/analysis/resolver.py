@@ -1,0 +1,801 @@
+"""Static evaluation of TypeScript expressions into `JsValue`s, across files.
+
+The resolver follows identifiers to their top-level declarations, imports to the files they name (relative
+imports only: packages are not read), and evaluates literals, spreads, string constants, plain template literals
+and the calls of spectral's helpers. Whatever it cannot know becomes `JsUnknown` (or an incomplete object/array):
+it never guesses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tree_sitter import Node
+
+from cnikit.analysis.module import Declaration, ModuleInfo, string_value
+from cnikit.analysis.parser import ParsedFile
+from cnikit.model import (
+    JsArray,
+    JsBoolean,
+    JsCall,
+    JsEnv,
+    JsFunction,
+    JsMember,
+    JsNull,
+    JsNumber,
+    JsObject,
+    JsProperty,
+    JsString,
+    JsUndefined,
+    JsUnknown,
+    JsValue,
+    Span,
+)
+
+SPECTRAL = "@prismatic-io/spectral"
+
+# spectral's identity helpers: `helper(x)` returns x (typing only), so their argument is what the platform sees.
+IDENTITY_HELPERS = frozenset(
+    {
+        "integration",
+        "flow",
+        "configPage",
+        "configVar",
+        "connectionConfigVar",
+        "dataSourceConfigVar",
+        "componentManifest",
+        "componentManifests",
+        "batchFlowTrigger",
+    }
+)
+# Helpers that build a value from their argument.
+BUILDING_HELPERS = frozenset({"customerActivatedConnection", "organizationActivatedConnection"})
+
+# Wrappers around `(x) => x`: the value passes through unchanged.
+_TRANSPARENT = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression")
+
+
+def is_spectral(source: str | None) -> bool:
+    """True when a module specifier names spectral or one of its subpaths."""
+    return source is not None and (source == SPECTRAL or source.startswith(SPECTRAL + "/"))
+
+
+def is_helper_call(value: JsValue | None, *names: str) -> bool:
+    """True when `value` is a call of one of spectral's helpers `names`."""
+    return isinstance(value, JsCall) and value.callee in names and is_spectral(value.source)
+
+
+class Sources(Protocol):
+    """What the resolver needs from the analyser: parsed files and import resolution."""
+
+    def module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
+        """The parsed file and its symbols, or None when it does not exist or was skipped."""
+        ...
+
+    def resolve(self, importer: Path, specifier: str) -> Path | None:
+        """The file a relative `specifier` imported from `importer` names, or None."""
+        ...
+
+
+# --- where a name comes from -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decl:
+    path: Path
+    decl: Declaration
+
+
+@dataclass(frozen=True)
+class _Expr:
+    path: Path
+    node: Node
+
+
+@dataclass(frozen=True)
+class _Package:
+    source: str
+    imported: str  # "default", "*" or a name
+    local: str
+
+
+@dataclass(frozen=True)
+class _Namespace:
+    path: Path
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    reason: str
+
+
+_Origin = _Decl | _Expr | _Package | _Namespace | _Unresolved
+
+
+def _unknown(reason: str, span: Span | None = None) -> JsUnknown:
+    return JsUnknown.model_construct(span=span, reason=reason)
+
+
+class Resolver:
+    """Evaluates expressions of one project. Create one per analysis: it memoises declaration values."""
+
+    def __init__(self, sources: Sources) -> None:
+        self.sources = sources
+        self._values: dict[tuple[Path, str], JsValue] = {}
+        self._active: set[tuple[Path, str]] = set()
+        # id(JsCall) → the spectral helper the called function returns (manifest wrappers).
+        self.wrapper_returns: dict[int, str] = {}
+
+    # --- names and exports ---------------------------------------------------------------------------------
+
+    def _origin_of_name(self, path: Path, name: str) -> _Origin:
+        loaded = self.sources.module(path)
+        if loaded is None:
+            return _Unresolved(f"{path.name} could not be read")
+        _, info = loaded
+        decl = info.decls.get(name)
+        if decl is not None:
+            return _Decl(path, decl)
+        binding = info.imports.get(name)
+        if binding is None:
+            return _Unresolved(f"`{name}` is not defined at the top level of {path.name}")
+        if not binding.source.startswith("."):
+            return _Package(binding.source, binding.imported, name)
+        target = self.sources.resolve(path, binding.source)
+        if target is None:
+            return _Unresolved(f'cannot find "{binding.source}" imported by {path.name}')
+        if binding.imported == "*":
+            return _Namespace(target)
+        return self._origin_of_export(target, binding.imported, set())
+
+    def _origin_of_export(self, path: Path, name: str, seen: set[tuple[Path, str]]) -> _Origin:
+        if (path, name) in seen:
+            return _Unresolved(f"circular re-export of `{name}` in {path.name}")
+        seen.add((path, name))
+        loaded = self.sources.module(path)
+        if loaded is None:
+            return _Unresolved(f"{path.name} could not be read")
+        _, info = loaded
+        binding = info.exports.get(name)
+        if binding is not None:
+            if binding.node is not None:
+                return _Expr(path, binding.node)
+            if binding.local is not None:
+                return self._origin_of_name(path, binding.local)
+            if binding.source is not None and binding.imported is not None:
+                if not binding.source.startswith("."):
+                    return _Package(binding.source, binding.imported, name)
+                target = self.sources.resolve(path, binding.source)
+                if target is None:
+                    return _Unresolved(f'cannot find "{binding.source}" re-exported by {path.name}')
+                if binding.imported == "*":
+                    return _Namespace(target)
+                return self._origin_of_export(target, binding.imported, seen)
+        if name != "default":
+            for source, _node in info.star_exports:
+                if not source.startswith("."):
+                    return _Unresolved(f'`{name}` may come from `export * from "{source}"` (a package)')
+                target = self.sources.resolve(path, source)
+                if target is None:
+                    continue
+                origin = self._origin_of_export(target, name, seen)
+                if not isinstance(origin, _Unresolved):
+                    return origin
+        return _Unresolved(f"{path.name} has no export `{name}`")
+
+    def export_names(self, path: Path, seen: set[Path] | None = None) -> list[str] | None:
+        """Every name a file exports (through `export *` too); None when some come from a package."""
+        seen = seen if seen is not None else set()
+        if path in seen:
+            return []
+        seen.add(path)
+        loaded = self.sources.module(path)
+        if loaded is None:
+            return None
+        _, info = loaded
+        names = dict.fromkeys(info.exports)
+        for source, _node in info.star_exports:
+            target = self.sources.resolve(path, source) if source.startswith(".") else None
+            if target is None:
+                return None
+            inner = self.export_names(target, seen)
+            if inner is None:
+                return None
+            names.update(dict.fromkeys(name for name in inner if name != "default"))
+        return list(names)
+
+    def export_value(self, path: Path, name: str) -> JsValue:
+        """The value of the export `name` of the file at `path`."""
+        return self._origin_value(self._origin_of_export(path, name, set()), None)
+
+    def _origin_value(self, origin: _Origin, span: Span | None) -> JsValue:
+        if isinstance(origin, _Decl):
+            return self._decl_value(origin.path, origin.decl)
+        if isinstance(origin, _Expr):
+            loaded = self.sources.module(origin.path)
+            if loaded is None:
+                return _unknown(f"{origin.path.name} could not be read", span)
+            return self.evaluate(loaded[0], loaded[1], origin.node)
+        if isinstance(origin, _Package):
+            path = origin.local if origin.imported in ("default", "*") else origin.imported
+            return JsMember.model_construct(span=span, path=path, source=origin.source)
+        if isinstance(origin, _Namespace):
+            return self._namespace_value(origin.path, span)
+        return _unknown(origin.reason, span)
+
+    def _namespace_value(self, path: Path, span: Span | None) -> JsValue:
+        names = self.export_names(path)
+        if names is None:
+            return JsObject.model_construct(span=span, props={}, complete=False)
+        props: dict[str, JsProperty] = {}
+        complete = True
+        # A module namespace object lists its exports in sorted order.
+        for name in sorted(names):
+            value = self.export_value(path, name)
+            if isinstance(value, JsUnknown):
+                complete = False
+            props[name] = JsProperty.model_construct(key=name, key_span=None, value=value)
+        return JsObject.model_construct(span=span, props=props, complete=complete)
+
+    def _decl_value(self, path: Path, decl: Declaration) -> JsValue:
+        key = (path, decl.name)
+        cached = self._values.get(key)
+        if cached is not None:
+            return cached
+        if key in self._active:
+            return _unknown(f"`{decl.name}` refers to itself")
+        loaded = self.sources.module(path)
+        if loaded is None:
+            return _unknown(f"{path.name} could not be read")
+        parsed, info = loaded
+        self._active.add(key)
+        try:
+            value = self._compute_decl(parsed, info, decl)
+        finally:
+            self._active.discard(key)
+        self._values[key] = value
+        return value
+
+    def _compute_decl(self, parsed: ParsedFile, info: ModuleInfo, decl: Declaration) -> JsValue:
+        span = parsed.span(decl.node)
+        if decl.kind == "class":
+            return _unknown(f"`{decl.name}` is a class", span)
+        if decl.kind == "function" and decl.value is not None:
+            return self._function(parsed, decl.value)
+        if decl.kind == "enum" and decl.value is not None:
+            return self._enum(parsed, info, decl.value)
+        if decl.value is None:
+            return _unknown(f"`{decl.name}` has no initial value", span)
+        value = self.evaluate(parsed, info, decl.value)
+        for step in decl.path:
+            if step is None:
+                return _unknown(f"`{decl.name}` comes from a default, rest or computed pattern", span)
+            value = self._property(value, step, span)
+        if decl.name in info.mutated:
+            if isinstance(value, JsObject | JsArray):
+                return value.model_copy(update={"complete": False})
+            return _unknown(f"`{decl.name}` is reassigned or mutated", span)
+        return value
+
+    # --- expressions ---------------------------------------------------------------------------------------
+
+    def evaluate(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> JsValue:
+        """The static value of the expression `node` of `parsed`."""
+        kind = node.type
+        while kind in _TRANSPARENT or kind == "type_assertion":
+            inner = node.child_by_field_name("expression") if kind != "parenthesized_expression" else None
+            if inner is None:
+                named = [c for c in node.named_children if c.type not in ("type_arguments", "comment")]
+                inner = named[0] if named else None
+            if inner is None:
+                break
+            node = inner
+            kind = node.type
+        span = parsed.span(node)
+        construct = _CONSTRUCTORS.get(kind)
+        if construct is not None:
+            return construct(self, parsed, info, node, span)
+        return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+
+    def _string(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        value = string_value(parsed, node)
+        if value is not None:
+            return JsString.model_construct(span=span, value=value)
+        return _unknown("string with an unknown escape", span)
+
+    def _template(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        parts: list[str] = []
+        for child in node.named_children:
+            if child.type == "template_substitution":
+                inner = child.named_children[0] if child.named_children else None
+                value = self.evaluate(parsed, info, inner) if inner is not None else None
+                text = _as_text(value)
+                if text is None:
+                    return _unknown("template literal with a substitution that is not a known constant", span)
+                parts.append(text)
+            elif child.type == "string_fragment":
+                parts.append(parsed.text(child))
+            elif child.type == "escape_sequence":
+                from cnikit.analysis.module import _unescape
+
+                parts.append(_unescape(parsed.text(child)))
+        return JsString.model_construct(span=span, value="".join(parts))
+
+    def _number(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        number = _parse_number(parsed.text(node))
+        if number is None:
+            return _unknown(f"number `{parsed.text(node)}`", span)
+        return JsNumber.model_construct(span=span, value=number)
+
+    def _true(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        return JsBoolean.model_construct(span=span, value=True)
+
+    def _false(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        return JsBoolean.model_construct(span=span, value=False)
+
+    def _null(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        return JsNull.model_construct(span=span)
+
+    def _undefined(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        return JsUndefined.model_construct(span=span)
+
+    def _identifier(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        name = parsed.text(node)
+        if name not in info.decls and name not in info.imports:
+            if name == "undefined":
+                return JsUndefined.model_construct(span=span)
+            if name in ("NaN", "Infinity"):
+                return JsNumber.model_construct(span=span, value=math.nan if name == "NaN" else math.inf)
+        return self._origin_value(self._origin_of_name(parsed.path, name), span)
+
+    def _function(self, parsed: ParsedFile, node: Node, span: Span | None = None) -> JsValue:
+        name_node = node.child_by_field_name("name")
+        params_node = node.child_by_field_name("parameters")
+        params: list[str] = []
+        if params_node is not None:
+            for param in params_node.named_children:
+                pattern = param.child_by_field_name("pattern") or param
+                params.append(parsed.text(pattern))
+        else:
+            single = node.child_by_field_name("parameter")
+            if single is not None:
+                params.append(parsed.text(single))
+        is_async = any(child.type == "async" for child in node.children)
+        return JsFunction.model_construct(
+            span=span or parsed.span(node),
+            name=parsed.text(name_node) if name_node is not None else None,
+            params=params,
+            is_async=is_async,
+        )
+
+    def _function_value(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        return self._function(parsed, node, span)
+
+    def _enum(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> JsValue:
+        props: dict[str, JsProperty] = {}
+        complete = True
+        body = node.child_by_field_name("body")
+        counter: float | None = 0
+        for member in body.named_children if body is not None else []:
+            if member.type == "enum_assignment":
+                name_node = member.child_by_field_name("name")
+                value_node = member.child_by_field_name("value")
+                if name_node is None or value_node is None:
+                    complete = False
+                    continue
+                value = self.evaluate(parsed, info, value_node)
+                counter = value.value + 1 if isinstance(value, JsNumber) else None
+            elif member.type in ("property_identifier", "string"):
+                name_node = member
+                if counter is None:
+                    complete = False
+                    continue
+                value = JsNumber.model_construct(span=parsed.span(member), value=counter)
+                counter += 1
+            else:
+                continue
+            key = string_value(parsed, name_node) if name_node.type == "string" else parsed.text(name_node)
+            if key is None or isinstance(value, JsUnknown):
+                complete = False
+                continue
+            props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(name_node), value=value)
+        return JsObject.model_construct(span=parsed.span(node), props=props, complete=complete)
+
+    def _object(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        props: dict[str, JsProperty] = {}
+        complete = True
+        for child in node.named_children:
+            kind = child.type
+            if kind == "pair":
+                key_node = child.child_by_field_name("key")
+                value_node = child.child_by_field_name("value")
+                if key_node is None or value_node is None:
+                    complete = False
+                    continue
+                key = self._key(parsed, info, key_node)
+                if key is None:
+                    complete = False
+                    continue
+                value = self.evaluate(parsed, info, value_node)
+                props.pop(key, None)  # a later duplicate key wins, and takes the later position
+                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(key_node), value=value)
+            elif kind == "shorthand_property_identifier":
+                key = parsed.text(child)
+                value = self._identifier(parsed, info, child, parsed.span(child))
+                props.pop(key, None)
+                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(child), value=value)
+            elif kind == "spread_element":
+                inner = child.named_children[0] if child.named_children else None
+                spread = self._see_through(self.evaluate(parsed, info, inner)) if inner is not None else None
+                if isinstance(spread, JsObject):
+                    for key, prop in spread.props.items():
+                        props.pop(key, None)
+                        props[key] = prop
+                    complete = complete and spread.complete
+                elif isinstance(spread, JsNull | JsUndefined):
+                    pass
+                else:
+                    complete = False
+            elif kind == "method_definition":
+                name_node = child.child_by_field_name("name")
+                key = self._key(parsed, info, name_node) if name_node is not None else None
+                if key is None or name_node is None:
+                    complete = False
+                    continue
+                accessor = any(c.type in ("get", "set") for c in child.children)
+                value = (
+                    _unknown(f"`{key}` is a getter", parsed.span(child)) if accessor else self._function(parsed, child)
+                )
+                props.pop(key, None)
+                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(name_node), value=value)
+            elif kind == "comment":
+                continue
+            else:
+                complete = False
+        return JsObject.model_construct(span=span, props=props, complete=complete)
+
+    def _key(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> str | None:
+        kind = node.type
+        if kind in ("property_identifier", "private_property_identifier"):
+            return parsed.text(node)
+        if kind == "string":
+            return string_value(parsed, node)
+        if kind == "number":
+            number = _parse_number(parsed.text(node))
+            return _number_text(number) if number is not None else None
+        if kind == "computed_property_name":
+            inner = node.named_children[0] if node.named_children else None
+            return _as_text(self.evaluate(parsed, info, inner)) if inner is not None else None
+        return None
+
+    def _array(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        items: list[JsValue] = []
+        complete = True
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            if child.type == "spread_element":
+                inner = child.named_children[0] if child.named_children else None
+                spread = self._see_through(self.evaluate(parsed, info, inner)) if inner is not None else None
+                if isinstance(spread, JsArray):
+                    items.extend(spread.items)
+                    complete = complete and spread.complete
+                elif isinstance(spread, JsString):
+                    items.extend(JsString.model_construct(span=spread.span, value=c) for c in spread.value)
+                else:
+                    complete = False
+                continue
+            items.append(self.evaluate(parsed, info, child))
+        return JsArray.model_construct(span=span, items=items, complete=complete)
+
+    def _member(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        obj_node = node.child_by_field_name("object")
+        if node.type == "subscript_expression":
+            index_node = node.child_by_field_name("index")
+            key: str | int | None = None
+            if index_node is not None:
+                index = self.evaluate(parsed, info, index_node)
+                if isinstance(index, JsString):
+                    key = index.value
+                elif isinstance(index, JsNumber) and index.is_integer:
+                    key = int(index.value)
+        else:
+            prop_node = node.child_by_field_name("property")
+            key = parsed.text(prop_node) if prop_node is not None else None
+        if obj_node is None or key is None:
+            return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+        # `process.env.NAME`: known only when the bundle is built.
+        if (
+            obj_node.type == "member_expression"
+            and parsed.text(obj_node) == "process.env"
+            and isinstance(key, str)
+            and "process" not in info.decls
+            and "process" not in info.imports
+        ):
+            return JsEnv.model_construct(span=span, name=key)
+        # A namespace import: look the export up directly, without evaluating the whole module.
+        if obj_node.type == "identifier" and isinstance(key, str):
+            origin = self._origin_of_name(parsed.path, parsed.text(obj_node))
+            if isinstance(origin, _Namespace):
+                return self._origin_value(self._origin_of_export(origin.path, key, set()), span)
+        obj = self.evaluate(parsed, info, obj_node)
+        return self._property(obj, key, span)
+
+    def _property(self, obj: JsValue, key: str | int, span: Span | None) -> JsValue:
+        obj = self._see_through(obj)
+        if isinstance(obj, JsObject):
+            prop = obj.props.get(str(key))
+            if prop is not None:
+                return prop.value
+            if obj.complete:
+                return JsUndefined.model_construct(span=span)
+            return _unknown(f"`{key}` is not among the known properties", span)
+        if isinstance(obj, JsArray):
+            if isinstance(key, int):
+                if obj.complete and 0 <= key < len(obj.items):
+                    return obj.items[key]
+                if obj.complete:
+                    return JsUndefined.model_construct(span=span)
+                # Items before the first unresolved spread keep their index; we do not track where that was.
+                return _unknown(f"element {key} of an incompletely known array", span)
+            if key == "length" and obj.complete:
+                return JsNumber.model_construct(span=span, value=len(obj.items))
+            return _unknown(f"`{key}` of an array", span)
+        if isinstance(obj, JsMember):
+            return JsMember.model_construct(span=span, path=f"{obj.path}.{key}", source=obj.source)
+        if isinstance(obj, JsString) and key == "length":
+            return JsNumber.model_construct(span=span, value=len(obj.value))
+        if isinstance(obj, JsUnknown):
+            return _unknown(obj.reason, span)
+        return _unknown(f"`{key}` of a {obj.kind}", span)
+
+    def _see_through(self, value: JsValue) -> JsValue:
+        """The argument of an identity helper call (`flow({...})` is its object)."""
+        if isinstance(value, JsCall) and value.callee in IDENTITY_HELPERS and is_spectral(value.source) and value.args:
+            return value.args[0]
+        return value
+
+    def _call(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        function = node.child_by_field_name("function")
+        args_node = node.child_by_field_name("arguments")
+        if function is None or args_node is None or args_node.type != "arguments":
+            return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+        while function.type in _TRANSPARENT:
+            inner = function.named_children[0] if function.named_children else None
+            if inner is None:
+                break
+            function = inner
+        callee: str | None = None
+        source: str | None = None
+        origin: _Origin | None = None
+        if function.type == "identifier":
+            name = parsed.text(function)
+            origin = self._origin_of_name(parsed.path, name)
+            if isinstance(origin, _Package):
+                callee, source = (
+                    (origin.local if origin.imported in ("default", "*") else origin.imported),
+                    origin.source,
+                )
+            elif isinstance(origin, _Decl):
+                callee = name
+                binding = info.imports.get(name)
+                source = binding.source if binding is not None else None
+            else:
+                reason = origin.reason if isinstance(origin, _Unresolved) else f"call of `{name}`"
+                return _unknown(reason, span)
+        elif function.type == "member_expression":
+            text = parsed.text(function)
+            if text in ("Object.values", "Object.keys", "Object.entries", "Object.freeze"):
+                return self._object_builtin(parsed, info, text, args_node, span)
+            obj_node = function.child_by_field_name("object")
+            prop_node = function.child_by_field_name("property")
+            if obj_node is not None and prop_node is not None and obj_node.type == "identifier":
+                owner = self._origin_of_name(parsed.path, parsed.text(obj_node))
+                if isinstance(owner, _Package) and owner.imported == "*":
+                    callee, source = parsed.text(prop_node), owner.source
+                elif isinstance(owner, _Package):
+                    callee, source = text, owner.source
+            if callee is None:
+                return _unknown(f"call of `{_short(text)}`", span)
+        else:
+            return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+        args = self._arguments(parsed, info, args_node)
+        call = JsCall.model_construct(span=span, callee=callee, source=source, args=args)
+        if isinstance(origin, _Decl):
+            returned = self._returned_helper(origin)
+            if returned is not None:
+                self.wrapper_returns[id(call)] = returned
+        if is_spectral(source) and callee in BUILDING_HELPERS:
+            # customerActivatedConnection({stableKey}) → {stableKey, dataType: "connection"}
+            arg = args[0] if args else None
+            if isinstance(arg, JsObject):
+                props = dict(arg.props)
+                props["dataType"] = JsProperty.model_construct(
+                    key="dataType", key_span=None, value=JsString.model_construct(span=span, value="connection")
+                )
+                call.args = [JsObject.model_construct(span=arg.span, props=props, complete=arg.complete)]
+        return call
+
+    def _arguments(self, parsed: ParsedFile, info: ModuleInfo, args_node: Node) -> list[JsValue]:
+        args: list[JsValue] = []
+        for child in args_node.named_children:
+            if child.type == "comment":
+                continue
+            if child.type == "spread_element":
+                args.append(_unknown("spread argument", parsed.span(child)))
+                continue
+            args.append(self.evaluate(parsed, info, child))
+        return args
+
+    def _object_builtin(self, parsed: ParsedFile, info: ModuleInfo, name: str, args_node: Node, span: Span) -> JsValue:
+        args = self._arguments(parsed, info, args_node)
+        target = self._see_through(args[0]) if args else None
+        if name == "Object.freeze":
+            return target if target is not None else JsUndefined.model_construct(span=span)
+        if not isinstance(target, JsObject):
+            return _unknown(f"{name} of a value that is not a known object", span)
+        items: list[JsValue]
+        if name == "Object.values":
+            items = [prop.value for prop in target.props.values()]
+        elif name == "Object.keys":
+            items = [JsString.model_construct(span=prop.key_span, value=key) for key, prop in target.props.items()]
+        else:
+            items = [
+                JsArray.model_construct(
+                    span=prop.key_span,
+                    items=[JsString.model_construct(span=prop.key_span, value=key), prop.value],
+                    complete=True,
+                )
+                for key, prop in target.props.items()
+            ]
+        return JsArray.model_construct(span=span, items=items, complete=target.complete)
+
+    def _returned_helper(self, origin: _Decl) -> str | None:
+        """The spectral helper a local function returns directly (manifest wrappers), if it is that simple."""
+        loaded = self.sources.module(origin.path)
+        node = origin.decl.value
+        if loaded is None or node is None:
+            return None
+        parsed, _info = loaded
+        if node.type not in ("arrow_function", "function_expression", "function_declaration"):
+            return None
+        body = node.child_by_field_name("body")
+        returns: list[Node] = []
+        if body is not None and body.type == "statement_block":
+            returns = [
+                stmt.named_children[0]
+                for stmt in body.named_children
+                if stmt.type == "return_statement" and stmt.named_children
+            ]
+        elif body is not None:
+            returns = [body]
+        helpers: set[str] = set()
+        for expr in returns:
+            while expr.type in _TRANSPARENT and expr.named_children:
+                expr = expr.named_children[0]
+            if expr.type != "call_expression":
+                return None
+            function = expr.child_by_field_name("function")
+            if function is None or function.type != "identifier":
+                return None
+            callee = self._origin_of_name(parsed.path, parsed.text(function))
+            if not isinstance(callee, _Package) or not is_spectral(callee.source):
+                return None
+            helpers.add(callee.imported)
+        return helpers.pop() if len(helpers) == 1 else None
+
+    def _binary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        operator = node.child_by_field_name("operator")
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if operator is None or left is None or right is None or operator.type != "+":
+            return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+        lhs = self.evaluate(parsed, info, left)
+        rhs = self.evaluate(parsed, info, right)
+        if isinstance(lhs, JsNumber) and isinstance(rhs, JsNumber):
+            return JsNumber.model_construct(span=span, value=lhs.value + rhs.value)
+        if isinstance(lhs, JsString) or isinstance(rhs, JsString):
+            left_text, right_text = _as_text(lhs), _as_text(rhs)
+            if left_text is not None and right_text is not None:
+                return JsString.model_construct(span=span, value=left_text + right_text)
+        return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+
+    def _unary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        operator = node.child_by_field_name("operator")
+        argument = node.child_by_field_name("argument")
+        if operator is None or argument is None:
+            return _unknown("unary expression", span)
+        op = operator.type
+        if op == "void":
+            return JsUndefined.model_construct(span=span)
+        value = self.evaluate(parsed, info, argument)
+        if op == "-" and isinstance(value, JsNumber):
+            return JsNumber.model_construct(span=span, value=-value.value)
+        if op == "+" and isinstance(value, JsNumber):
+            return value.model_copy(update={"span": span})
+        if op == "!" and isinstance(value, JsBoolean):
+            return JsBoolean.model_construct(span=span, value=not value.value)
+        return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+
+
+_CONSTRUCTORS = {
+    "string": Resolver._string,
+    "template_string": Resolver._template,
+    "number": Resolver._number,
+    "true": Resolver._true,
+    "false": Resolver._false,
+    "null": Resolver._null,
+    "undefined": Resolver._undefined,
+    "identifier": Resolver._identifier,
+    "object": Resolver._object,
+    "array": Resolver._array,
+    "member_expression": Resolver._member,
+    "subscript_expression": Resolver._member,
+    "call_expression": Resolver._call,
+    "arrow_function": Resolver._function_value,
+    "function_expression": Resolver._function_value,
+    "function": Resolver._function_value,
+    "generator_function": Resolver._function_value,
+    "binary_expression": Resolver._binary,
+    "unary_expression": Resolver._unary,
+}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _parse_number(text: str) -> float | None:
+    text = text.replace("_", "").rstrip("n")
+    try:
+        lowered = text.lower()
+        if lowered.startswith("0x"):
+            return float(int(text[2:], 16))
+        if lowered.startswith("0o"):
+            return float(int(text[2:], 8))
+        if lowered.startswith("0b"):
+            return float(int(text[2:], 2))
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _number_text(value: float) -> str:
+    """A number as JavaScript prints it (for the common cases: integers, plain decimals)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return repr(value)
+
+
+def _as_text(value: JsValue | None) -> str | None:
+    """The string JavaScript would produce for `${value}`, when it is certain."""
+    if isinstance(value, JsString):
+        return value.value
+    if isinstance(value, JsNumber):
+        return _number_text(value.value)
+    if isinstance(value, JsBoolean):
+        return "true" if value.value else "false"
+    if isinstance(value, JsNull):
+        return "null"
+    if isinstance(value, JsUndefined):
+        return "undefined"
+    return None
+
+
+def strings(values: Iterable[JsValue]) -> list[str] | None:
+    """The values as strings, or None when any of them is not a known string."""
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, JsString):
+            return None
+        out.append(value.value)
+    return out
