@@ -1,0 +1,162 @@
+"""Small helpers the check families share: known-value accessors, spans, "did you mean" and fixes.
+
+Every accessor returns None when the value is absent *or* not statically known, so a check written with them
+cannot report on something an unknown value might hide.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+
+from cnikit.diagnostics import Fix, TextEdit
+from cnikit.model import (
+    ConfigVar,
+    Flow,
+    Integration,
+    JsArray,
+    JsBoolean,
+    JsNumber,
+    JsObject,
+    JsString,
+    JsUndefined,
+    JsValue,
+    ProjectModel,
+    Span,
+)
+
+
+def integration_of(project: ProjectModel) -> Integration | None:
+    """The integration, or None when the analyser could not resolve one."""
+    return project.integration
+
+
+def known_flows(project: ProjectModel) -> list[Flow] | None:
+    """Every flow, or None when the list of flows is not fully known (a check on all flows must not run)."""
+    integration = project.integration
+    if integration is None or not integration.flows_complete:
+        return None
+    return integration.flows
+
+
+def known_config_vars(project: ProjectModel) -> list[ConfigVar] | None:
+    """Every config variable, or None when some page or list of variables is not fully known."""
+    integration = project.integration
+    if integration is None or not integration.config_vars_complete:
+        return None
+    return integration.all_config_vars()
+
+
+def get(obj: JsObject | None, key: str) -> JsValue | None:
+    """`obj[key]`, or None when `obj` is None or has no such property."""
+    return obj.get(key) if obj is not None else None
+
+
+def has(obj: JsObject | None, key: str) -> bool | None:
+    """True/False when it is known whether `obj` has `key` (set to anything but `undefined`); None when unknown."""
+    if obj is None:
+        return None
+    value = obj.get(key)
+    if value is not None and not isinstance(value, JsUndefined):
+        return True
+    return False if obj.complete else None
+
+
+def string(obj: JsObject | None, key: str) -> str | None:
+    """`obj[key]` when it is a known string."""
+    value = get(obj, key)
+    return value.value if isinstance(value, JsString) else None
+
+
+def number(obj: JsObject | None, key: str) -> float | None:
+    """`obj[key]` when it is a known number."""
+    value = get(obj, key)
+    return value.value if isinstance(value, JsNumber) else None
+
+
+def boolean(obj: JsObject | None, key: str) -> bool | None:
+    """`obj[key]` when it is a known boolean."""
+    value = get(obj, key)
+    return value.value if isinstance(value, JsBoolean) else None
+
+
+def obj_at(obj: JsObject | None, key: str) -> JsObject | None:
+    """`obj[key]` when it is an object literal (complete or not)."""
+    value = get(obj, key)
+    return value if isinstance(value, JsObject) else None
+
+
+def strings(value: JsValue | None) -> list[tuple[str, Span | None]] | None:
+    """The items of a fully known array of strings, with their spans; None otherwise."""
+    if not isinstance(value, JsArray) or not value.complete:
+        return None
+    if not all(isinstance(item, JsString) for item in value.items):
+        return None
+    return [(item.value, item.span) for item in value.items if isinstance(item, JsString)]
+
+
+def value_span(obj: JsObject | None, key: str, fallback: Span | None = None) -> Span | None:
+    """The span of `obj[key]`'s value (else its key, else `fallback`)."""
+    if obj is not None and key in obj.props:
+        prop = obj.props[key]
+        return prop.value.span or prop.key_span or fallback
+    return fallback
+
+
+def key_span(obj: JsObject | None, key: str, fallback: Span | None = None) -> Span | None:
+    """The span of `obj`'s property key `key` (else its value, else `fallback`)."""
+    if obj is not None and key in obj.props:
+        prop = obj.props[key]
+        return prop.key_span or prop.value.span or fallback
+    return fallback
+
+
+def first_span(*spans: Span | None) -> Span | None:
+    """The first span that is not None."""
+    return next((span for span in spans if span is not None), None)
+
+
+def flow_span(flow: Flow) -> Span | None:
+    """Where to point for a problem of the flow as a whole: its name, else the flow expression."""
+    return first_span(flow.name_span, flow.span, flow.obj.span)
+
+
+def var_span(var: ConfigVar) -> Span | None:
+    """Where to point for a problem of a config variable as a whole: its name (the element key)."""
+    return first_span(var.name_span, var.span, var.obj.span if var.obj else None)
+
+
+def inner(span: Span, value: JsString) -> Span:
+    """The span inside the quotes of a single-line string literal (for edits that keep the quotes)."""
+    if span.line == span.end_line and span.end_col - span.col == len(value.value) + 2:
+        return span.model_copy(update={"col": span.col + 1, "end_col": span.end_col - 1})
+    return span
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to `name` ("did you mean"), or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def rename_fix(span: Span, new_text: str) -> Fix:
+    """A fix that replaces the text at `span` by `new_text`."""
+    return Fix(title=f'Change to "{new_text}"', edits=[TextEdit(span=span, new_text=new_text)])
+
+
+def walk(value: JsValue | None) -> Iterator[JsValue]:
+    """Every value inside `value` (itself included), depth first."""
+    if value is None:
+        return
+    yield value
+    if isinstance(value, JsObject):
+        for prop in value.props.values():
+            yield from walk(prop.value)
+    elif isinstance(value, JsArray):
+        for item in value.items:
+            yield from walk(item)
+
+
+def quoted(text: str) -> str:
+    """`text` in double quotes, the way messages name things."""
+    return f'"{text}"'

@@ -1,0 +1,393 @@
+"""Checks on config pages and config variables: keys, stable keys, data types, picklists, code, schedules,
+collections, visibility and default values.
+
+CNI301 carries spectral's own message (`Duplicate config var key: "<key>"`, official-tooling C.3 #1); CNI302 is the
+case spectral misses (a key in both `configPages` and `userLevelConfigPages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnikit.analysis.checks import CheckContext, check
+from cnikit.analysis.checks._common import (
+    get,
+    inner,
+    key_span,
+    rename_fix,
+    string,
+    strings,
+    suggest,
+    value_span,
+    var_span,
+)
+from cnikit.analysis.checks.flows import cron_problem, time_zone_problem
+from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from cnikit.model import ConfigPage, ConfigVar, JsString, JsUndefined, Span
+
+CONFIG_VAR_TYPES = (
+    "string",
+    "date",
+    "timestamp",
+    "picklist",
+    "code",
+    "boolean",
+    "number",
+    "schedule",
+    "objectSelection",
+    "objectFieldMap",
+    "jsonForm",
+    "htmlElement",
+)
+SINGLE_VALUE_TYPES = ("schedule", "objectSelection", "objectFieldMap", "jsonForm", "htmlElement")
+COLLECTION_TYPES = ("valuelist", "keyvaluelist")
+CODE_LANGUAGES = ("json", "xml", "html")
+VISIBILITY_TYPES = ("customer", "embedded", "organization")
+PICKLIST_VALUE_MAX = 64
+# Helpers whose object literal is a plain config variable (dataType, defaultValue …).
+STANDARD_HELPERS = ("configVar", "literal")
+
+
+def _vars(ctx: CheckContext) -> list[ConfigVar]:
+    """The config variables the analyser found (not necessarily all: fine for checks on one variable)."""
+    integration = ctx.project.integration
+    return integration.all_config_vars() if integration is not None else []
+
+
+def _pages(ctx: CheckContext) -> list[ConfigPage]:
+    integration = ctx.project.integration
+    if integration is None:
+        return []
+    return [*integration.config_pages, *integration.user_level_config_pages]
+
+
+def _standard(ctx: CheckContext) -> Iterator[ConfigVar]:
+    """Plain config variables (`configVar({...})` or an untyped literal) whose object was resolved."""
+    for var in _vars(ctx):
+        if var.helper in STANDARD_HELPERS and var.obj is not None:
+            yield var
+
+
+def _where(ctx: CheckContext, var: ConfigVar) -> str:
+    if var.scoped:
+        return "in scopedConfigVars"
+    group = "user level config page" if var.user_level else "config page"
+    return f'on {group} "{var.page}"'
+
+
+def _insert_after(span: Span, key_col: int, text: str) -> TextEdit:
+    """An edit that adds `,\\n<indent><text>` right after `span` (a property value), keeping the object valid."""
+    at = span.model_copy(update={"line": span.end_line, "col": span.end_col})
+    return TextEdit(span=at, new_text=f",\n{' ' * key_col}{text}")
+
+
+@check("CNI301", Severity.ERROR, "duplicate config variable key")
+def duplicate_config_var_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    integration = ctx.project.integration
+    if integration is None:
+        return
+    scoped = {var.name for var in integration.scoped_config_vars}
+    for pages in (integration.config_pages, integration.user_level_config_pages):
+        seen: set[str] = set()
+        for page in pages:
+            for var in page.config_vars:
+                if (var.name in seen or var.name in scoped) and (span := var_span(var)):
+                    yield ctx.report(span, f'Duplicate config var key: "{var.name}"')
+                seen.add(var.name)
+
+
+@check("CNI302", Severity.ERROR, "config variable key in both configPages and userLevelConfigPages")
+def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
+    integration = ctx.project.integration
+    if integration is None:
+        return
+    first: dict[str, ConfigVar] = {}
+    for page in integration.config_pages:
+        for var in page.config_vars:
+            first.setdefault(var.name, var)
+    for page in integration.user_level_config_pages:
+        for var in page.config_vars:
+            other = first.get(var.name)
+            if other is not None and (span := var_span(var)):
+                yield ctx.report(
+                    span,
+                    f'Duplicate config var key: "{var.name}" is on config page "{other.page}" and on user level '
+                    f'config page "{var.page}". spectral does not detect this: the user level one silently replaces '
+                    "the other. Rename one of them.",
+                )
+
+
+@check("CNI303", Severity.ERROR, "duplicate config variable stable key")
+def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    seen: dict[str, ConfigVar] = {}
+    for var in _vars(ctx):
+        if var.stable_key is None:
+            continue
+        first = seen.setdefault(var.stable_key, var)
+        if first is not var and (span := value_span(var.obj, "stableKey", var_span(var))):
+            yield ctx.report(
+                span,
+                f'Duplicate config var stableKey "{var.stable_key}": "{first.name}" {_where(ctx, first)} already '
+                f'uses it. A stable key identifies one config variable across renames: give "{var.name}" its own.',
+            )
+
+
+@check("CNI304", Severity.ERROR, "config variable without stableKey")
+def missing_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    helpers = (*STANDARD_HELPERS, "connectionConfigVar", "dataSourceConfigVar")
+    for var in _vars(ctx):
+        if var.helper not in helpers or var.obj is None or not var.obj.complete:
+            continue
+        value = var.obj.get("stableKey")
+        if (value is None or isinstance(value, JsUndefined)) and (span := var_span(var)):
+            yield ctx.report(
+                span,
+                f'Config variable "{var.name}" has no stableKey; every config variable needs one, or a rename '
+                "loses the values customers saved.",
+            )
+
+
+@check("CNI305", Severity.ERROR, "unknown config variable dataType")
+def unknown_data_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        value = get(var.obj, "dataType")
+        if not isinstance(value, JsString) or value.value in CONFIG_VAR_TYPES or value.value == "connection":
+            continue
+        if value.span is None:
+            continue
+        close = suggest(value.value, CONFIG_VAR_TYPES)
+        hint = f' Did you mean "{close}"?' if close else ""
+        if value.value.lower() in ("credential", "credentials", "secret", "password"):
+            hint = ' Credentials are connections: use connectionConfigVar({ dataType: "connection", inputs }).'
+        yield ctx.report(
+            value.span,
+            f'dataType "{value.value}" of config variable "{var.name}" is not a config variable type; expected one '
+            f"of {', '.join(CONFIG_VAR_TYPES)}.{hint}",
+            fix=rename_fix(inner(value.span, value), close) if close else None,
+        )
+
+
+@check("CNI306", Severity.ERROR, "picklist without pickList")
+def picklist_without_values(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        if string(var.obj, "dataType") != "picklist" or var.obj is None or not var.obj.complete:
+            continue
+        if "pickList" not in var.obj.props and (span := value_span(var.obj, "dataType")):
+            yield ctx.report(span, f'Picklist "{var.name}" has no pickList; add pickList: ["…"] with its options.')
+
+
+@check("CNI307", Severity.ERROR, "picklist default not in pickList")
+def picklist_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        if string(var.obj, "dataType") != "picklist" or "collectionType" in (var.obj.props if var.obj else {}):
+            continue
+        options = strings(get(var.obj, "pickList"))
+        default = get(var.obj, "defaultValue")
+        if options is None or not isinstance(default, JsString) or default.span is None:
+            continue
+        values = [value for value, _ in options]
+        if default.value not in values:
+            close = suggest(default.value, values)
+            yield ctx.report(
+                default.span,
+                f'defaultValue "{default.value}" of picklist "{var.name}" is not one of its pickList values '
+                f"({', '.join(json_quote(value) for value in values)})."
+                + (f' Did you mean "{close}"?' if close else ""),
+                fix=rename_fix(inner(default.span, default), close) if close else None,
+            )
+
+
+def json_quote(text: str) -> str:
+    """`text` in double quotes."""
+    return f'"{text}"'
+
+
+@check("CNI308", Severity.ERROR, "picklist value longer than 64 characters")
+def picklist_value_length(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        if string(var.obj, "dataType") != "picklist":
+            continue
+        for value, span in strings(get(var.obj, "pickList")) or []:
+            if len(value) > PICKLIST_VALUE_MAX and span:
+                yield ctx.report(
+                    span,
+                    f'Picklist "{var.name}" has a value of {len(value)} characters; picklist values may be at most '
+                    f"{PICKLIST_VALUE_MAX} characters.",
+                )
+
+
+@check("CNI309", Severity.ERROR, "code variable without a valid codeLanguage")
+def code_language(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        obj = var.obj
+        if obj is None or string(obj, "dataType") != "code":
+            continue
+        language = get(obj, "codeLanguage")
+        data_type_span = value_span(obj, "dataType")
+        type_key = key_span(obj, "dataType")
+        if language is None and obj.complete and data_type_span and type_key:
+            yield ctx.report(
+                data_type_span,
+                f'Code config variable "{var.name}" has no codeLanguage; set it to one of {", ".join(CODE_LANGUAGES)}.',
+                fix=Fix(
+                    title='Add codeLanguage: "json"',
+                    edits=[_insert_after(data_type_span, type_key.col, 'codeLanguage: "json"')],
+                ),
+            )
+        elif isinstance(language, JsString) and language.value not in CODE_LANGUAGES and language.span:
+            close = suggest(language.value.lower(), CODE_LANGUAGES)
+            yield ctx.report(
+                language.span,
+                f'codeLanguage "{language.value}" of "{var.name}" is not one of {", ".join(CODE_LANGUAGES)}.',
+                fix=rename_fix(inner(language.span, language), close) if close else None,
+            )
+
+
+@check("CNI310", Severity.ERROR, "invalid collectionType")
+def collection_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _vars(ctx):
+        value = get(var.obj, "collectionType")
+        if not isinstance(value, JsString) or value.span is None:
+            continue
+        if value.value not in COLLECTION_TYPES:
+            close = suggest(value.value, COLLECTION_TYPES)
+            yield ctx.report(
+                value.span,
+                f'collectionType "{value.value}" of "{var.name}" is not one of {", ".join(COLLECTION_TYPES)}.',
+                fix=rename_fix(inner(value.span, value), close) if close else None,
+            )
+            continue
+        type_key = "dataSourceType" if var.helper == "dataSourceConfigVar" else "dataType"
+        data_type = string(var.obj, type_key)
+        if data_type in SINGLE_VALUE_TYPES:
+            yield ctx.report(
+                value.span,
+                f'"{var.name}" is a {data_type} and cannot be a list: collectionType is only allowed for string, '
+                "date, timestamp, picklist, code, boolean and number values. Remove collectionType.",
+            )
+
+
+@check("CNI311", Severity.WARNING, "organization-only config variable without a default")
+def organization_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        obj = var.obj
+        if obj is None or string(obj, "permissionAndVisibilityType") != "organization" or not obj.complete:
+            continue
+        if "defaultValue" not in obj.props and (span := value_span(obj, "permissionAndVisibilityType")):
+            yield ctx.report(
+                span,
+                f'"{var.name}" is visible to your organization only, but has no defaultValue: customers cannot set it, '
+                "so your team would have to set it for every instance. Add a defaultValue.",
+            )
+
+
+@check("CNI312", Severity.ERROR, "unknown permissionAndVisibilityType")
+def unknown_visibility(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _vars(ctx):
+        value = get(var.obj, "permissionAndVisibilityType")
+        if isinstance(value, JsString) and value.value not in VISIBILITY_TYPES and value.span:
+            close = suggest(value.value, VISIBILITY_TYPES)
+            yield ctx.report(
+                value.span,
+                f'permissionAndVisibilityType "{value.value}" of "{var.name}" is not one of '
+                f"{', '.join(VISIBILITY_TYPES)}." + (f' Did you mean "{close}"?' if close else ""),
+                fix=rename_fix(inner(value.span, value), close) if close else None,
+            )
+
+
+@check("CNI313", Severity.ERROR, "objectSelection/objectFieldMap not from a data source")
+def object_types_need_data_source(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        value = get(var.obj, "dataType")
+        if isinstance(value, JsString) and value.value in ("objectSelection", "objectFieldMap") and value.span:
+            yield ctx.report(
+                value.span,
+                f'"{var.name}" is an {value.value}, which always comes from a data source; define it with '
+                f'dataSourceConfigVar({{ dataSourceType: "{value.value}", perform }}) instead of configVar.',
+            )
+
+
+@check("CNI314", Severity.ERROR, "invalid cron expression in a schedule config variable")
+def schedule_default_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        default = get(var.obj, "defaultValue")
+        if string(var.obj, "dataType") != "schedule" or not isinstance(default, JsString) or default.span is None:
+            continue
+        if default.value and (problem := cron_problem(default.value)):
+            yield ctx.report(
+                default.span,
+                f'Schedule "{var.name}" has an invalid cron defaultValue "{default.value}": {problem}.',
+            )
+
+
+@check("CNI315", Severity.WARNING, "unknown time zone in a schedule config variable")
+def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        zone = get(var.obj, "timeZone")
+        if string(var.obj, "dataType") != "schedule" or not isinstance(zone, JsString) or zone.span is None:
+            continue
+        if zone.value and (problem := time_zone_problem(zone.value)):
+            yield ctx.report(
+                zone.span, f'Schedule "{var.name}" timeZone "{zone.value}" is not an IANA time zone: {problem}'
+            )
+
+
+@check("CNI316", Severity.ERROR, "config variable name contains a dot")
+def dotted_name(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _vars(ctx):
+        if "." in var.name and (span := var_span(var)):
+            yield ctx.report(
+                span,
+                f'Config variable name "{var.name}" contains ".", which makes references to it ambiguous (some '
+                "components fail with \"Cannot read properties of undefined (reading 'key')\"); use only letters, "
+                "digits and spaces.",
+            )
+
+
+@check("CNI317", Severity.WARNING, "defaultValue does not match the dataType")
+def default_value_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var in _standard(ctx):
+        data_type = string(var.obj, "dataType")
+        default = get(var.obj, "defaultValue")
+        if (
+            not isinstance(default, JsString)
+            or default.span is None
+            or "collectionType" in (var.obj.props if var.obj else {})
+        ):
+            continue
+        if data_type == "boolean" and default.value in ("true", "false"):
+            yield ctx.report(
+                default.span,
+                f'Boolean "{var.name}" has the string defaultValue "{default.value}"; use the boolean {default.value}.',
+                fix=rename_fix(default.span, default.value),
+            )
+        elif data_type == "boolean":
+            yield ctx.report(
+                default.span, f'Boolean "{var.name}" has defaultValue "{default.value}"; expected true or false.'
+            )
+        elif data_type == "number" and not _is_number(default.value):
+            yield ctx.report(
+                default.span, f'Number "{var.name}" has defaultValue "{default.value}", which is not a number.'
+            )
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@check("CNI318", Severity.ERROR, "config page without elements")
+def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for page in _pages(ctx):
+        obj = page.obj
+        if obj is None or not obj.complete or "elements" in obj.props or page.title_span is None:
+            continue
+        stray = [key for key in obj.props if key != "tagline"]
+        hint = f" ({', '.join(json_quote(key) for key in stray)} look like elements)" if stray else ""
+        yield ctx.report(
+            page.title_span,
+            f'Config page "{page.title}" has no elements{hint}; put its config variables inside elements: {{ … }}.',
+        )

@@ -1,0 +1,665 @@
+"""Checks on `flow({...})`: identity, schedules, queues, batching, triggers, endpoint security, agent flows.
+
+The messages of CNI203–CNI212 are spectral's own (src/serverTypes/convertIntegration.ts), so a developer who has
+seen the error at import time recognises it here.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+from functools import cache
+
+from cnikit.analysis.checks import CheckContext, check
+from cnikit.analysis.checks._common import (
+    boolean,
+    first_span,
+    flow_span,
+    get,
+    has,
+    inner,
+    key_span,
+    known_config_vars,
+    number,
+    obj_at,
+    rename_fix,
+    string,
+    strings,
+    suggest,
+    value_span,
+)
+from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from cnikit.model import (
+    Flow,
+    JsBoolean,
+    JsFunction,
+    JsNull,
+    JsNumber,
+    JsObject,
+    JsString,
+    JsUndefined,
+    JsValue,
+    Span,
+)
+
+CONCURRENCY_LIMIT_MIN = 2
+CONCURRENCY_LIMIT_MAX = 15
+LIFECYCLE_HOOKS = ("onInstanceDeploy", "onInstanceDelete", "webhookLifecycleHandlers")
+ENDPOINT_SECURITY_TYPES = ("unsecured", "customer_optional", "customer_required", "organization")
+QUEUE_TYPES = ("parallel", "throttled", "sequential")
+FLOW_PROPERTIES = (
+    "name",
+    "stableKey",
+    "description",
+    "isSynchronous",
+    "schedule",
+    "onTrigger",
+    "onExecution",
+    "onInstanceDeploy",
+    "onInstanceDelete",
+    "preprocessFlowConfig",
+    "queueConfig",
+    "endpointSecurityType",
+    "organizationApiKeys",
+    "testApiKeys",
+    "isAgentFlow",
+    "schemas",
+    "retryConfig",
+    "errorConfig",
+    "webhookLifecycleHandlers",
+    "triggerType",
+    "onDeployTrigger",
+    "runInitialSyncOnDeploy",
+    "batchConfig",
+    "trigger",
+)
+
+
+def _flows(ctx: CheckContext) -> list[Flow]:
+    """The flows the analyser found (possibly not all of them: fine for checks on one flow at a time)."""
+    integration = ctx.project.integration
+    return integration.flows if integration is not None else []
+
+
+def _label(flow: Flow) -> str:
+    """The flow as spectral names it in its messages."""
+    return flow.name if flow.name is not None else "This flow"
+
+
+def _where(ctx: CheckContext, span: Span | None) -> str:
+    """`src/flows.ts:3:9`, relative to the project root when possible."""
+    if span is None:
+        return "elsewhere"
+    try:
+        file = span.file.relative_to(ctx.root)
+    except ValueError:
+        file = span.file
+    return f"{file.as_posix()}:{span.line + 1}:{span.col + 1}"
+
+
+def js_number(value: float) -> str:
+    """A number the way JavaScript's `String(n)` prints it (`3`, not `3.0`)."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def truthy(value: JsValue | None) -> bool | None:
+    """JavaScript truthiness of a value, None when the value is not statically known."""
+    if value is None or isinstance(value, JsUndefined | JsNull):
+        return False
+    if isinstance(value, JsBoolean):
+        return value.value
+    if isinstance(value, JsNumber):
+        return value.value != 0
+    if isinstance(value, JsString):
+        return value.value != ""
+    if isinstance(value, JsObject | JsFunction) or value.kind in ("array", "call"):
+        return True
+    return None
+
+
+def present(obj: JsObject, key: str) -> bool | None:
+    """Whether `obj[key]` is truthy; None when unknown (an unknown value, or a key a spread may hide)."""
+    if key not in obj.props:
+        return False if obj.complete else None
+    return truthy(obj.props[key].value)
+
+
+def has_schedule(flow: Flow) -> bool | None:
+    """spectral's `"schedule" in flow && typeof flow.schedule === "object"`; None when unknown."""
+    value = get(flow.obj, "schedule")
+    if value is None:
+        return False if flow.obj.complete else None
+    if isinstance(value, JsObject):
+        return True
+    if isinstance(value, JsUndefined | JsString | JsNumber | JsBoolean | JsFunction):
+        return False
+    return None  # null, calls, members, unknowns: leave them alone
+
+
+def queue_flags(flow: Flow) -> tuple[bool | None, bool | None, JsObject | None]:
+    """(uses FIFO, singleton executions, the queue config) after spectral's `convertQueueConfig`."""
+    queue = obj_at(flow.obj, "queueConfig")
+    if queue is None:
+        return None, None, None
+    if "type" in queue.props:
+        kind = string(queue, "type")
+        if kind in ("throttled", "sequential"):
+            return True, False, queue
+        if kind == "parallel":
+            return False, False, queue
+        return None, None, queue
+    if not queue.complete:
+        return None, None, queue
+    fifo = boolean(queue, "usesFifoQueue") if "usesFifoQueue" in queue.props else False
+    singleton = boolean(queue, "singletonExecutions") if "singletonExecutions" in queue.props else False
+    return fifo, singleton, queue
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def cron_problem(expression: str) -> str | None:
+    """What is wrong with a 5-field cron expression, or None when croniter accepts it."""
+    from croniter import croniter  # imported lazily: `cnikit check` must start fast
+
+    fields = expression.split()
+    if len(fields) != 5:
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), found {len(fields)}"
+    try:
+        croniter(expression)
+    except Exception:  # croniter raises several unrelated types for a bad expression
+        return "a field is out of range or not a valid value"
+    return None
+
+
+def time_zone_problem(name: str) -> str | None:
+    """None for a known IANA time zone, else a short explanation with a suggestion when one is close."""
+    if name in _time_zones():
+        return None
+    close = suggest(name, _time_zones())
+    return f"did you mean {close!r}?" if close else "expected an IANA name such as 'America/Chicago' or 'UTC'"
+
+
+# ---- identity ------------------------------------------------------------------------------------------------
+
+
+@check("CNI201", Severity.ERROR, "duplicate flow name")
+def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
+    seen: dict[str, Flow] = {}
+    for flow in _flows(ctx):
+        if flow.name is None:
+            continue
+        first = seen.setdefault(flow.name, flow)
+        if first is not flow and (span := first_span(flow.name_span, flow.span)):
+            yield ctx.report(
+                span,
+                f'Duplicate flow name "{flow.name}": the flow at {_where(ctx, first.name_span)} has the same name. '
+                "Flow names must be unique: they key webhookUrls, invokeFlow and endpoint routing.",
+            )
+
+
+@check("CNI202", Severity.ERROR, "duplicate flow stable key")
+def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    seen: dict[str, Flow] = {}
+    for flow in _flows(ctx):
+        if flow.stable_key is None:
+            continue
+        first = seen.setdefault(flow.stable_key, flow)
+        if first is not flow and (span := first_span(flow.stable_key_span, flow_span(flow))):
+            yield ctx.report(
+                span,
+                f'Duplicate flow stableKey "{flow.stable_key}": flow "{_label(first)}" at '
+                f"{_where(ctx, first.stable_key_span)} already uses it. Each flow needs its own stable key.",
+            )
+
+
+@check("CNI213", Severity.ERROR, "two flow names give the same function key")
+def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
+    seen: dict[str, Flow] = {}
+    for flow in _flows(ctx):
+        key = flow.key
+        if not key or flow.name is None:
+            continue
+        first = seen.setdefault(key, flow)
+        if first is not flow and first.name != flow.name and (span := flow_span(flow)):
+            yield ctx.report(
+                span,
+                f'Flow names "{first.name}" and "{flow.name}" both become the function key "{key}" '
+                f"(spectral keeps letters and digits only), so one flow's {key}_onExecution replaces the other's. "
+                "Rename one of them.",
+            )
+
+
+@check("CNI214", Severity.ERROR, "flow without name, stableKey or onExecution")
+def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        missing = [key for key in ("name", "stableKey", "onExecution") if has(flow.obj, key) is False]
+        span = first_span(flow.name_span, flow.obj.span, flow.span)
+        if missing and span:
+            yield ctx.report(
+                span,
+                f"Flow {_label(flow)!r} has no {', '.join(missing)}; every flow needs name, stableKey and onExecution.",
+            )
+
+
+@check("CNI215", Severity.ERROR, "unknown flow property")
+def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        for key, prop in flow.obj.props.items():
+            if key in FLOW_PROPERTIES or prop.key_span is None:
+                continue
+            close = "onInstanceDelete" if key == "onInstanceRemove" else suggest(key, FLOW_PROPERTIES)
+            hint = f' Did you mean "{close}"?' if close else ""
+            yield ctx.report(
+                prop.key_span,
+                f'Flow "{_label(flow)}" has an unknown property "{key}": spectral ignores it.{hint}',
+                fix=rename_fix(prop.key_span, close) if close else None,
+            )
+
+
+# ---- spectral's load-time errors (official-tooling C.3 #7–#15, #18) ------------------------------------------
+
+
+@check("CNI203", Severity.ERROR, "polling flow without schedule")
+def polling_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if string(flow.obj, "triggerType") == "polling" and has_schedule(flow) is False:
+            span = value_span(flow.obj, "triggerType", flow_span(flow))
+            if span:
+                yield ctx.report(
+                    span,
+                    f"{_label(flow)} is marked as a polling trigger but has no schedule. "
+                    "Polling triggers require a schedule.",
+                )
+
+
+@check("CNI204", Severity.ERROR, "FIFO queue on a scheduled flow")
+def fifo_with_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        fifo, _, _ = queue_flags(flow)
+        if fifo and has_schedule(flow) and (span := key_span(flow.obj, "queueConfig")):
+            yield ctx.report(
+                span,
+                f"{_label(flow)} has a schedule & usesFifoQueue set to true. "
+                "FIFO queues cannot be used with scheduled flows.",
+            )
+
+
+@check("CNI205", Severity.ERROR, "singleton executions without schedule")
+def singleton_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        _, singleton, queue = queue_flags(flow)
+        if singleton and has_schedule(flow) is False:
+            span = key_span(queue, "singletonExecutions", key_span(flow.obj, "queueConfig"))
+            if span:
+                yield ctx.report(
+                    span,
+                    f"{_label(flow)} is configured for singletonExecutions but has no schedule. "
+                    "Unscheduled flows cannot be configured for singleton executions.",
+                )
+
+
+@check("CNI206", Severity.ERROR, "FIFO queue and singleton executions together")
+def fifo_and_singleton(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        fifo, singleton, queue = queue_flags(flow)
+        if fifo and singleton and (span := key_span(queue, "singletonExecutions")):
+            yield ctx.report(
+                span,
+                f"{_label(flow)} is configured for both FIFO queues and singleton executions, but these options "
+                "are mutually exclusive. Please choose one.",
+            )
+
+
+@check("CNI207", Severity.ERROR, "concurrencyLimit outside 2..15")
+def concurrency_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        queue = obj_at(flow.obj, "queueConfig")
+        limit = number(queue, "concurrencyLimit")
+        if string(queue, "type") in ("parallel", "sequential"):
+            continue  # convertQueueConfig drops the limit for these
+        if limit is not None and not CONCURRENCY_LIMIT_MIN <= limit <= CONCURRENCY_LIMIT_MAX:
+            span = value_span(queue, "concurrencyLimit")
+            if span:
+                yield ctx.report(
+                    span,
+                    f"{_label(flow)} has an invalid concurrencyLimit of {js_number(limit)}. concurrencyLimit must "
+                    f"be between {CONCURRENCY_LIMIT_MIN} and {CONCURRENCY_LIMIT_MAX}.",
+                )
+
+
+def _resolver_key(flow: Flow) -> str | None:
+    """The property that gives this flow a trigger resolver (`trigger` from batchFlowTrigger, or explicit)."""
+    for key in ("trigger", "triggerResolver", "onDeployResolver"):
+        if present(flow.obj, key):
+            return key
+    return None
+
+
+@check("CNI208", Severity.ERROR, "trigger resolver without batchConfig")
+def resolver_without_batch_config(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        key = _resolver_key(flow)
+        if key and present(flow.obj, "batchConfig") is False and (span := key_span(flow.obj, key)):
+            yield ctx.report(
+                span,
+                f"{_label(flow)} defines a triggerResolver/onDeployResolver but no batchConfig. "
+                "Add `batchConfig: { batchSize }` to the flow.",
+            )
+
+
+@check("CNI209", Severity.ERROR, "onDeployResolver without onDeployTrigger")
+def on_deploy_resolver_without_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if not present(flow.obj, "onDeployResolver"):
+            continue
+        deploy = get(flow.obj, "onDeployTrigger")
+        known_not_function = (deploy is None and flow.obj.complete) or isinstance(
+            deploy, JsString | JsNumber | JsBoolean | JsObject | JsNull | JsUndefined
+        )
+        if known_not_function and (span := key_span(flow.obj, "onDeployResolver")):
+            yield ctx.report(
+                span,
+                f"{_label(flow)} declares onDeployResolver without onDeployTrigger. Set onDeployTrigger to handle "
+                "the initial-deploy fire that the resolver fans out.",
+            )
+
+
+def _batch_problem(flow: Flow, field: str, required: bool) -> tuple[str, Span] | None:
+    """(JS `String(value)`, span) when batchConfig[field] is known to be invalid; spectral only checks resolvers."""
+    if not _resolver_key(flow):
+        return None
+    batch = obj_at(flow.obj, "batchConfig")
+    if batch is None:
+        return None
+    value = get(batch, field)
+    span = value_span(batch, field, key_span(flow.obj, "batchConfig"))
+    if span is None:
+        return None
+    if value is None or isinstance(value, JsUndefined):
+        if required and batch.complete:
+            return "undefined", span
+        return None
+    if isinstance(value, JsNumber):
+        return None if value.is_integer and value.value >= 1 else (js_number(value.value), span)
+    if isinstance(value, JsString):
+        return value.value, span
+    if isinstance(value, JsBoolean):
+        return ("true" if value.value else "false"), span
+    return ("null", span) if isinstance(value, JsNull) else None
+
+
+@check("CNI210", Severity.ERROR, "batchConfig.batchSize is not an integer >= 1")
+def batch_size(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if problem := _batch_problem(flow, "batchSize", required=True):
+            shown, span = problem
+            yield ctx.report(
+                span,
+                f"{_label(flow)} has an invalid batchConfig batchSize of {shown}. batchSize must be an integer >= 1.",
+            )
+
+
+@check("CNI211", Severity.ERROR, "batchConfig.concurrentBatchLimit is not an integer >= 1")
+def concurrent_batch_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if problem := _batch_problem(flow, "concurrentBatchLimit", required=False):
+            shown, span = problem
+            yield ctx.report(
+                span,
+                f"{_label(flow)} has an invalid batchConfig concurrentBatchLimit of {shown}. "
+                "concurrentBatchLimit must be an integer >= 1.",
+            )
+
+
+@check("CNI212", Severity.ERROR, "lifecycle hooks without onTrigger (invalid trigger configuration)")
+def lifecycle_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        hook = next((key for key in LIFECYCLE_HOOKS if present(flow.obj, key)), None)
+        if hook is None or present(flow.obj, "onTrigger") is not False or present(flow.obj, "trigger") is not False:
+            continue
+        span = key_span(flow.obj, hook)
+        if span is None:
+            continue
+        indent = " " * span.col
+        insert = span.model_copy(update={"end_line": span.line, "end_col": span.col})
+        yield ctx.report(
+            span,
+            "Invalid trigger configuration detected: "
+            f'flow "{_label(flow)}" defines {hook} but no onTrigger, and spectral only runs lifecycle hooks '
+            "around an onTrigger function or a component trigger. Add an onTrigger.",
+            fix=Fix(
+                title="Add an onTrigger that passes the payload through",
+                edits=[
+                    TextEdit(span=insert, new_text=f"onTrigger: async (context, payload) => ({{ payload }}),\n{indent}")
+                ],
+            ),
+        )
+
+
+# ---- queues --------------------------------------------------------------------------------------------------
+
+
+@check("CNI216", Severity.ERROR, "FIFO queue on a synchronous or preprocess flow")
+def fifo_on_sync_or_preprocess(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        fifo, _, _ = queue_flags(flow)
+        if not fifo:
+            continue
+        span = key_span(flow.obj, "queueConfig")
+        if span and boolean(flow.obj, "isSynchronous"):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" uses a FIFO queue but is synchronous (isSynchronous: true); '
+                "FIFO queue flows must be asynchronous.",
+            )
+        if span and present(flow.obj, "preprocessFlowConfig"):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" uses a FIFO queue but is the preprocess flow; '
+                "FIFO queues are not available for preprocess flows.",
+            )
+
+
+@check("CNI217", Severity.WARNING, "dedupeIdField without a FIFO queue")
+def dedupe_without_fifo(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        fifo, _, queue = queue_flags(flow)
+        if fifo is False and string(queue, "dedupeIdField") is not None and (span := key_span(queue, "dedupeIdField")):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" sets dedupeIdField but does not use a FIFO queue, so nothing is deduplicated; '
+                'set usesFifoQueue: true (or type: "sequential"/"throttled").',
+            )
+
+
+@check("CNI218", Severity.ERROR, "unknown queueConfig type")
+def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        queue = obj_at(flow.obj, "queueConfig")
+        kind = get(queue, "type")
+        if isinstance(kind, JsString) and kind.value not in QUEUE_TYPES and kind.span:
+            close = suggest(kind.value, QUEUE_TYPES)
+            yield ctx.report(
+                kind.span,
+                f'queueConfig type "{kind.value}" is not one of {", ".join(QUEUE_TYPES)}.'
+                + (f' Did you mean "{close}"?' if close else ""),
+                fix=rename_fix(inner(kind.span, kind), close) if close else None,
+            )
+
+
+# ---- schedules -----------------------------------------------------------------------------------------------
+
+
+@check("CNI219", Severity.ERROR, "invalid cron expression in a flow schedule")
+def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        value = get(obj_at(flow.obj, "schedule"), "value")
+        if isinstance(value, JsString) and value.span and (problem := cron_problem(value.value)):
+            yield ctx.report(
+                value.span, f'Flow "{_label(flow)}" has an invalid cron schedule "{value.value}": {problem}.'
+            )
+
+
+@check("CNI220", Severity.WARNING, "unknown time zone in a flow schedule")
+def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        value = get(obj_at(flow.obj, "schedule"), "timezone")
+        if isinstance(value, JsString) and value.span and (problem := time_zone_problem(value.value)):
+            close = suggest(value.value, _time_zones())
+            yield ctx.report(
+                value.span,
+                f'Flow "{_label(flow)}" schedule timezone "{value.value}" is not an IANA time zone: {problem}',
+                fix=rename_fix(inner(value.span, value), close) if close else None,
+            )
+
+
+@check("CNI221", Severity.ERROR, "schedule configVar is not a schedule config variable")
+def schedule_config_var_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    variables = known_config_vars(ctx.project)
+    if variables is None:
+        return
+    by_name = {var.name: var for var in variables}
+    for flow in _flows(ctx):
+        ref = get(obj_at(flow.obj, "schedule"), "configVar")
+        if not isinstance(ref, JsString) or ref.span is None:
+            continue
+        var = by_name.get(ref.value)
+        if var is not None and var.data_type is not None and var.data_type != "schedule":
+            yield ctx.report(
+                ref.span,
+                f'Flow "{_label(flow)}" is scheduled by config variable "{ref.value}", which has dataType '
+                f'"{var.data_type}"; a schedule configVar must have dataType "schedule".',
+            )
+
+
+# ---- endpoint security ---------------------------------------------------------------------------------------
+
+
+@check("CNI222", Severity.ERROR, "unknown endpointSecurityType")
+def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        value = get(flow.obj, "endpointSecurityType")
+        if isinstance(value, JsString) and value.value not in ENDPOINT_SECURITY_TYPES and value.span:
+            close = suggest(value.value, ENDPOINT_SECURITY_TYPES)
+            yield ctx.report(
+                value.span,
+                f'endpointSecurityType "{value.value}" is not one of {", ".join(ENDPOINT_SECURITY_TYPES)}.'
+                + (f' Did you mean "{close}"?' if close else ""),
+                fix=rename_fix(inner(value.span, value), close) if close else None,
+            )
+
+
+@check("CNI223", Severity.ERROR, "organization endpoint security without organizationApiKeys")
+def organization_without_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if string(flow.obj, "endpointSecurityType") != "organization":
+            continue
+        keys = get(flow.obj, "organizationApiKeys")
+        listed = strings(keys)
+        missing = (keys is None and flow.obj.complete) or isinstance(keys, JsUndefined) or listed == []
+        if missing and (span := value_span(flow.obj, "endpointSecurityType")):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" is secured by organization but has no organizationApiKeys; '
+                "set organizationApiKeys to a non-empty list of keys (from process.env, not literals).",
+            )
+
+
+@check("CNI224", Severity.WARNING, "organizationApiKeys without organization endpoint security")
+def keys_without_organization(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if "organizationApiKeys" not in flow.obj.props:
+            continue
+        security = get(flow.obj, "endpointSecurityType")
+        known_other = (security is None and flow.obj.complete) or (
+            isinstance(security, JsString) and security.value != "organization"
+        )
+        if known_other and (span := key_span(flow.obj, "organizationApiKeys")):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" sets organizationApiKeys, which only apply with endpointSecurityType '
+                '"organization"; they are ignored here.',
+            )
+
+
+@check("CNI225", Severity.WARNING, "customer_required flow without testApiKeys")
+def customer_required_without_test_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if string(flow.obj, "endpointSecurityType") != "customer_required":
+            continue
+        if present(flow.obj, "testApiKeys") is False and (span := value_span(flow.obj, "endpointSecurityType")):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" requires customer API keys but has no testApiKeys: `prism integrations:import` '
+                'fails with "requires customer API keys but none were provided" unless you pass --test-api-key.',
+            )
+
+
+# ---- agent flows ---------------------------------------------------------------------------------------------
+
+
+@check("CNI226", Severity.ERROR, "agent flow without schemas.invoke")
+def agent_flow_schema(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        schemas = get(flow.obj, "schemas")
+        without_invoke = isinstance(schemas, JsObject) and schemas.complete and "invoke" not in schemas.props
+        agent_without_schemas = boolean(flow.obj, "isAgentFlow") and present(flow.obj, "schemas") is False
+        if without_invoke and (span := key_span(flow.obj, "schemas")):
+            yield ctx.report(span, f'Flow "{_label(flow)}" has schemas without "invoke"; invoke is required.')
+        elif agent_without_schemas and (span := key_span(flow.obj, "isAgentFlow")):
+            yield ctx.report(
+                span,
+                f'Flow "{_label(flow)}" is an agent flow (isAgentFlow: true) but has no schemas.invoke; '
+                "add schemas: { invoke: <JSON schema of its input> }.",
+            )
+
+
+@check("CNI227", Severity.ERROR, "agent flow is not synchronous")
+def agent_flow_sync(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        if not boolean(flow.obj, "isAgentFlow"):
+            continue
+        sync = get(flow.obj, "isSynchronous")
+        not_sync = (sync is None and flow.obj.complete) or (isinstance(sync, JsBoolean) and not sync.value)
+        if not_sync and (span := key_span(flow.obj, "isAgentFlow")):
+            yield ctx.report(
+                span,
+                f'Agent flow "{_label(flow)}" must be synchronous: set isSynchronous: true (found it unset or false).',
+            )
+
+
+# ---- retries -------------------------------------------------------------------------------------------------
+
+
+def _range_problems(obj: JsObject | None, name: str, limits: dict[str, tuple[int, int]]) -> Iterator[tuple[str, Span]]:
+    """(message tail, span) for every known number of `obj` outside its integer range."""
+    for key, (low, high) in limits.items():
+        value = get(obj, key)
+        if isinstance(value, JsNumber) and value.span and not (value.is_integer and low <= value.value <= high):
+            yield f"{name}.{key} is {js_number(value.value)}; it must be an integer from {low} to {high}.", value.span
+
+
+@check("CNI228", Severity.ERROR, "retryConfig out of range")
+def retry_config_range(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        retry = obj_at(flow.obj, "retryConfig")
+        for problem, span in _range_problems(retry, "retryConfig", {"maxAttempts": (0, 10), "delayMinutes": (0, 60)}):
+            yield ctx.report(span, f'Flow "{_label(flow)}" {problem}')
+
+
+@check("CNI229", Severity.ERROR, "errorConfig invalid")
+def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        config = obj_at(flow.obj, "errorConfig")
+        handler = get(config, "errorHandlerType")
+        if isinstance(handler, JsString) and handler.value not in ("fail", "ignore", "retry") and handler.span:
+            yield ctx.report(
+                handler.span,
+                f'Flow "{_label(flow)}" errorConfig.errorHandlerType "{handler.value}" is not one of '
+                "fail, ignore, retry.",
+            )
+        for problem, span in _range_problems(config, "errorConfig", {"maxAttempts": (0, 5), "delaySeconds": (0, 60)}):
+            yield ctx.report(span, f'Flow "{_label(flow)}" {problem}')
