@@ -13,12 +13,17 @@ from cnikit.analysis.module import ModuleInfo, build_module
 from cnikit.analysis.parser import ParsedFile, parse, skip_reason
 from cnikit.analysis.references import FileReferences, scan
 from cnikit.analysis.resolver import Resolver
-from cnikit.model import JsObject, JsUnknown, ProjectModel, SourceNote, Span
+from cnikit.model import JsCall, JsMember, JsObject, JsUnknown, ProjectModel, SourceNote, Span
 
 SOURCE_SUFFIXES = (".ts", ".tsx")
 # Tried in this order for `./name` (TypeScript's own order, then folder index files).
 _IMPORT_SUFFIXES = (".ts", ".tsx", "/index.ts", "/index.tsx")
 _SKIPPED_DIRS = {"node_modules", "dist", ".git", ".spectral"}
+
+# How "no-entry" notes begin, so the CNI0xx checks can tell the cases apart.
+NO_ENTRY_FILE = "No src/index.ts:"
+NOT_AN_INTEGRATION = "No integration:"
+UNRESOLVED_INTEGRATION = "Integration not resolved:"
 
 
 @dataclass
@@ -148,7 +153,7 @@ class Analyzer:
                 SourceNote.model_construct(
                     kind="no-entry",
                     message=(
-                        "No src/index.ts: a code-native integration's entry point is src/index.ts, which must "
+                        f"{NO_ENTRY_FILE} a code-native integration's entry point is src/index.ts, which must "
                         "`export default integration({...})` (from @prismatic-io/spectral)."
                     ),
                     span=_start_span(entry_path),
@@ -179,7 +184,8 @@ class Analyzer:
             model.notes.append(
                 SourceNote.model_construct(
                     kind="no-entry",
-                    message="src/index.ts has no default export; expected `export default integration({...})`.",
+                    message=f"{NOT_AN_INTEGRATION} src/index.ts has no default export; expected "
+                    "`export default integration({...})` (from @prismatic-io/spectral).",
                     span=_start_span(entry_path),
                 )
             )
@@ -187,17 +193,15 @@ class Analyzer:
         value = resolver.export_value(entry_path, "default")
         if not is_integration_call(value):
             where = value.span or (parsed.span(binding.node) if binding.node is not None else _start_span(entry_path))
-            found = f"({value.reason})" if isinstance(value, JsUnknown) and value.reason else f"a {value.kind}"
-            model.notes.append(
-                SourceNote.model_construct(
-                    kind="no-entry",
-                    message=(
-                        "The default export of src/index.ts is not a resolvable `integration({...})` call "
-                        f"from @prismatic-io/spectral; found {found}."
-                    ),
-                    span=where,
-                )
-            )
+            if isinstance(value, JsUnknown | JsCall | JsMember):
+                why = f" ({value.reason})" if isinstance(value, JsUnknown) and value.reason else ""
+                message = f"{UNRESOLVED_INTEGRATION} The default export of src/index.ts is not a call of spectral's "
+                message += f"`integration(...)` that can be followed statically{why}; checks of flows and config "
+                message += "pages are skipped."
+            else:
+                message = f"{NOT_AN_INTEGRATION} The default export of src/index.ts is a {value.kind}; expected "
+                message += "`export default integration({...})` (from @prismatic-io/spectral)."
+            model.notes.append(SourceNote.model_construct(kind="no-entry", message=message, span=where))
             return
         obj = unwrap(value, "integration")
         if not isinstance(obj, JsObject):
@@ -205,7 +209,8 @@ class Analyzer:
             model.notes.append(
                 SourceNote.model_construct(
                     kind="no-entry",
-                    message=f"The argument of `integration(...)` could not be resolved ({reason}).",
+                    message=f"{UNRESOLVED_INTEGRATION} The argument of `integration(...)` could not be resolved "
+                    f"({reason}); checks of flows and config pages are skipped.",
                     span=value.span or _start_span(entry_path),
                 )
             )
