@@ -1,1 +1,1 @@
-"""tui.screens."""
+"""Screens of the terminal UI, one per module."""

@@ -1,1 +1,1 @@
-"""tui.widgets."""
+"""Widgets of the terminal UI, one per module."""

@@ -1,0 +1,155 @@
+"""One execution: its steps with durations, its logs (followed while it runs) and each step's output."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tui.format import duration, relative_time, status_icon
+from tui.sources import ExecutionRow, ExecutionSource, StepOutput, StepRow
+from tui.widgets.log_view import LogView
+from tui.widgets.output_view import OutputView
+
+if TYPE_CHECKING:
+    from tui.app import CnikitApp
+
+FOLLOW_SECONDS = 0.25
+
+
+class ExecutionScreen(Screen[None]):
+    """Steps on the left; logs and the chosen step's output on the right."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "app.pop_screen", "Back", id="execution.back"),
+        Binding("l", "show_tab('logs')", "Logs", id="execution.logs"),
+        Binding("o", "show_tab('output')", "Output", id="execution.output"),
+        Binding("F", "toggle_follow", "Follow", id="execution.follow"),
+        Binding("x", "replay", "Replay", id="execution.replay"),
+    ]
+
+    def __init__(self, source: ExecutionSource, row: ExecutionRow) -> None:
+        super().__init__(id="execution")
+        self.source = source
+        self.row = row
+        self.steps: list[StepRow] = []
+        self.follow = row.status == "running"
+
+    @property
+    def cnikit(self) -> CnikitApp:
+        """The app, typed."""
+        return cast("CnikitApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._summary(), id="execution-summary")
+        with Horizontal():
+            with Vertical(id="steps-pane"):
+                yield Static("Steps", classes="pane-title")
+                yield OptionList(id="steps")
+            with TabbedContent(initial="logs", id="execution-tabs"):
+                with TabPane("Logs", id="logs"):
+                    yield LogView(id="log-view")
+                with TabPane("Output", id="output"):
+                    yield OutputView(id="output-view")
+        yield Footer()
+
+    def _summary(self) -> Content:
+        row = self.row
+        icon, style = status_icon(row.status)
+        parts = [
+            Content.styled(f"{icon} {row.status}", f"bold {style}"),
+            Content(
+                f"  {row.flow}  ·  {row.invoke_type}  ·  started {relative_time(row.started_at, self.cnikit.now())}"
+            ),
+            Content(f" ({row.started_at:%Y-%m-%d %H:%M:%S})  ·  {duration(row.duration_ms)}"),
+            Content.styled(f"  ·  {row.id}", "$text-muted"),
+        ]
+        if row.replay_of:
+            parts.append(Content.styled(f"  ·  replay of {row.replay_of}", "$text-muted"))
+        if row.error:
+            parts.append(Content("\n"))
+            parts.append(Content.styled(row.error, "$error"))
+        return Content.assemble(*parts)
+
+    def on_mount(self) -> None:
+        self.load()
+        self.set_interval(FOLLOW_SECONDS, self.follow_tick)
+        self.query_one("#steps", OptionList).focus()
+
+    def load(self) -> None:
+        """Read steps and logs."""
+        self.steps = self.source.steps(self.row.id)
+        options = self.query_one("#steps", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        for step in self.steps:
+            mark = "✘ " if step.has_error else "  "
+            options.add_option(Option(f"{mark}{step.name:<14} {duration(step.duration_ms):>8}", id=step.name))
+        if self.steps:
+            options.highlighted = highlighted if highlighted is not None else 0
+        self.query_one(LogView).add_rows(self.source.logs(self.row.id))
+
+    def follow_tick(self) -> None:
+        """While the execution runs (or follow is on), pick up new log lines and status changes."""
+        if not self.follow:
+            return
+        view = self.query_one(LogView)
+        view.add_rows(self.source.logs(self.row.id, after=view.last_seq))
+        fresh = self.source.get(self.row.id)
+        if fresh is not None and fresh != self.row:
+            self.row = fresh
+            self.query_one("#execution-summary", Static).update(self._summary())
+            self.load()
+            if fresh.status != "running":
+                self.follow = False
+
+    def action_toggle_follow(self) -> None:
+        """Follow the logs (scroll along as lines arrive) or stop."""
+        self.follow = not self.follow
+        self.query_one(LogView).auto_scroll = self.follow
+        self.notify("Following logs." if self.follow else "Stopped following.")
+
+    def action_show_tab(self, tab: str) -> None:
+        """Switch to the logs or the output tab."""
+        self.query_one(TabbedContent).active = tab
+
+    @on(OptionList.OptionHighlighted, "#steps")
+    def _step_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None:
+            self.show_output(event.option.id)
+
+    @on(OptionList.OptionSelected, "#steps")
+    def _step_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_show_tab("output")
+
+    def show_output(self, step: str) -> None:
+        """Load one step's output into the output tab."""
+        try:
+            output = self.source.step_output(self.row.id, step)
+        except Exception as error:
+            output = StepOutput(None, found=False, note=f"Could not read the output of {step}: {error}")
+        self.query_one(OutputView).show(output)
+
+    def action_replay(self) -> None:
+        """Replay this execution."""
+        if not self.source.info().can_replay:
+            self.notify("This source cannot replay executions.", severity="warning")
+            return
+        self.replay()
+
+    @work(thread=True, exclusive=True, group="run")
+    def replay(self) -> None:
+        """Replay in a worker; the list shows the new execution."""
+        try:
+            new_id = self.source.replay(self.row.id)
+        except Exception as error:
+            self.app.call_from_thread(self.notify, str(error), title="Replay failed", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Replay recorded as {new_id}.", title="Replayed")
