@@ -1,0 +1,157 @@
+"""Diagnostics: the analyser's findings, published for every file of every project while the developer types.
+
+When: the whole workspace after `initialized`; on open and change (debounced per project — the analyser's
+per-file cache means only the edited buffer is re-parsed); at once on save and close. Every file of the project
+gets its set, payload JSON files included; a file whose problems went away gets an empty set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from cnikit.diagnostics import Diagnostic, Severity
+from server.positions import Locator, path_of, uri_of
+from server.projects import ProjectState
+from server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from server.server import CnikitLanguageServer
+
+log = logging.getLogger(__name__)
+
+SOURCE = "cnikit"
+LSP_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+
+def to_lsp_impl(
+    diagnostics: Iterable[Diagnostic], locator: Locator, settings: ServerSettings
+) -> list[types.Diagnostic]:
+    """LSP diagnostics for one file, severity overrides applied ("off" drops the code)."""
+    result: list[types.Diagnostic] = []
+    for diagnostic in diagnostics:
+        severity = settings.severity_for(diagnostic.code, diagnostic.severity)
+        if severity is None:
+            continue
+        result.append(
+            types.Diagnostic(
+                range=locator.range(diagnostic.span),
+                message=diagnostic.message,
+                severity=LSP_SEVERITY[severity],
+                code=diagnostic.code,
+                source=SOURCE,
+            )
+        )
+    return result
+
+
+def publish(ls: CnikitLanguageServer, state: ProjectState) -> None:
+    """Send the project's current diagnostics, clearing files that no longer have any."""
+    locator = ls.locator()
+    files = set(state.diagnostics) | state.published
+    shown: set[Path] = set()
+    for path in sorted(files):
+        items = to_lsp_impl(state.diagnostics.get(path, []), locator, ls.settings)
+        uri = uri_of(path)
+        document = ls.workspace.text_documents.get(uri)
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=items, version=document.version if document is not None else None
+            )
+        )
+        if items:
+            shown.add(path)
+    state.published = shown
+
+
+def analyze_and_publish(ls: CnikitLanguageServer, state: ProjectState) -> None:
+    """Analyse a project with the open buffers and publish the result."""
+    started = time.perf_counter()
+    ls.projects.analyze(state, ls.overlays(state))
+    publish(ls, state)
+    if ls.settings.debug:
+        log.info("analysed %s in %.1f ms", state.root, (time.perf_counter() - started) * 1000)
+    for callback in ls.on_analyzed:
+        callback(state)
+
+
+def analyze_now(ls: CnikitLanguageServer, state: ProjectState) -> None:
+    """Run a pending debounced analysis immediately (a request needs the model of the current buffers)."""
+    if state.pending is not None and not state.pending.done():
+        state.pending.cancel()
+    state.pending = None
+    analyze_and_publish(ls, state)
+
+
+async def analyze_workspace(ls: CnikitLanguageServer) -> None:
+    """Find every project in the workspace folders and publish their diagnostics, with progress."""
+    async with ls.work_progress("cnikit: analysing the workspace") as report:
+        states = ls.projects.discover(ls.workspace_folders())
+        for state in states:
+            report(f"{state.root.name}")
+            analyze_and_publish(ls, state)
+            await asyncio.sleep(0)  # let requests that arrived meanwhile through between projects
+
+
+def schedule(ls: CnikitLanguageServer, path: Path, *, delay: float | None = None) -> None:
+    """Re-analyse the project owning `path` after the debounce delay, replacing a pending run."""
+    state = ls.projects.owner(path)
+    if state is None:
+        return
+    if state.pending is not None and not state.pending.done():
+        state.pending.cancel()
+    wait = ls.settings.diagnostic_delay_ms / 1000 if delay is None else delay
+
+    async def run() -> None:
+        if wait > 0:
+            await asyncio.sleep(wait)
+        analyze_and_publish(ls, state)
+
+    state.pending = ls.spawn(run())
+
+
+def register(ls: CnikitLanguageServer) -> None:
+    """Analyse on open, change, save and close; re-publish when severity overrides change."""
+
+    def changed_document(uri: str, *, delay: float | None = None) -> None:
+        path = path_of(uri)
+        if path is not None:
+            schedule(ls, path, delay=delay)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: CnikitLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        changed_document(params.text_document.uri)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CnikitLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        changed_document(params.text_document.uri)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: CnikitLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        changed_document(params.text_document.uri, delay=0)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: CnikitLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        changed_document(params.text_document.uri, delay=0)  # the file on disk is the truth again
+
+    @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: CnikitLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            changed_document(change.uri)
+
+    def republish() -> None:
+        for state in ls.projects.states.values():
+            publish(ls, state)
+
+    ls.on_settings_changed.append(republish)

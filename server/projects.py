@@ -1,0 +1,144 @@
+"""The CNI projects of the editor's workspace, and the latest analysis of each.
+
+Thin by design: finding projects is `cnikit.project`, analysing is `cnikit.analysis`; this module only
+remembers, per project, the last model and diagnostics so every feature answers from the same snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cnikit.diagnostics import Diagnostic
+from cnikit.model import ProjectModel
+
+log = logging.getLogger(__name__)
+
+# (root, unsaved buffers) → (model, diagnostics); injected so unit tests and benches can swap it.
+AnalyzeFunction = Callable[[Path, Mapping[Path, str]], tuple[ProjectModel, list[Diagnostic]]]
+
+
+class CommandError(Exception):
+    """A command that cannot be done; its message is the one-line reason shown to the user."""
+
+
+@dataclass
+class ProjectState:
+    """One CNI project: its root (the folder holding `.spectral/`) and its latest analysis."""
+
+    root: Path
+    model: ProjectModel | None = None
+    diagnostics: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    published: set[Path] = field(default_factory=set)  # files whose diagnostics the client currently shows
+    good_model: ProjectModel | None = None  # the latest model that found the integration (for half-typed code)
+    pending: asyncio.Task[None] | None = None  # the debounced re-analysis waiting to run
+
+    @property
+    def name(self) -> str:
+        """The integration's name when the analyser found it, else the folder's name."""
+        integration = self.model.integration if self.model else None
+        return integration.name if integration and integration.name else self.root.name
+
+    def contains(self, path: Path) -> bool:
+        """Whether `path` lies inside this project."""
+        return path == self.root or self.root in path.parents
+
+
+def default_analyze() -> AnalyzeFunction:
+    """The analyser with its per-file parse cache, followed by every check."""
+    from cnikit.analysis import Analyzer
+    from cnikit.analysis.checks import run_checks
+
+    analyzer = Analyzer()
+
+    def analyze(root: Path, overlays: Mapping[Path, str]) -> tuple[ProjectModel, list[Diagnostic]]:
+        model = analyzer.analyze(root, overlays)
+        try:
+            diagnostics = run_checks(model)
+        except Exception:  # a check module that fails to load: keep the model so the other features still work
+            log.exception("running the checks on %s failed", root)
+            diagnostics = []
+        return model, diagnostics
+
+    return analyze
+
+
+class Projects:
+    """Every CNI project found in the workspace folders, and which one is active for commands."""
+
+    def __init__(self, analyze: AnalyzeFunction | None = None) -> None:
+        self._analyze = analyze
+        self.states: dict[Path, ProjectState] = {}
+        self.active: Path | None = None
+
+    def discover(self, folders: Iterable[Path]) -> list[ProjectState]:
+        """Find the projects under each workspace folder (`.spectral/` within 5 levels) and remember them."""
+        from cnikit.project import find_projects
+
+        found: list[ProjectState] = []
+        for folder in folders:
+            for root in find_projects(folder):
+                found.append(self.add(root))
+        return found
+
+    def add(self, root: Path) -> ProjectState:
+        """Remember a project (once) and return its state; the first project becomes the active one."""
+        state = self.states.get(root)
+        if state is None:
+            state = self.states[root] = ProjectState(root)
+        if self.active is None:
+            self.active = root
+        return state
+
+    def forget_under(self, folder: Path) -> None:
+        """Drop the projects of a workspace folder that was removed."""
+        for root in [root for root in self.states if root == folder or folder in root.parents]:
+            del self.states[root]
+            if self.active == root:
+                self.active = next(iter(self.states), None)
+
+    def owner(self, path: Path) -> ProjectState | None:
+        """The innermost known project containing `path`; a project created since start is picked up here."""
+        candidates = [state for state in self.states.values() if state.contains(path)]
+        if candidates:
+            return max(candidates, key=lambda state: len(state.root.parts))
+        from cnikit.project import find_project_root
+
+        root = find_project_root(path)
+        return self.add(root) if root is not None else None
+
+    def resolve(self, project: str | None) -> ProjectState:
+        """The project a command names (by root path), or the active one; CommandError when there is none."""
+        if project:
+            root = Path(project)
+            state = self.states.get(root) or self.owner(root)
+            if state is None:
+                raise CommandError(f"{project} is not a CNI project (no .spectral/ folder found there or above)")
+            return state
+        if self.active is None or self.active not in self.states:
+            raise CommandError("No CNI project in this workspace (a folder with .spectral/ within 5 levels)")
+        return self.states[self.active]
+
+    def analyze(self, state: ProjectState, overlays: Mapping[Path, str]) -> dict[Path, list[Diagnostic]]:
+        """Analyse one project with the editor's unsaved buffers; diagnostics grouped by file.
+
+        An analyser crash is logged and leaves the previous snapshot in place: the server keeps running.
+        """
+        if self._analyze is None:
+            self._analyze = default_analyze()
+        try:
+            model, diagnostics = self._analyze(state.root, overlays)
+        except Exception:
+            log.exception("analysis of %s failed; keeping the previous results", state.root)
+            return state.diagnostics
+        by_file: dict[Path, list[Diagnostic]] = {}
+        for diagnostic in diagnostics:
+            by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
+        state.model = model
+        if model.integration is not None:
+            state.good_model = model
+        state.diagnostics = by_file
+        return by_file
