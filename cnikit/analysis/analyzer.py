@@ -199,8 +199,8 @@ class Analyzer:
                 message += f"`integration(...)` that can be followed statically{why}; checks of flows and config "
                 message += "pages are skipped."
             else:
-                message = f"{NOT_AN_INTEGRATION} The default export of src/index.ts is a {value.kind}; expected "
-                message += "`export default integration({...})` (from @prismatic-io/spectral)."
+                message = f"{NOT_AN_INTEGRATION} The default export of src/index.ts is {_article(value.kind)}; "
+                message += "expected `export default integration({...})` (from @prismatic-io/spectral)."
             model.notes.append(SourceNote.model_construct(kind="no-entry", message=message, span=where))
             return
         obj = unwrap(value, "integration")
@@ -253,3 +253,7 @@ def _source_files(folder: Path) -> Iterator[Path]:
         for filename in filenames:
             if filename.endswith(SOURCE_SUFFIXES) and not filename.endswith(".d.ts"):
                 yield Path(dirpath, filename)
+
+
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"

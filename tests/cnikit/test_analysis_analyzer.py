@@ -1,0 +1,116 @@
+"""The Analyzer: per-file caching by content, editor overlays, skipped files, a missing entry point."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cnikit.analysis import Analyzer, check_project
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.fixture
+def scaffold(tmp_path: Path) -> Path:
+    """A private copy of the scaffold fixture (tests change its files)."""
+    root = tmp_path / "scaffold"
+    shutil.copytree(FIXTURES / "analysis-scaffold", root)
+    return root.resolve()
+
+
+def test_reanalysing_after_one_file_changes_reparses_only_that_file(scaffold: Path) -> None:
+    analyzer = Analyzer()
+    first = analyzer.analyze(scaffold)
+    assert analyzer.parse_count == 4  # index, flows, configPages, componentRegistry
+
+    again = analyzer.analyze(scaffold)
+    assert analyzer.parse_count == 4  # nothing changed: nothing re-parsed
+    assert again.integration == first.integration
+
+    flows = scaffold / "src" / "flows.ts"
+    flows.write_text(flows.read_text().replace('"Nightly Sync"', '"Nightly Run"'), encoding="utf-8")
+    changed = analyzer.analyze(scaffold)
+    assert analyzer.parse_count == 5
+    assert changed.integration is not None
+    assert [f.name for f in changed.integration.flows] == ["List Items", "Nightly Run"]
+
+
+def test_overlays_replace_file_contents_without_touching_disk(scaffold: Path) -> None:
+    analyzer = Analyzer()
+    flows = scaffold / "src" / "flows.ts"
+    on_disk = flows.read_text()
+    edited = on_disk.replace('context.configVars["Acme Base URL"]', 'context.configVars["Acme Base"]')
+
+    model = analyzer.analyze(scaffold, overlays={flows: edited})
+    assert [ref.name for ref in model.config_var_refs] == ["Acme Base"]
+    assert flows.read_text() == on_disk
+
+    # Closing the buffer (no overlay) goes back to the file on disk.
+    model = analyzer.analyze(scaffold)
+    assert [ref.name for ref in model.config_var_refs] == ["Acme Base URL"]
+
+
+def test_an_overlay_may_be_a_new_unsaved_file(scaffold: Path) -> None:
+    index = scaffold / "src" / "index.ts"
+    extra = scaffold / "src" / "extraFlows.ts"
+    overlays = {
+        extra: 'import { flow } from "@prismatic-io/spectral";\n'
+        'export const extra = flow({ name: "Extra", stableKey: "extra", onExecution: async () => ({ data: 1 }) });\n',
+        index: index.read_text()
+        .replace('import flows from "./flows";', 'import base from "./flows";\nimport { extra } from "./extraFlows";')
+        .replace("  flows,\n", "  flows: [...base, extra],\n"),
+    }
+    model = Analyzer().analyze(scaffold, overlays=overlays)
+    assert model.integration is not None
+    assert [f.name for f in model.integration.flows] == ["List Items", "Nightly Sync", "Extra"]
+    assert extra in model.files
+
+
+def test_huge_and_binary_files_are_skipped_with_a_note(scaffold: Path) -> None:
+    src = scaffold / "src"
+    (src / "generated.ts").write_text("export const x = 1;\n" + "// padding\n" * 100_000, encoding="utf-8")
+    (src / "blob.ts").write_bytes(b"export const y = 2;\0\0\0binary")
+
+    model = Analyzer().analyze(scaffold)
+    skipped = {note.span.file.name: note.message for note in model.notes if note.kind == "skipped"}
+    assert set(skipped) == {"generated.ts", "blob.ts"}
+    assert "larger than 1 MB" in skipped["generated.ts"]
+    assert "NUL bytes" in skipped["blob.ts"]
+    assert model.integration is not None and len(model.integration.flows) == 2  # the rest is analysed
+
+    diagnostics = check_project(scaffold, select=["CNI005"])
+    assert sorted((d.code, d.span.file.name, d.severity.value) for d in diagnostics) == [
+        ("CNI005", "blob.ts", "warning"),
+        ("CNI005", "generated.ts", "warning"),
+    ]
+
+
+def test_a_skipped_file_that_is_imported_leaves_its_values_unknown(scaffold: Path) -> None:
+    flows = scaffold / "src" / "flows.ts"
+    flows.write_bytes(flows.read_bytes() + b"\0")
+    model = Analyzer().analyze(scaffold)
+    assert model.integration is not None
+    assert model.integration.flows == [] and not model.integration.flows_complete
+
+
+def test_missing_entry_gives_a_clear_error_and_nothing_else(tmp_path: Path) -> None:
+    root = tmp_path / "no-entry"
+    shutil.copytree(FIXTURES / "analysis-no-entry", root)
+    diagnostics = check_project(root)
+    (diagnostic,) = diagnostics
+    assert diagnostic.code == "CNI002"
+    assert diagnostic.severity == "error"
+    assert diagnostic.span.file == (root / "src" / "index.ts").resolve()
+    assert "No src/index.ts" in diagnostic.message and "export default integration" in diagnostic.message
+
+
+def test_syntax_error_diagnostic_and_other_files_still_checked() -> None:
+    diagnostics = check_project(FIXTURES / "analysis-syntax-error")
+    by_code = {d.code: d for d in diagnostics}
+    syntax = by_code["CNI001"]
+    assert syntax.span.file.name == "flows.ts"
+    assert (syntax.span.line + 1, syntax.span.col + 1) == (9, 16)
+    # The reference to an unknown config variable, in the same broken file, is still reported.
+    assert by_code["CNI701"].message.startswith('No config variable is named "Missing Var"')

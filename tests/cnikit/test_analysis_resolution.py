@@ -1,0 +1,327 @@
+"""The analyser resolves `export default integration({...})` through each language feature (one fixture each).
+
+Spans are asserted against the fixture text itself: `where(path, needle)` finds the needle and gives its 0-based
+line and character column, so the assertions say "the span covers this exact text".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cnikit.analysis import analyze_project
+from cnikit.analysis.analyzer import Analyzer
+from cnikit.analysis.resolver import Resolver
+from cnikit.model import (
+    Integration,
+    JsCall,
+    JsEnv,
+    JsMember,
+    JsObject,
+    JsString,
+    JsUnknown,
+    ProjectModel,
+    Span,
+    is_known,
+)
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+def fixture(name: str) -> Path:
+    return (FIXTURES / name).resolve()
+
+
+def where(path: Path, needle: str, nth: int = 0) -> Span:
+    """The span of the nth occurrence of `needle` in `path` (0-based lines, character columns)."""
+    text = path.read_text(encoding="utf-8")
+    index = -1
+    for _ in range(nth + 1):
+        index = text.index(needle, index + 1)
+    before = text[:index]
+    line = before.count("\n")
+    col = index - (before.rfind("\n") + 1)
+    end = before + needle
+    end_line = end.count("\n")
+    end_col = len(end) - (end.rfind("\n") + 1)
+    return Span(file=path, line=line, col=col, end_line=end_line, end_col=end_col)
+
+
+def integration_of(name: str) -> tuple[ProjectModel, Integration]:
+    model = analyze_project(fixture(name))
+    assert model.integration is not None, model.notes
+    return model, model.integration
+
+
+def test_scaffold_layout_resolves_flows_pages_and_registry_across_files() -> None:
+    model, integration = integration_of("analysis-scaffold")
+    src = fixture("analysis-scaffold") / "src"
+
+    assert integration.name == "Acme Sync"
+    assert integration.span == where(src / "index.ts", _call_text(src / "index.ts", "integration({"))
+    assert [(f.name, f.stable_key) for f in integration.flows] == [
+        ("List Items", "list-items"),
+        ("Nightly Sync", "nightly-sync"),
+    ]
+    assert integration.flows_complete
+    list_items = integration.flows[0]
+    assert list_items.name_span == where(src / "flows.ts", '"List Items"')
+    assert list_items.stable_key_span == where(src / "flows.ts", '"list-items"')
+    assert list_items.key == "listItems"
+
+    assert [page.title for page in integration.config_pages] == ["Connections", "Options"]
+    connections, options = integration.config_pages
+    assert connections.title_span == where(src / "configPages.ts", "Connections")
+    (connection,) = connections.config_vars
+    assert (connection.name, connection.helper, connection.data_type, connection.stable_key) == (
+        "Acme Connection",
+        "connectionConfigVar",
+        "connection",
+        "acme-connection",
+    )
+    assert connection.name_span == where(src / "configPages.ts", '"Acme Connection"')
+    assert (connection.page, connection.page_index) == ("Connections", 0)
+    assert [(h.key, h.html) for h in options.html_elements] == [("<h2>Options</h2>", "<h2>Choose how to sync</h2>")]
+    base_url = options.config_vars[0]
+    assert (base_url.name, base_url.data_type, base_url.page_index) == ("Acme Base URL", "string", 1)
+    default = base_url.obj.get("defaultValue") if base_url.obj else None
+    assert isinstance(default, JsString) and default.span == where(src / "configPages.ts", '"https://api.acme.test"')
+
+    assert integration.component_registry == []
+    assert integration.config_vars_complete
+    assert set(model.files) == {
+        src / name for name in ("index.ts", "flows.ts", "configPages.ts", "componentRegistry.ts")
+    }
+    assert model.notes == []
+
+
+def _call_text(path: Path, start: str) -> str:
+    """From `start` to the matching closing parenthesis (the whole call expression)."""
+    text = path.read_text(encoding="utf-8")
+    begin = text.index(start)
+    depth = 0
+    for index in range(begin, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[begin : index + 1]
+    raise AssertionError("unbalanced")
+
+
+def test_reexports_star_exports_default_as_and_index_files_are_followed() -> None:
+    _, integration = integration_of("analysis-reexports")
+    flows_dir = fixture("analysis-reexports") / "src" / "flows"
+
+    assert [f.name for f in integration.flows] == ["Alpha", "Beta", "Gamma"]
+    assert integration.flows_complete
+    # Each flow points at its definition, in the file that defines it.
+    assert integration.flows[1].name_span == where(flows_dir / "beta.ts", '"Beta"')
+    assert integration.flows[2].name_span == where(flows_dir / "gamma.ts", '"Gamma"')
+    # `import * as pages from "./pages/index.js"` → pages/index.ts → `export { configPages } from "./pages"`.
+    (page,) = integration.config_pages
+    assert page.title == "Settings"
+    assert [(v.name, v.stable_key) for v in page.config_vars] == [("Region", "region")]
+
+
+def test_spreads_merge_arrays_and_objects_later_keys_winning() -> None:
+    _, integration = integration_of("analysis-spreads")
+    src = fixture("analysis-spreads") / "src" / "index.ts"
+
+    assert [f.name for f in integration.flows] == ["First", "Second"]
+    assert integration.flows_complete
+    (page,) = integration.config_pages
+    assert page.complete
+    shared, override = page.config_vars
+    assert (shared.name, shared.data_type, shared.stable_key) == ("Shared Var", "string", "shared-var")
+    # `{ ...shared, dataType: "boolean" }`: the later key wins.
+    assert (override.name, override.data_type) == ("Override", "boolean")
+    visibility = override.obj.get("permissionAndVisibilityType") if override.obj else None
+    assert isinstance(visibility, JsString) and visibility.value == "customer"
+    assert visibility.span == where(src, '"customer"')
+
+
+def test_constants_templates_enums_computed_keys_and_type_wrappers() -> None:
+    _, integration = integration_of("analysis-constants")
+    src = fixture("analysis-constants") / "src"
+
+    assert integration.name == "acme Constants"  # ("acme" + " Constants") as string
+    (flow,) = integration.flows  # `exportFlow!` and `flow({...} satisfies …)`
+    assert (flow.name, flow.stable_key) == ("acme Export", "acme-export")
+    # The name comes from a template literal in constants.ts, the key from an enum member there.
+    assert flow.name_span == where(src / "constants.ts", "`${PREFIX} Export`")
+    assert flow.stable_key_span == where(src / "constants.ts", '"acme-export"')
+    # A substitution that is not a constant (`${2 * 1}`) makes the whole template unknown.
+    assert isinstance(flow.obj.get("description"), JsUnknown)
+    (page,) = integration.config_pages
+    assert page.title == "acme Settings"  # computed key from a template literal
+    (var,) = page.config_vars
+    assert (var.name, var.stable_key) == ("API Base", "acme-api")  # computed key [API_VAR]
+    default = var.obj.get("defaultValue") if var.obj else None
+    assert isinstance(default, JsString) and default.value == "https://acme.test"
+
+
+def test_namespace_imports_object_values_and_spectral_as_a_namespace() -> None:
+    _, integration = integration_of("analysis-namespace-import")
+
+    # A module namespace lists its exports in sorted order, as Object.values sees them.
+    assert [f.name for f in integration.flows] == ["Alpha", "Zeta"]
+    assert integration.flows_complete
+
+
+def test_unresolvable_values_are_unknown_or_incomplete_never_guessed() -> None:
+    _, integration = integration_of("analysis-unresolvable")
+
+    assert integration.name is None  # `let name` is reassigned
+    assert isinstance(integration.obj.get("name"), JsUnknown)
+    description = integration.obj.get("description")
+    assert isinstance(description, JsEnv) and description.name == "DESCRIPTION"
+    # `makeFlow("Made")` is a local function call and `...moreFlows` comes from a package.
+    assert [f.name for f in integration.flows] == ["Extra"]
+    assert not integration.flows_complete
+    page, later = integration.config_pages
+    assert [v.name for v in page.config_vars] == ["Known"]
+    assert not page.complete  # a conditional spread may add more
+    (dynamic,) = later.config_vars
+    assert dynamic.stable_key is None  # a conditional expression
+    assert not integration.user_level_config_pages_complete  # an array mutated with push
+    assert not integration.config_vars_complete
+
+
+def test_wrappers_activated_connections_user_level_scoped_and_component_registry() -> None:
+    _, integration = integration_of("analysis-registry")
+    src = fixture("analysis-registry") / "src" / "index.ts"
+
+    connections, channels = integration.config_pages
+    slack, shared = connections.config_vars
+    assert (slack.helper, slack.stable_key, slack.data_type) == ("wrapper", "slack-connection", "connection")
+    assert isinstance(slack.wrapper, JsCall)
+    assert (slack.wrapper.callee, slack.wrapper.source) == ("slackOauth2", "./manifests/slack/connections/oauth2")
+    assert slack.obj is not None and "clientId" in slack.obj.props
+    assert slack.span == where(src, _call_text(src, 'slackOauth2("slack-connection"'))
+    assert (shared.helper, shared.data_type, shared.stable_key) == (
+        "customerActivatedConnection",
+        "connection",
+        "shared-crm",
+    )
+    channel, notes = channels.config_vars
+    assert (channel.helper, channel.stable_key) == ("wrapper", "slack-channel")
+    assert channel.data_type is None  # a data source's type lives in the manifest, not in the call
+    assert (notes.helper, notes.data_type) == ("literal", "string")
+
+    (ulc_page,) = integration.user_level_config_pages
+    assert ulc_page.user_level and [v.name for v in ulc_page.config_vars] == ["Nickname"]
+    assert ulc_page.config_vars[0].user_level
+    (vault,) = integration.scoped_config_vars
+    assert (vault.name, vault.helper, vault.scoped, vault.data_type) == (
+        "Org Vault",
+        "organizationActivatedConnection",
+        True,
+        "connection",
+    )
+    assert [v.name for v in integration.all_config_vars()] == [
+        "Slack Connection",
+        "Shared CRM",
+        "Channel",
+        "Notes",
+        "Nickname",
+        "Org Vault",
+    ]
+
+    assert integration.component_registry is not None
+    slack_manifest, legacy = integration.component_registry
+    assert slack_manifest.key == "slack"
+    assert isinstance(slack_manifest.value, JsObject)
+    assert slack_manifest.actions == ["postMessage"]
+    assert slack_manifest.connections == ["oauth2"]
+    assert slack_manifest.data_sources == ["selectChannels"]
+    assert slack_manifest.triggers == []
+    # A legacy manifest from an npm package is not read: its contents are unknown.
+    assert isinstance(legacy.value, JsMember) and legacy.value.source == "@component-manifests/legacy"
+    assert legacy.actions is None
+
+
+def test_config_var_references_and_invoke_flow_with_spans_of_the_names() -> None:
+    model = analyze_project(fixture("analysis-references"))
+    src = fixture("analysis-references") / "src" / "index.ts"
+
+    refs = {(ref.name, ref.form): ref.span for ref in model.config_var_refs}
+    assert refs == {
+        ("Run Schedule", "schedule"): where(src, "Run Schedule"),
+        ("Index Var", "index"): where(src, "Index Var"),
+        ("MemberVar", "member"): where(src, "MemberVar"),
+        ("BoundVar", "member"): where(src, "BoundVar"),
+        ("Quoted Var", "destructure"): where(src, "Quoted Var"),
+        ("Plain", "destructure"): where(src, "Plain"),
+        # On a line with non-ASCII characters before it: columns count characters, not bytes.
+        ("Ünïcode Var", "index"): where(src, "Ünïcode Var"),
+        ("Property Var", "configVar-property"): where(src, "Property Var"),
+        ("ParamVar", "destructure"): where(src, "ParamVar"),
+    }
+    # The first "Sibling" in the file is the one inside invokeFlow("Sibling", …).
+    assert [(inv.name, inv.span) for inv in model.flow_invocations] == [("Sibling", where(src, "Sibling"))]
+
+
+def test_import_cycles_and_self_references_end_as_unknown() -> None:
+    _, integration = integration_of("analysis-import-cycle")
+    src = fixture("analysis-import-cycle") / "src"
+
+    assert integration.name == "Cycle"
+    assert [f.name for f in integration.flows] == ["From A via B", "From A"]
+    analyzer = Analyzer()
+    analyzer.analyze(fixture("analysis-import-cycle"))
+    from cnikit.analysis.analyzer import _Run
+
+    resolver = Resolver(_Run(analyzer, {}))
+    for file, name in ((src / "a.ts", "selfish"), (src / "b.ts", "loopy"), (src / "a.ts", "circular")):
+        value = resolver.export_value(file, name)
+        assert isinstance(value, JsUnknown), (name, value)
+        assert value.reason
+
+
+@pytest.mark.parametrize(
+    ("scenario", "kind", "needle", "message"),
+    [
+        ("analysis-syntax-error", "syntax-error", None, "Syntax error: missing `)`"),
+        ("analysis-no-entry", "no-entry", None, "No src/index.ts"),
+        ("analysis-not-integration", "no-entry", None, "is an object; expected `export default integration"),
+        ("analysis-missing-import", "unresolved-import", '"./flowz"', 'Cannot find "./flowz" imported by index.ts'),
+    ],
+)
+def test_notes_say_what_went_wrong_and_where(scenario: str, kind: str, needle: str | None, message: str) -> None:
+    model = analyze_project(fixture(scenario))
+    (note,) = model.notes
+    assert note.kind == kind
+    assert message in note.message
+    if needle is not None:
+        assert note.span == where(fixture(scenario) / "src" / "index.ts", needle)
+
+
+def test_syntax_error_is_located_and_the_rest_is_still_analysed() -> None:
+    model, integration = integration_of("analysis-syntax-error")
+    flows = fixture("analysis-syntax-error") / "src" / "flows.ts"
+
+    (note,) = model.notes
+    # `if (value {`: the parser expects `)` right after `value`.
+    after_value = where(flows, "if (value")
+    assert (note.span.file, note.span.line, note.span.col) == (flows, after_value.line, after_value.end_col)
+    # The broken file still yields its flow and its references; the other files are analysed as usual.
+    assert [f.name for f in integration.flows] == ["Broken"]
+    assert [v.name for v in integration.all_config_vars()] == ["Real Var"]
+    assert [ref.name for ref in model.config_var_refs] == ["Missing Var"]
+
+
+def test_every_known_value_is_known_and_spans_point_into_the_project() -> None:
+    """Across all fixtures: complete means known, and every span names a file the analyser read."""
+    for scenario in sorted(p.name for p in FIXTURES.glob("analysis-*")):
+        model = analyze_project(fixture(scenario))
+        if model.integration is None:
+            continue
+        for flow in model.integration.flows:
+            assert flow.span is not None and flow.span.file in model.files
+        for var in model.integration.all_config_vars():
+            assert var.name_span is not None and var.name_span.file in model.files
+            if var.obj is not None and var.obj.complete:
+                assert is_known(var.obj)
