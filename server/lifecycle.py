@@ -29,11 +29,10 @@ def register(ls: CnikitLanguageServer) -> None:
             # The client is not listening for messages yet; remember to tell it once initialized.
             ls.startup_messages.append(str(error))
         ls.settings = ls.initial_settings
-        if ls.settings.debug:
-            logging.getLogger("server").setLevel(logging.DEBUG)
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: CnikitLanguageServer, params: types.InitializedParams) -> None:
+        ls.forward_logs()
         for message in ls.startup_messages:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
         await refresh_settings(ls)

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from server.server import CnikitLanguageServer
 
 
+class NoArgs(BaseModel):
+    """Commands that take no argument (anything given is ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class ProjectArgs(BaseModel):
     """Arguments naming a project (the active one when omitted)."""
 
@@ -135,7 +141,7 @@ def tui_command(ls: CnikitLanguageServer, screen: str, root: Path) -> dict[str, 
 def register(ls: CnikitLanguageServer) -> None:
     """Register the project commands."""
 
-    def list_projects(ls: CnikitLanguageServer, args: BaseModel) -> Any:
+    def list_projects(ls: CnikitLanguageServer, args: NoArgs) -> Any:
         return list_projects_impl(ls)
 
     def list_flows(ls: CnikitLanguageServer, args: ProjectArgs) -> Any:
@@ -155,7 +161,7 @@ def register(ls: CnikitLanguageServer) -> None:
     def execution_results(ls: CnikitLanguageServer, args: ProjectArgs) -> Any:
         return tui_command(ls, "results", ls.projects.resolve(args.project).root)
 
-    ls.register_command("cnikit.server.listProjects", BaseModel, list_projects)
+    ls.register_command("cnikit.server.listProjects", NoArgs, list_projects)
     ls.register_command("cnikit.server.selectIntegration", SelectArgs, select_integration_impl)
     ls.register_command("cnikit.server.listFlows", ProjectArgs, list_flows)
     ls.register_command("cnikit.server.createFlowPayload", CreatePayloadArgs, create_flow_payload)

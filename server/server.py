@@ -32,6 +32,50 @@ ArgsT = TypeVar("ArgsT", bound=BaseModel)
 REQUEST_FAILED = int(types.LSPErrorCodes.RequestFailed)
 
 
+LOGGERS = ("cnikit", "emulator", "server")  # our own loggers; pygls' are not forwarded (it logs its own sends)
+
+
+class ClientLogHandler(logging.Handler):
+    """Forwards our log records to the client's output channel (`window/logMessage`), from any thread."""
+
+    LEVELS = (
+        (logging.ERROR, types.MessageType.Error),
+        (logging.WARNING, types.MessageType.Warning),
+        (logging.INFO, types.MessageType.Info),
+    )
+
+    def __init__(self, ls: CnikitLanguageServer, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._ls = ls
+        self._loop = loop
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+        except Exception:
+            return
+        kind = next((kind for level, kind in self.LEVELS if record.levelno >= level), types.MessageType.Log)
+        params = types.LogMessageParams(type=kind, message=message)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._ls.window_log_message(params)
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._ls.window_log_message, params)
+
+    def install(self, level: int) -> None:
+        """Attach to our loggers at `level`."""
+        self.setLevel(level)
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            if self not in logger.handlers:
+                logger.addHandler(self)
+            logger.setLevel(min(level, logger.level or logging.INFO))
+
+
 class CnikitLanguageServer(LanguageServer):
     """The language server and the state its features share."""
 
@@ -43,6 +87,7 @@ class CnikitLanguageServer(LanguageServer):
         self.on_settings_changed: list[Callable[[], None]] = []
         self.on_analyzed: list[Callable[[ProjectState], None]] = []
         self.on_shutdown: list[Callable[[], Any]] = []
+        self.log_handler: ClientLogHandler | None = None
         self.startup_messages: list[str] = []  # problems found before the client listens (bad init options)
         self.tasks: set[asyncio.Task[Any]] = set()  # background tasks, kept so they are not garbage-collected
 
@@ -75,8 +120,16 @@ class CnikitLanguageServer(LanguageServer):
             paths = [root] if root is not None else []
         return paths
 
+    def forward_logs(self) -> None:
+        """Send our logs to the client (debug ones too when the `debug` setting is on)."""
+        if self.log_handler is None:
+            self.log_handler = ClientLogHandler(self, asyncio.get_running_loop())
+        self.log_handler.install(logging.DEBUG if self.settings.debug else logging.INFO)
+
     def settings_changed(self) -> None:
         """Tell the features that care (diagnostics re-publish with new severities)."""
+        if self.log_handler is not None:
+            self.log_handler.install(logging.DEBUG if self.settings.debug else logging.INFO)
         for callback in self.on_settings_changed:
             callback()
 

@@ -21,7 +21,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 60.0
+TIMEOUT = 20.0
 
 
 def copy_fixture(name: str, destination: Path) -> Path:
