@@ -1,0 +1,591 @@
+"""One execution, the way the platform runs it: request → trigger payload → onTrigger → onExecution → state.
+
+`Executor` is the emulator's front door for every face (CLI, language server, TUI, `cnikit serve`)::
+
+    with Executor(project_root) as executor:
+        executor.prepare()                                   # build (skipped when unchanged), load, seed instance
+        outcome = executor.run("Echo", TriggerRequest.from_payload(payload), on_update=print)
+        outcome.status, outcome.result, outcome.steps, outcome.logs
+        executor.replay(outcome.execution_id)               # same request, same cassette, linked to the original
+
+It builds the trigger payload (spec/runtime.md §3) and the context (§5) from the local instance, runs both steps
+in a warm worker, streams logs and step results to listeners while the execution runs, and records everything in
+the store. State follows the platform's rules (§7): read at the start, each changed level written whole and only on
+success, `null` deletes a key, 64 MB combined cap. Faults (timeout, memory cap, a killed worker) fail the execution
+with a clear error, leave state untouched, and the next run gets a fresh worker.
+
+Listeners (`Executor.subscribe`, or `on_update` per run) receive `ExecutionUpdate`s — `started`, `log`, `step`,
+`finished` — from the thread running the execution; they must be quick and thread-safe.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cnikit.definition import BuiltDefinition, BuiltFlow, parse_definition_yaml
+from cnikit.payloads import Payload
+from emulator import httpmock
+from emulator._local import local_dir
+from emulator.build import BuildMode, BuildResult, build
+from emulator.instance import (
+    LocalInstance,
+    config_vars,
+    instance_path,
+    load_instance,
+    save_instance,
+    seed,
+    webhook_url,
+)
+from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, WorkerFault, WorkerPool, decode, encode
+from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso
+
+DEFAULT_TIMEOUT = 15 * 60.0  # the platform stops an execution after 15 minutes
+TEXT_TYPES = ("text/", "application/xml", "application/csv", "application/x-www-form-urlencoded", "+xml")
+InvokeType = Literal[
+    "INTEGRATION_FLOW_TEST", "WEBHOOK", "SCHEDULED", "CROSS_FLOW", "DEPLOY_FLOW", "TEAR_DOWN_FLOW",
+    "INTEGRATION_ENDPOINT_TEST",
+]  # fmt: skip
+
+
+class ExecutorError(Exception):
+    """The execution could not start (unknown flow, malformed payload, missing cassette …); nothing was recorded."""
+
+
+class MalformedPayload(ExecutorError):
+    """A JSON request whose body is not JSON: the platform answers 400 `Received malformed JSON payload.`"""
+
+    def __init__(self) -> None:
+        super().__init__("Received malformed JSON payload.")
+
+
+@dataclass
+class TriggerRequest:
+    """The HTTP request that invokes a flow, stored with the execution so a replay sends exactly the same."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    method: str = "POST"
+    query: dict[str, str] = field(default_factory=dict)
+    path_fragment: str = ""
+    debug: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: Payload, *, debug: bool = False) -> TriggerRequest:
+        """The request an official payload file stands for (`{headers, data, contentType}`)."""
+        headers = dict(payload.headers)
+        if not any(k.lower() == "content-type" for k in headers):
+            headers["content-type"] = payload.contentType
+        return cls(headers=headers, body=payload.body(), debug=debug)
+
+    @classmethod
+    def from_body(cls, body: bytes, content_type: str = "application/json", *, debug: bool = False) -> TriggerRequest:
+        """A request carrying a raw body of the given content type."""
+        return cls(headers={"content-type": content_type}, body=body, debug=debug)
+
+    def header(self, name: str) -> str | None:
+        """A header value, looked up case-insensitively."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (body base64)."""
+        return {
+            "method": self.method,
+            "headers": self.headers,
+            "body": base64.b64encode(self.body).decode(),
+            "queryParameters": self.query,
+            "pathFragment": self.path_fragment,
+            "debug": self.debug,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> TriggerRequest:
+        """Read the stored form back."""
+        return cls(
+            headers=dict(raw.get("headers") or {}),
+            body=base64.b64decode(raw.get("body") or ""),
+            method=str(raw.get("method") or "POST"),
+            query=dict(raw.get("queryParameters") or {}),
+            path_fragment=str(raw.get("pathFragment") or ""),
+            debug=bool(raw.get("debug")),
+        )
+
+
+@dataclass
+class LogLine:
+    """A log line as it arrives (also stored)."""
+
+    timestamp: str
+    severity: str
+    step: str | None
+    message: str
+
+
+@dataclass
+class ExecutionOutcome:
+    """What happened: status, error, the flow's result, the trigger's HTTP response, steps and logs."""
+
+    execution_id: str
+    flow: BuiltFlow
+    status: Literal["succeeded", "failed"]
+    started_at: str
+    ended_at: str
+    error: str | None = None
+    error_step: str | None = None
+    result: Any = None
+    response: Any = None
+    steps: list[StepRecord] = field(default_factory=list)
+    logs: list[LogLine] = field(default_factory=list)
+    replay_of: str | None = None
+    polled_no_changes: bool = False
+    sync: bool = False
+    state_changed: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the execution completed without error."""
+        return self.status == "succeeded"
+
+    def http_response(self) -> dict[str, Any]:
+        """What the caller of the webhook would receive (spec/runtime.md §2.6–2.7)."""
+        if self.sync:
+            if not self.succeeded:
+                return {"statusCode": 400, "contentType": "application/json", "body": {"error": self.error}}
+            result = self.result if isinstance(self.result, dict) else {"data": self.result}
+            return {
+                "statusCode": result.get("statusCode", 200),
+                "contentType": result.get("contentType", "application/json"),
+                "headers": result.get("headers") or {},
+                "body": result.get("data"),
+            }
+        if isinstance(self.response, dict):
+            return {"body": {"executionId": self.execution_id}, **self.response}
+        return {"statusCode": 200, "contentType": "application/json", "body": {"executionId": self.execution_id}}
+
+
+@dataclass
+class ExecutionUpdate:
+    """Sent to listeners while an execution runs."""
+
+    kind: Literal["started", "log", "step", "finished"]
+    execution_id: str
+    flow: str
+    log: LogLine | None = None
+    step: StepRecord | None = None
+    outcome: ExecutionOutcome | None = None
+
+
+Listener = Callable[[ExecutionUpdate], None]
+
+
+def execution_global_id() -> str:
+    """A new execution id, shaped like the platform's (`base64("InstanceExecutionResult:<uuid>")`)."""
+    return base64.b64encode(f"InstanceExecutionResult:{uuid.uuid4()}".encode()).decode()
+
+
+def parse_body(request: TriggerRequest) -> tuple[Any, str]:
+    """`body.data` and its content type, parsed like the platform: JSON → value, text → str, else bytes."""
+    content_type = request.header("content-type") or ""
+    base = content_type.split(";")[0].strip().lower()
+    if not request.body:
+        return None, content_type
+    if base == "application/json" or base.endswith("+json"):
+        try:
+            return json.loads(request.body), content_type
+        except ValueError:
+            raise MalformedPayload() from None
+    if any(marker in base for marker in TEXT_TYPES):
+        try:
+            return request.body.decode("utf-8"), content_type
+        except UnicodeDecodeError:
+            return request.body, content_type
+    return request.body, content_type
+
+
+def load_component_mocks(root: Path) -> dict[str, Any]:
+    """Local answers of registry components: `mocks/components/<component>/<actions|triggers>/<key>.json`."""
+    base = local_dir(root) / "mocks" / "components"
+    mocks: dict[str, Any] = {}
+    if not base.is_dir():
+        return mocks
+    for file in sorted(base.glob("*/*/*.json")):
+        component, kind, key = file.parent.parent.name, file.parent.name, file.stem
+        if kind not in ("actions", "triggers"):
+            continue
+        try:
+            value = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise ExecutorError(f"{file}: not valid JSON ({error})") from None
+        mocks.setdefault(component, {}).setdefault(kind, {})[key] = encode(value)
+    return mocks
+
+
+class Executor:
+    """Runs the flows of one CNI project offline. Thread-safe; close it (or use `with`) to stop its workers."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        build_mode: BuildMode = "fast",
+        workers: int = 1,
+        max_memory_mb: int = DEFAULT_MEMORY_MB,
+        store: Store | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.build_mode: BuildMode = build_mode
+        self.workers = workers
+        self.max_memory_mb = max_memory_mb
+        self.store = store or Store.open(self.root)
+        self.pool: WorkerPool | None = None
+        self.definition: BuiltDefinition | None = None
+        self.instance: LocalInstance | None = None
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (the store stays open for the caller that passed it in)."""
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Receive every `ExecutionUpdate` of this executor; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # --- preparing ------------------------------------------------------------------------------------------
+
+    def prepare(self, *, force_build: bool = False) -> BuildResult:
+        """Build (skipped when the sources are unchanged), load the bundle in a warm worker, seed the instance.
+
+        Raises `emulator.build.BuildFailed` on a build error (the previous bundle and workers stay in use).
+        """
+        result = build(self.root, self.build_mode, force=force_build)
+        with self._lock:
+            if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
+                old, self.pool = (
+                    self.pool,
+                    WorkerPool(result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb),
+                )
+                info = self.pool.warm()
+                if old is not None:
+                    old.close()
+                self.definition = parse_definition_yaml(info["yaml"])
+                instance = load_instance(self.root)
+                seeded = seed(instance, self.definition, info.get("connections", []))
+                if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
+                    save_instance(self.root, instance)
+                self.instance = instance
+        return result
+
+    def find_flow(self, ref: str) -> BuiltFlow:
+        """A flow by name, stable key or function key; raises `ExecutorError` listing the flows there are."""
+        definition = self._definition()
+        for flow in definition.flows:
+            if ref in (flow.name, flow.stable_key, flow.key):
+                return flow
+        folded = ref.casefold()
+        matches = [f for f in definition.flows if folded in (f.name.casefold(), (f.stable_key or "").casefold())]
+        if len(matches) == 1:
+            return matches[0]
+        available = ", ".join(f"{f.name!r} ({f.stable_key})" for f in definition.flows) or "none"
+        raise ExecutorError(f"No flow {ref!r} in {definition.name!r}; its flows: {available}")
+
+    def _definition(self) -> BuiltDefinition:
+        if self.definition is None:
+            self.prepare()
+        assert self.definition is not None
+        return self.definition
+
+    # --- running --------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        flow_ref: str,
+        request: TriggerRequest | None = None,
+        *,
+        invoke_type: InvokeType = "INTEGRATION_FLOW_TEST",
+        sync: bool | None = None,
+        http: httpmock.HttpMode = "live",
+        cassette: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_update: Listener | None = None,
+        replay_of: str | None = None,
+    ) -> ExecutionOutcome:
+        """Run one flow with `request` (an empty JSON request by default) and record the execution.
+
+        Raises `ExecutorError` when the execution cannot start; every other failure is a failed `ExecutionOutcome`.
+        """
+        definition = self._definition()
+        flow = self.find_flow(flow_ref)
+        request = request or TriggerRequest.from_body(b"", "application/json")
+        instance = self.instance or load_instance(self.root)
+        cassette_name = cassette or flow.stable_key or flow.key
+        cassette_file = httpmock.cassette_path(self.root, cassette_name)
+        replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
+        body_data, content_type = parse_body(request)  # raises MalformedPayload before anything is recorded
+        mocks = load_component_mocks(self.root)
+        is_sync = sync if sync is not None else _sync_requested(request, flow)
+        debug = request.debug or (request.header("prismatic-debug") or "").lower() == "true"
+
+        execution_id = execution_global_id()
+        started_at = now_iso()
+        keys = _state_keys(instance, definition, flow)
+        message = {
+            "flowKey": flow.key,
+            "trigger": _trigger_spec(flow, config_vars_cache := config_vars(instance, definition)),
+            "payload": encode(
+                _payload(request, body_data, content_type, flow, definition, instance, execution_id, started_at, debug)
+            ),
+            "context": encode(
+                _context(flow, definition, instance, execution_id, started_at, debug, config_vars_cache, self)
+            ),
+            "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
+            "stateLimit": STATE_LIMIT,
+            "http": {"mode": http, "cassette": replay_exchanges, "cassettePath": str(cassette_file)},
+            "mocks": mocks,
+            "mocksDir": str((local_dir(self.root) / "mocks" / "components").relative_to(self.root)),
+        }
+        self.store.begin_execution(
+            NewExecution(
+                id=execution_id,
+                instance_id=instance.id,
+                flow_key=flow.stable_key or flow.key,
+                flow_name=flow.name,
+                invoke_type=invoke_type,
+                request=request.to_json(),
+                started_at=started_at,
+                replay_of=replay_of,
+                http_mode=http,
+                cassette=cassette_name if http != "live" else None,
+            )
+        )
+        outcome = ExecutionOutcome(
+            execution_id, flow, "failed", started_at, started_at, replay_of=replay_of, sync=is_sync
+        )
+        listeners = [*self._listeners, *([on_update] if on_update else [])]
+
+        def notify(update: ExecutionUpdate) -> None:
+            for listener in listeners:
+                listener(update)
+
+        def add_log(severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
+            line = LogLine(timestamp or now_iso(), severity, step, text)
+            outcome.logs.append(line)
+            notify(ExecutionUpdate("log", execution_id, flow.name, log=line))
+
+        exchanges: list[dict[str, Any]] = []
+
+        def on_event(event: dict[str, Any]) -> None:
+            kind = event.get("type")
+            if kind == "log":
+                add_log(event["severity"], event.get("step"), str(event.get("message", "")), event.get("timestamp"))
+            elif kind == "step":
+                step = StepRecord(
+                    execution_id,
+                    len(outcome.steps) + 1,
+                    event["name"],
+                    event["startedAt"],
+                    event["endedAt"],
+                    event.get("error"),
+                    decode(event.get("result")),
+                )
+                outcome.steps.append(step)
+                notify(ExecutionUpdate("step", execution_id, flow.name, step=step))
+            elif kind == "http":
+                exchanges.append(event["exchange"])
+
+        notify(ExecutionUpdate("started", execution_id, flow.name))
+        add_log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
+        state_writes: dict[StateKey, str] = {}
+        execution_state: dict[str, Any] | None = None
+        try:
+            assert self.pool is not None
+            with self.pool.worker() as worker:
+                value = worker.request("execute", message, on_event=on_event, timeout=timeout)
+            outcome.status = "succeeded"
+            outcome.result = decode(value.get("result"))
+            outcome.response = decode(value.get("response"))
+            outcome.polled_no_changes = bool(value.get("polledNoChanges"))
+            state_writes = {keys[level]: text for level, text in (value.get("state") or {}).items() if level in keys}
+            outcome.state_changed = sorted(value.get("state") or {})
+            execution_state = json.loads(value.get("executionState") or "{}")
+        except RunnerError as error:
+            outcome.error, outcome.error_step = error.message, error.step
+            add_log("error", error.step, error.stack or error.message)
+        except WorkerFault as error:
+            outcome.error = str(error)
+            add_log("error", None, str(error))
+        if http == "record":
+            httpmock.save_cassette(cassette_file, exchanges)
+        add_log("info", None, f"Ending Instance '{instance.name}'")
+        outcome.ended_at = now_iso()
+        self.store.finish_execution(
+            execution_id,
+            status=outcome.status,
+            error=outcome.error,
+            result=outcome.result,
+            response=outcome.response,
+            execution_state=execution_state,
+            steps=outcome.steps,
+            logs=[(line.timestamp, line.severity, line.step, line.message) for line in outcome.logs],
+            state=state_writes if outcome.succeeded else None,
+            ended_at=outcome.ended_at,
+        )
+        notify(ExecutionUpdate("finished", execution_id, flow.name, outcome=outcome))
+        return outcome
+
+    def replay(
+        self, ref: str, *, timeout: float = DEFAULT_TIMEOUT, on_update: Listener | None = None
+    ) -> ExecutionOutcome:
+        """Run a stored execution again: same flow, same request, same cassette; linked to the original."""
+        original = self.store.get_execution(ref)
+        request = TriggerRequest.from_json(original.request)
+        http: httpmock.HttpMode = "replay" if original.http_mode in ("record", "replay") else "live"
+        return self.run(
+            original.flow_key,
+            request,
+            invoke_type=original.invoke_type,  # type: ignore[arg-type]
+            http=http,
+            cassette=original.cassette,
+            timeout=timeout,
+            on_update=on_update,
+            replay_of=original.id,
+        )
+
+
+def _sync_requested(request: TriggerRequest, flow: BuiltFlow) -> bool:
+    header = (request.header("prismatic-synchronous") or "").lower()
+    if header in ("true", "false"):
+        return header == "true"
+    return flow.is_synchronous
+
+
+def _state_keys(instance: LocalInstance, definition: BuiltDefinition, flow: BuiltFlow) -> dict[str, StateKey]:
+    return {
+        "instanceState": StateKey("instanceState", instance.id, flow.stable_key or flow.key),
+        "crossFlowState": StateKey("crossFlowState", instance.id),
+        "integrationState": StateKey("integrationState", definition.name),
+    }
+
+
+def _trigger_spec(flow: BuiltFlow, values: dict[str, Any]) -> dict[str, Any]:
+    inputs = {name: _input_value(spec, values) for name, spec in flow.trigger_inputs.items()}
+    if flow.has_trigger_wrapper:
+        return {"kind": "wrapper", "inputs": inputs}
+    if flow.default_trigger is not None:
+        return {"kind": flow.default_trigger}
+    raw_component = ((flow.raw.get("steps") or [{}])[0].get("action") or {}).get("component") or {}
+    return {
+        "kind": "component",
+        "key": flow.trigger.key,
+        "component": {
+            "key": flow.trigger.component_key,
+            "signature": raw_component.get("signature") or "",
+            "isPublic": flow.trigger.is_public,
+        },
+        "inputs": inputs,
+    }
+
+
+def _input_value(spec: Any, values: dict[str, Any]) -> Any:
+    if not isinstance(spec, dict):
+        return spec
+    if spec.get("type") == "configVar":
+        return values.get(str(spec.get("value")))
+    if spec.get("type") == "complex" and isinstance(spec.get("value"), list):
+        return [_input_value(item, values) for item in spec["value"]]
+    return spec.get("value")
+
+
+def _identity(
+    flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance, execution_id: str, started_at: str
+) -> dict[str, Any]:
+    webhook_urls = {f.name: webhook_url(instance, f.stable_key or f.key) for f in definition.flows}
+    api_keys = {f.name: list(f.organization_api_keys or []) for f in definition.flows}
+    return {
+        "webhookUrls": webhook_urls,
+        "webhookApiKeys": api_keys,
+        "invokeUrl": webhook_urls[flow.name],
+        "executionId": execution_id,
+        "customer": instance.customer.model_dump(),
+        "instance": {"id": instance.global_id("Instance"), "name": instance.name},
+        "user": instance.user.model_dump(),
+        "integration": {
+            "id": base64.b64encode(f"Integration:{definition.name}".encode()).decode(),
+            "name": definition.name,
+            "versionSequenceId": "local",
+            "externalVersion": definition.version or "",
+        },
+        "flow": {
+            "id": base64.b64encode(f"Flow:{flow.stable_key or flow.key}".encode()).decode(),
+            "name": flow.name,
+            "stableId": flow.stable_key or "",
+        },
+        "startedAt": started_at,
+    }
+
+
+def _payload(
+    request: TriggerRequest,
+    body_data: Any,
+    content_type: str,
+    flow: BuiltFlow,
+    definition: BuiltDefinition,
+    instance: LocalInstance,
+    execution_id: str,
+    started_at: str,
+    debug: bool,
+) -> dict[str, Any]:
+    return {
+        "headers": dict(request.headers),
+        "queryParameters": dict(request.query),
+        "rawBody": {"data": request.body, "contentType": content_type},
+        "body": {"data": body_data, "contentType": content_type},
+        "pathFragment": request.path_fragment,
+        **_identity(flow, definition, instance, execution_id, started_at),
+        "globalDebug": debug,
+    }
+
+
+def _context(
+    flow: BuiltFlow,
+    definition: BuiltDefinition,
+    instance: LocalInstance,
+    execution_id: str,
+    started_at: str,
+    debug: bool,
+    values: dict[str, Any],
+    executor: Executor,
+) -> dict[str, Any]:
+    return {
+        **_identity(flow, definition, instance, execution_id, started_at),
+        "configVars": values,
+        "stepIds": {"onTrigger": str(uuid.uuid4()), "onExecution": str(uuid.uuid4())},
+        "executionFrame": {
+            "invokedByExecutionJWT": "",
+            "invokedByExecutionStartedAt": "",
+            "componentActionKey": f"{flow.key}_onExecution",
+            "executionId": execution_id,
+            "executionStartedAt": started_at,
+            "stepName": "onExecution",
+            "loopPath": "",
+        },
+        "globalDebug": debug,
+        "runnerAllocatedMemoryMb": executor.max_memory_mb,
+        "flowSchemas": {},
+        "isSimulatedTestExecution": False,
+    }

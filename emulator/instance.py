@@ -1,0 +1,240 @@
+"""The local instance: who the emulator runs flows for, and with which configuration.
+
+`.spectral/local/instance.json` holds the local instance (id, name), its customer and user, and the values of the
+integration's config variables — seeded from the definition's defaults the first time a flow runs, then edited by
+the user (or the config wizard). Connection fields marked secret (`password` inputs) are never in the file: they
+live in the OS keyring (`cnikit.secrets`), and the file lists their names under `secretFields`.
+
+At run time `config_vars()` turns it into the `configVars` the platform gives a flow (spec/runtime.md §11,
+official-tooling.md C.6): strings for most types, arrays for value lists, `[{key, value}]` for key/value lists,
+`{value, schedule_type, time_zone}` for schedules and `{key, configVarKey, fields, token?, context?}` for
+connections.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cnikit.definition import BuiltConfigVar, BuiltDefinition
+from emulator._local import local_dir
+
+INSTANCE_FILE = "instance.json"
+SECRET_SERVICE = "cnikit-emulator"
+WEBHOOK_BASE = "http://127.0.0.1:8787"  # where `cnikit serve` listens by default
+
+
+class InstanceError(ValueError):
+    """instance.json cannot be used; the message says which file, what is wrong and how to fix it."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class Customer(_Model):
+    """The local customer (`context.customer`)."""
+
+    id: str = "local-customer"
+    name: str = "Local Customer"
+    externalId: str = "local-customer"  # the platform's key name
+
+
+class User(_Model):
+    """The local user (`context.user`, used with user-level configuration)."""
+
+    id: str = "local-user"
+    email: str = "developer@localhost"
+    name: str = "Local Developer"
+    externalId: str = "local-user"
+
+
+class ConnectionValue(_Model):
+    """A connection's values: plain fields, the names of secret fields (kept in the keyring), token and context."""
+
+    fields: dict[str, Any] = Field(default_factory=dict)
+    secretFields: list[str] = Field(default_factory=list)
+    token: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+
+
+class LocalInstance(_Model):
+    """The content of instance.json."""
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    name: str = "Local Instance"
+    customer: Customer = Field(default_factory=Customer)
+    user: User = Field(default_factory=User)
+    configVars: dict[str, Any] = Field(default_factory=dict)
+    connections: dict[str, ConnectionValue] = Field(default_factory=dict)
+    webhookBaseUrl: str = WEBHOOK_BASE
+
+    def global_id(self, kind: str) -> str:
+        """A platform-style global id (`base64("<Kind>:<uuid>")`) for this instance's objects."""
+        return base64.b64encode(f"{kind}:{self.id}".encode()).decode()
+
+    def secret_name(self, config_var: str, field_name: str) -> str:
+        """The keyring entry name of one secret connection field."""
+        return f"{self.id}/{config_var}/{field_name}"
+
+
+def instance_path(root: Path) -> Path:
+    """`.spectral/local/instance.json` of the project at `root`."""
+    return local_dir(root) / INSTANCE_FILE
+
+
+def load_instance(root: Path) -> LocalInstance:
+    """Read the local instance (a fresh one when the file does not exist); raises `InstanceError` when invalid."""
+    path = instance_path(root)
+    if not path.exists():
+        return LocalInstance()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise InstanceError(f"{path}: not valid JSON ({error}); fix it or delete the file to start over") from None
+    try:
+        return LocalInstance.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InstanceError(f"{path}: {where}: {first['msg']}") from None
+
+
+def save_instance(root: Path, instance: LocalInstance) -> Path:
+    """Write instance.json atomically (temporary file, then rename)."""
+    path = instance_path(root)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(instance.model_dump(), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def secret_inputs(connections: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Secret input names per connection config var, from the bundle's `connections` (inputs of type password)."""
+    return {
+        str(c.get("label")): {str(i["key"]) for i in c.get("inputs", []) if i.get("type") == "password"}
+        for c in connections
+    }
+
+
+def seed(instance: LocalInstance, definition: BuiltDefinition, connections: list[dict[str, Any]]) -> bool:
+    """Give every config variable the instance does not have yet its default value; returns True when it did."""
+    from cnikit.secrets import set_secret
+
+    secrets = secret_inputs(connections)
+    changed = False
+    for var in definition.required_config_vars:
+        if var.is_connection:
+            if var.key in instance.connections:
+                continue
+            value = ConnectionValue()
+            for name, spec in (var.inputs or {}).items():
+                default = spec.get("value", "") if isinstance(spec, dict) else ""
+                if name in secrets.get(var.key, set()):
+                    value.secretFields.append(name)
+                    if default not in ("", None):
+                        set_secret(SECRET_SERVICE, instance.secret_name(var.key, name), str(default))
+                else:
+                    value.fields[name] = _input_default(default)
+            instance.connections[var.key] = value
+            changed = True
+        elif var.data_type != "htmlElement" and var.key not in instance.configVars:
+            instance.configVars[var.key] = default_value(var)
+            changed = True
+    return changed
+
+
+def _input_default(value: Any) -> Any:
+    # Collection inputs arrive as [{type: "value", value}] or [{name, type, value}].
+    if isinstance(value, list):
+        return [item.get("value") if isinstance(item, dict) else item for item in value]
+    return value
+
+
+def default_value(var: BuiltConfigVar) -> Any:
+    """A config variable's default, in the shape the platform hands it to a flow."""
+    raw = var.default_value
+    if var.data_type == "schedule":
+        schedule_type = var.schedule_type or ("custom" if raw else "none")
+        return {"value": raw or "", "schedule_type": schedule_type, "time_zone": var.time_zone or ""}
+    if var.collection_type in ("valuelist", "keyvaluelist"):
+        parsed = _json(raw, [])
+        if var.collection_type == "keyvaluelist" and isinstance(parsed, dict):
+            parsed = [{"key": k, "value": v} for k, v in parsed.items()]
+        return parsed if isinstance(parsed, list) else []
+    if var.data_type in ("objectSelection", "objectFieldMap", "jsonForm"):
+        return _json(raw, raw)
+    return "" if raw is None else raw
+
+
+def _json(text: str | None, fallback: Any) -> Any:
+    if not text:
+        return fallback
+    try:
+        return json.loads(text)
+    except ValueError:
+        return fallback
+
+
+def config_vars(instance: LocalInstance, definition: BuiltDefinition) -> dict[str, Any]:
+    """The `configVars` of a flow's context: the instance's values, connections with their secrets from the keyring."""
+    from cnikit.secrets import get_secret
+
+    values: dict[str, Any] = {}
+    for var in definition.required_config_vars:
+        if var.data_type == "htmlElement":
+            continue
+        if var.is_connection:
+            stored = instance.connections.get(var.key, ConnectionValue())
+            fields = dict(stored.fields)
+            for name in stored.secretFields:
+                secret = get_secret(SECRET_SERVICE, instance.secret_name(var.key, name))
+                fields[name] = secret if secret is not None else ""
+            connection: dict[str, Any] = {
+                "key": var.connection_key or var.key,
+                "configVarKey": var.key,
+                "fields": fields,
+            }
+            if stored.token is not None:
+                connection["token"] = stored.token
+            if stored.context is not None:
+                connection["context"] = stored.context
+            values[var.key] = connection
+        else:
+            values[var.key] = instance.configVars.get(var.key, default_value(var))
+    for key, value in instance.configVars.items():  # values the definition no longer declares still reach the flow
+        values.setdefault(key, value)
+    return values
+
+
+def set_connection_secret(root: Path, config_var: str, field_name: str, value: str) -> None:
+    """Store one secret connection field in the keyring and record its name (never its value) in instance.json."""
+    from cnikit.secrets import set_secret
+
+    instance = load_instance(root)
+    connection = instance.connections.setdefault(config_var, ConnectionValue())
+    set_secret(SECRET_SERVICE, instance.secret_name(config_var, field_name), value)
+    connection.fields.pop(field_name, None)
+    if field_name not in connection.secretFields:
+        connection.secretFields.append(field_name)
+    save_instance(root, instance)
+
+
+def webhook_url(instance: LocalInstance, stable_key: str) -> str:
+    """The local webhook URL of a flow: `<base>/trigger/<base64 InstanceFlowConfig id>`."""
+    flow_id = uuid.uuid5(uuid.UUID(instance.id) if _is_uuid(instance.id) else uuid.NAMESPACE_URL, stable_key)
+    token = base64.b64encode(f"InstanceFlowConfig:{flow_id}".encode()).decode()
+    return f"{instance.webhookBaseUrl.rstrip('/')}/trigger/{token}"
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
