@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,12 @@ class PrismaticClient:
 
     def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(30.0), follow_redirects=False)
+        self.http = http or httpx.AsyncClient(
+            timeout=httpx.Timeout(30.0),
+            follow_redirects=False,
+            # Headers and body go out in two writes; without TCP_NODELAY each request can wait on a delayed ACK.
+            transport=httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+        )
         self.session = Session(settings, self.http)
 
     @classmethod

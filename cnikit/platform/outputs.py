@@ -32,8 +32,12 @@ def transform(value: Any, content_type: str | None = None) -> Any:
             return f"data:{content_type};base64,{base64.b64encode(bytes(value)).decode()}"
         return f"<data ({len(value)} bytes)>"
     if isinstance(value, msgpack.Timestamp):
-        return value.to_datetime().isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.datetime | dt.date):
+        value = value.to_datetime()
+    if isinstance(value, dt.datetime):
+        # As JavaScript's Date.toISOString(), which the extension shows.
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [transform(v, content_type) for v in value]

@@ -474,12 +474,16 @@ class ServerThread:
     """Run an ASGI app with uvicorn on 127.0.0.1 in a thread; the socket is listening before `start()` returns."""
 
     def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP (else a
+        # 40 ms delayed-ACK stall on every keep-alive request).
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)  # connections queue here until uvicorn accepts them
         self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, loop="asyncio", http="h11")
+        )
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     @property
