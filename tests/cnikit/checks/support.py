@@ -1,0 +1,106 @@
+"""What the check tests share: run the real analyser and checks on a fixture project, in a comparable form."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from _pytest.mark.structures import ParameterSet
+
+from cnikit.analysis import check_project
+from cnikit.analysis.checks import load_checks
+from cnikit.diagnostics import Diagnostic
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+Found = tuple[str, str, int, int, str]  # code, file relative to the project, 1-based line, 1-based column, message
+
+
+def diagnostics(root: Path, select: Sequence[str] = ()) -> list[Diagnostic]:
+    """Every diagnostic of the project at `root` (analysis + all checks)."""
+    return check_project(root, select=select)
+
+
+def found(fixture: str | Path, select: Sequence[str] = ()) -> list[Found]:
+    """The diagnostics of a fixture project as (code, file, line, col, message), lines and columns 1-based."""
+    root = fixture if isinstance(fixture, Path) else FIXTURES / fixture
+    return [
+        (d.code, d.span.file.relative_to(root).as_posix(), d.span.line + 1, d.span.col + 1, d.message)
+        for d in diagnostics(root, select)
+    ]
+
+
+def codes_of_family(prefix: str) -> set[str]:
+    """The registered check codes starting with `prefix` (`CNI1` …)."""
+    return {code for code in load_checks() if code.startswith(prefix)}
+
+
+def apply_fix(diagnostic: Diagnostic) -> None:
+    """Apply a diagnostic's fix to the files on disk (edits in one file, applied from last to first)."""
+    assert diagnostic.fix is not None
+    for edit in sorted(diagnostic.fix.edits, key=lambda e: (e.span.line, e.span.col), reverse=True):
+        path = edit.span.file
+        lines = path.read_text(encoding="utf-8").split("\n")
+        start = sum(len(line) + 1 for line in lines[: edit.span.line]) + edit.span.col
+        end = sum(len(line) + 1 for line in lines[: edit.span.end_line]) + edit.span.end_col
+        text = "\n".join(lines)
+        path.write_text(text[:start] + edit.new_text + text[end:], encoding="utf-8")
+
+
+def copy_fixture(fixture: str, tmp_path: Path) -> Path:
+    """A private copy of a fixture project that a test may change."""
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, root)
+    return root
+
+
+ESBUILD = FIXTURES / "node_modules" / ".bin" / "esbuild"
+
+
+def spectral_error(fixture: str, tmp_path: Path) -> str | None:
+    """Bundle the fixture with esbuild and load it with the real spectral: the message it throws, None if it loads."""
+    from cnikit.definition import DefinitionError, load_definition, node_environment
+
+    root = FIXTURES / fixture
+    bundle = tmp_path / fixture / "dist" / "index.js"
+    subprocess.run(
+        [
+            str(ESBUILD),
+            "src/index.ts",
+            "--bundle",
+            "--platform=node",
+            "--format=cjs",
+            f"--outfile={bundle}",
+            "--log-level=error",
+        ],
+        cwd=root,
+        env=node_environment(),
+        check=True,
+    )
+    try:
+        load_definition(bundle)
+    except DefinitionError as error:
+        assert error.kind == "load", error.message
+        return error.message
+    return None
+
+
+def case(fixture: str, *expected: Found) -> ParameterSet:
+    """A parametrized trigger case: the fixture and every diagnostic it must produce."""
+    return pytest.param(fixture, list(expected), id=fixture)
+
+
+def assert_family_covered(prefix: str, triggers: list[ParameterSet], near_misses: dict[str, str]) -> None:
+    """Every registered check of the family has a trigger fixture and a near-miss."""
+    triggered = {item[0] for param in triggers for item in param.values[1]}  # type: ignore[union-attr]
+    family = codes_of_family(prefix)
+    assert family - triggered == set(), "checks without a trigger fixture"
+    assert family - set(near_misses) == set(), "checks without a near-miss"
+
+
+def fixed_lines(root: Path, file: str, first: int, count: int = 1) -> list[str]:
+    """Lines `first`.. (1-based) of a file of the project, after a fix was applied."""
+    return (root / file).read_text(encoding="utf-8").splitlines()[first - 1 : first - 1 + count]

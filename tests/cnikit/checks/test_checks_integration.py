@@ -1,0 +1,187 @@
+"""Checks on integration() (CNI1xx, cnikit/analysis/checks/integration.py), on real fixture projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cnikit.checks.support import (
+    Found,
+    apply_fix,
+    assert_family_covered,
+    case,
+    copy_fixture,
+    diagnostics,
+    fixed_lines,
+    found,
+    spectral_error,
+)
+
+FAMILY = "CNI1"
+
+# Each fixture shows one problem; the test asserts every diagnostic of the project (code, range, message).
+TRIGGERS = [
+    case(
+        "check-two-preprocess-flows",
+        ("CNI101", "src/index.ts", 26, 3, "Only one flow may define a Preprocess Flow Config."),
+    ),
+    case(
+        "check-preprocess-flow-and-trigger-config",
+        (
+            "CNI102",
+            "src/index.ts",
+            36,
+            3,
+            "Integration must not define both a Trigger Preprocess Flow Config and a Preprocess Flow.",
+        ),
+    ),
+    case(
+        "check-endpoint-without-routing",
+        (
+            "CNI103",
+            "src/index.ts",
+            34,
+            17,
+            "Integration with specified EndpointType must define either a Trigger Preprocess Flow Config or a "
+            "Preprocess Flow.",
+        ),
+    ),
+    case(
+        "check-unknown-endpoint-type",
+        (
+            "CNI104",
+            "src/index.ts",
+            24,
+            17,
+            'endpointType "flow_specifc" is not one of flow_specific, instance_specific, shared_instance. '
+            'Did you mean "flow_specific"?',
+        ),
+    ),
+    case(
+        "check-shared-endpoint-without-customer-field",
+        (
+            "CNI105",
+            "src/index.ts",
+            25,
+            3,
+            'endpointType "shared_instance" needs externalCustomerIdField in the preprocess config (e.g. '
+            '"body.data.accountId"): a shared endpoint receives every customer\'s requests and must tell them apart.',
+        ),
+    ),
+    case(
+        "check-instance-endpoint-with-customer-field",
+        (
+            "CNI106",
+            "src/index.ts",
+            27,
+            5,
+            'endpointType "instance_specific" already knows the customer from the URL; omit externalCustomerIdField.',
+        ),
+    ),
+    case(
+        "check-preprocess-header-case",
+        (
+            "CNI107",
+            "src/index.ts",
+            25,
+            49,
+            'flowNameField "headers.X-Acme-Flow" names a header with capitals; use lowercase header names '
+            '("headers.x-acme-flow"), since clients differ in how they case headers.',
+        ),
+    ),
+    case(
+        "check-integration-without-flows",
+        ("CNI108", "src/index.ts", 14, 10, "integration() flows is empty; add at least one flow()."),
+    ),
+    case(
+        "check-integration-without-description",
+        (
+            "CNI109",
+            "src/index.ts",
+            22,
+            3,
+            "integration() has no description; customers see it in the marketplace, so describe what the "
+            "integration does.",
+        ),
+    ),
+]
+
+# The near-miss of each check: a fixture where the same feature is used correctly (check-clean has one preprocess
+# flow on an instance_specific endpoint, no externalCustomerIdField, flows and a description).
+NEAR_MISSES = {
+    "CNI101": "check-clean",
+    "CNI102": "check-clean",
+    "CNI103": "check-clean",
+    "CNI104": "check-clean",
+    "CNI105": "check-clean-shared-endpoint",  # shared_instance with externalCustomerIdField
+    "CNI106": "check-clean",
+    "CNI107": "check-clean-shared-endpoint",  # lowercase headers.x-acme-flow
+    "CNI108": "check-clean",
+    "CNI109": "check-clean",
+}
+
+# Values the analyser cannot know (an endpointType computed from process.env) silence the checks that read them.
+SILENCED = [("check-unknown-values", "CNI103"), ("check-unknown-values", "CNI104")]
+
+# spectral throws these very messages when the integration loads.
+SPECTRAL = [
+    ("check-two-preprocess-flows", "CNI101"),
+    ("check-preprocess-flow-and-trigger-config", "CNI102"),
+    ("check-endpoint-without-routing", "CNI103"),
+]
+
+
+@pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
+def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> None:
+    assert found(fixture) == expected
+
+
+@pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
+def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
+    assert found(fixture, select=[code]) == []
+
+
+@pytest.mark.parametrize(("fixture", "code"), SILENCED)
+def test_unknown_value_silences_check(fixture: str, code: str) -> None:
+    assert found(fixture, select=[code]) == []
+
+
+def test_every_check_of_the_family_is_covered() -> None:
+    assert_family_covered(FAMILY, TRIGGERS, NEAR_MISSES)
+
+
+@pytest.mark.parametrize(("fixture", "code"), SPECTRAL)
+def test_spectral_throws_the_same_message(fixture: str, code: str, tmp_path: Path) -> None:
+    [ours] = diagnostics(Path(__file__).parents[2] / "fixtures" / fixture, select=[code])
+    assert spectral_error(fixture, tmp_path) == ours.message
+
+
+def test_unknown_endpoint_type_fix_picks_the_close_value(tmp_path: Path) -> None:
+    root = copy_fixture("check-unknown-endpoint-type", tmp_path)
+    [diagnostic] = diagnostics(root, select=["CNI104"])
+    apply_fix(diagnostic)
+    assert fixed_lines(root, "src/index.ts", 24) == ['  endpointType: "flow_specific",']
+    assert diagnostics(root, select=["CNI104"]) == []
+
+
+def test_header_case_fix_lowercases_the_header(tmp_path: Path) -> None:
+    root = copy_fixture("check-preprocess-header-case", tmp_path)
+    [diagnostic] = diagnostics(root, select=["CNI107"])
+    apply_fix(diagnostic)
+    assert fixed_lines(root, "src/index.ts", 25) == [
+        '  triggerPreprocessFlowConfig: { flowNameField: "headers.x-acme-flow" },'
+    ]
+    assert diagnostics(root, select=["CNI107"]) == []
+
+
+def test_description_fix_adds_a_description_after_the_name(tmp_path: Path) -> None:
+    root = copy_fixture("check-integration-without-description", tmp_path)
+    [diagnostic] = diagnostics(root, select=["CNI109"])
+    apply_fix(diagnostic)
+    assert fixed_lines(root, "src/index.ts", 22, 3) == [
+        '  name: "Acme",',
+        '  description: "TODO: describe this integration",',
+        "  flows: [syncOrders],",
+    ]
+    assert diagnostics(root, select=["CNI109"]) == []
