@@ -21,7 +21,7 @@ from cnikit.analysis.checks._common import (
     value_span,
     var_span,
 )
-from cnikit.analysis.checks.flows import cron_problem, time_zone_problem
+from cnikit.analysis.checks.flows import cron_problem, time_zone_problem, time_zones
 from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from cnikit.model import ConfigPage, ConfigVar, JsString, JsUndefined, Span
 
@@ -327,8 +327,11 @@ def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
         if string(var.obj, "dataType") != "schedule" or not isinstance(zone, JsString) or zone.span is None:
             continue
         if zone.value and (problem := time_zone_problem(zone.value)):
+            close = suggest(zone.value, time_zones())
             yield ctx.report(
-                zone.span, f'Schedule "{var.name}" timeZone "{zone.value}" is not an IANA time zone: {problem}'
+                zone.span,
+                f'Schedule "{var.name}" timeZone "{zone.value}" is not an IANA time zone: {problem}',
+                fix=rename_fix(inner(zone.span, zone), close) if close else None,
             )
 
 
@@ -359,7 +362,10 @@ def default_value_type(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.report(
                 default.span,
                 f'Boolean "{var.name}" has the string defaultValue "{default.value}"; use the boolean {default.value}.',
-                fix=rename_fix(default.span, default.value),
+                fix=Fix(
+                    title=f"Use the boolean {default.value}",
+                    edits=[TextEdit(span=default.span, new_text=default.value)],
+                ),
             )
         elif data_type == "boolean":
             yield ctx.report(
@@ -386,7 +392,7 @@ def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
         if obj is None or not obj.complete or "elements" in obj.props or page.title_span is None:
             continue
         stray = [key for key in obj.props if key != "tagline"]
-        hint = f" ({', '.join(json_quote(key) for key in stray)} look like elements)" if stray else ""
+        hint = f" (its keys {', '.join(json_quote(key) for key in stray)} look like elements)" if stray else ""
         yield ctx.report(
             page.title_span,
             f'Config page "{page.title}" has no elements{hint}; put its config variables inside elements: {{ … }}.',

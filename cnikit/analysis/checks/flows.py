@@ -72,6 +72,8 @@ FLOW_PROPERTIES = (
     "runInitialSyncOnDeploy",
     "batchConfig",
     "trigger",
+    "triggerResolver",  # read by spectral even though the Flow type hides them
+    "onDeployResolver",
 )
 
 
@@ -156,7 +158,8 @@ def queue_flags(flow: Flow) -> tuple[bool | None, bool | None, JsObject | None]:
 
 
 @cache
-def _time_zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name this machine knows (read once)."""
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -176,10 +179,10 @@ def cron_problem(expression: str) -> str | None:
 
 def time_zone_problem(name: str) -> str | None:
     """None for a known IANA time zone, else a short explanation with a suggestion when one is close."""
-    if name in _time_zones():
+    if name in time_zones():
         return None
-    close = suggest(name, _time_zones())
-    return f"did you mean {close!r}?" if close else "expected an IANA name such as 'America/Chicago' or 'UTC'"
+    close = suggest(name, time_zones())
+    return f'did you mean "{close}"?' if close else 'expected an IANA name such as "America/Chicago" or "UTC"'
 
 
 # ---- identity ------------------------------------------------------------------------------------------------
@@ -240,7 +243,7 @@ def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
         if missing and span:
             yield ctx.report(
                 span,
-                f"Flow {_label(flow)!r} has no {', '.join(missing)}; every flow needs name, stableKey and onExecution.",
+                f'Flow "{_label(flow)}" has no {", ".join(missing)}; every flow needs name, stableKey and onExecution.',
             )
 
 
@@ -508,7 +511,7 @@ def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
     for flow in _flows(ctx):
         value = get(obj_at(flow.obj, "schedule"), "timezone")
         if isinstance(value, JsString) and value.span and (problem := time_zone_problem(value.value)):
-            close = suggest(value.value, _time_zones())
+            close = suggest(value.value, time_zones())
             yield ctx.report(
                 value.span,
                 f'Flow "{_label(flow)}" schedule timezone "{value.value}" is not an IANA time zone: {problem}',

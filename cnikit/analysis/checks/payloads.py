@@ -69,11 +69,14 @@ def payload_content_type(ctx: CheckContext) -> Iterator[Diagnostic]:
         span = _offset_span(path, text, *match.span(1)) if match else _line_span(path, 0, 0)
         value = json.loads(text).get("contentType")
         close = suggest(value, CONTENT_TYPES) if isinstance(value, str) else None
+        quoted = match is not None and match.group(1).startswith('"')
         yield ctx.report(
             span,
             f"Payload file {path.name} has contentType {json.dumps(value)}; expected one of "
             f"{', '.join(CONTENT_TYPES)}." + (f' Did you mean "{close}"?' if close else ""),
-            fix=rename_fix(span, json.dumps(close)) if close else None,
+            fix=rename_fix(_offset_span(path, text, match.start(1) + 1, match.end(1) - 1), close)
+            if close and match and quoted
+            else None,
         )
 
 
@@ -82,7 +85,11 @@ def payload_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
     for path, error in _problems(ctx):
         if error.reason.startswith(("invalid JSON", "contentType")):
             continue
-        yield ctx.report(_line_span(path, 0, 0), f"Payload file {path.name}: {error.reason}.")
+        text = path.read_text(encoding="utf-8")
+        key = next((key for key in ("headers", "data") if error.reason.startswith(key)), None)
+        match = re.search(rf'"{key}"\s*:', text) if key else None
+        span = _offset_span(path, text, match.start(), match.start() + len(key) + 2) if match and key else None
+        yield ctx.report(span or _line_span(path, 0, 0), f"Payload file {path.name}: {error.reason}.")
 
 
 @check("CNI804", Severity.WARNING, "payload folder of a stable key no flow has")
