@@ -27,9 +27,10 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,6 +53,8 @@ from cnikit.model import (
     Span,
     flow_function_key,
 )
+
+_T = TypeVar("_T")
 
 BUNDLE = Path("dist") / "index.js"
 LOAD_TIMEOUT = 60.0  # seconds; loading a bundle takes well under one, a hang means top-level code never returns
@@ -337,19 +340,41 @@ def parse_definition_yaml(text: str) -> BuiltDefinition:
     if not isinstance(raw, dict):
         found = "nothing" if raw is None else type(raw).__name__
         raise DefinitionError(f"expected the definition to be a YAML mapping, found {found}", kind="yaml")
+    flows = [_item(_flow, "flows", index, item) for index, item in enumerate(raw.get("flows") or [])]
+    config_vars = [
+        _item(_config_var, "requiredConfigVars", index, item)
+        for index, item in enumerate(raw.get("requiredConfigVars") or [])
+    ]
+    fields = {key: value for key, value in raw.items() if key not in ("flows", "requiredConfigVars")}
     try:
-        flows = [_flow(flow) for flow in raw.get("flows") or [] if isinstance(flow, dict)]
-        config_vars = [_config_var(var) for var in raw.get("requiredConfigVars") or [] if isinstance(var, dict)]
-        fields = {key: value for key, value in raw.items() if key not in ("flows", "requiredConfigVars")}
         return BuiltDefinition.model_validate(
             {**fields, "flows": flows, "required_config_vars": config_vars, "raw": raw}
         )
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise DefinitionError(
-            f"the definition does not have the expected shape: {where}: {first['msg']}", kind="yaml"
-        ) from None
+        raise _shape_error(error, "") from None
+
+
+def _item(parse: Callable[[dict[str, Any]], _T], group: str, index: int, raw: object) -> _T:
+    """Parse one entry of a list in the definition; errors name the entry (`flows[2] "Sync": name: …`)."""
+    where = f"{group}[{index}]"
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{where}: expected a mapping, found {type(raw).__name__}", kind="yaml")
+    name = raw.get("name", raw.get("key"))
+    if isinstance(name, str):
+        where += f" {json.dumps(name)}"
+    try:
+        return parse(raw)
+    except ValidationError as error:
+        raise _shape_error(error, where) from None
+
+
+def _shape_error(error: ValidationError, where: str) -> DefinitionError:
+    first = error.errors()[0]
+    field_path = ".".join(str(part) for part in first["loc"] if part != "raw")
+    prefix = f"{where}: " if where else ""
+    return DefinitionError(
+        f"the definition does not have the expected shape: {prefix}{field_path}: {first['msg']}", kind="yaml"
+    )
 
 
 def node_environment() -> dict[str, str]:
