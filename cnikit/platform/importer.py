@@ -112,7 +112,8 @@ def import_project(
         build_with_project_script(project)
     except BuildError as exc:
         detail = f": {_tail(exc.output)}" if getattr(exc, "output", "") else ""
-        raise ImportFailed(f"Build failed, nothing was imported. {exc}{detail}") from None
+        headline = str(exc).splitlines()[0] if str(exc) else "the build failed"
+        raise ImportFailed(f"Build failed, nothing was imported. {headline}{detail}") from None
     command = [*resolve_prism(prism_path), "integrations:import"]
     say("Importing with prism integrations:import…")
     env = {**node_environment(), "PRISMATIC_URL": url, "PRISM_ACCESS_TOKEN": token}
