@@ -1,0 +1,16 @@
+// Quiet reporter for node's test runner: silent on success, full detail on failure, and one closing
+// line "N passed, N failed" (the plain summary CI reads).
+export default async function* reporter(source) {
+  let passed = 0;
+  let failed = 0;
+  for await (const event of source) {
+    if (event.type === "test:pass" && event.data.details?.type !== "suite") passed += 1;
+    if (event.type === "test:fail" && event.data.details?.type !== "suite") {
+      failed += 1;
+      const error = event.data.details?.error;
+      const cause = error?.cause ?? error;
+      yield `✖ ${event.data.name} (${event.data.file ?? "?"})\n${cause?.stack ?? String(cause)}\n\n`;
+    }
+  }
+  yield `vscode-client: ${passed} passed, ${failed} failed\n`;
+}

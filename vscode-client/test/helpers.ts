@@ -1,0 +1,48 @@
+/** Shared test data: executions, flows and a temporary directory. */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after } from "node:test";
+
+import type { ExecutionSummary, FlowInfo } from "../src/protocol";
+
+export const NOW = Date.parse("2026-11-29T12:00:00Z");
+
+/** An execution summary with sensible defaults. */
+export function execution(overrides: Partial<ExecutionSummary> = {}): ExecutionSummary {
+  return {
+    id: "exec-1",
+    flow: "Sync Todos",
+    status: "succeeded",
+    invokeType: "INTEGRATION_FLOW_TEST",
+    startedAt: "2026-11-29T11:55:00Z",
+    endedAt: "2026-11-29T11:55:01Z",
+    durationMs: 1234,
+    error: null,
+    source: "local",
+    steps: [
+      { name: "onTrigger", status: "succeeded", durationMs: 12 },
+      { name: "onExecution", status: "succeeded", durationMs: 1200 },
+    ],
+    ...overrides,
+  };
+}
+
+/** A flow with payload files under /ws/todo/.spectral/flows/<key>/payloads. */
+export function flow(stableKey: string, payloads: string[] = [], name = stableKey): FlowInfo {
+  return {
+    name,
+    stableKey,
+    isSynchronous: false,
+    hasSchedule: false,
+    payloads: payloads.map((p) => `/ws/todo/.spectral/flows/${stableKey}/payloads/${p}.json`),
+  };
+}
+
+/** A fresh temporary directory, removed when the test file ends. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "cnikit-vscode-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
