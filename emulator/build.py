@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from cnikit.definition import BuildError, build_with_project_script, node_environment
-from emulator._local import local_dir
+from cnikit.project import local_dir
 
 BuildMode = Literal["fast", "project"]
 NODE_DIR = Path(__file__).parent / "node"
@@ -80,7 +80,7 @@ class BuildResult:
 
 def build_dir(root: Path) -> Path:
     """`.spectral/local/build/` of the project at `root`."""
-    return local_dir(root) / "build"
+    return local_dir(root, create=True) / "build"
 
 
 def esbuild_binary() -> Path:
@@ -112,6 +112,7 @@ def source_hash(root: Path) -> str:
 def build(root: Path, mode: BuildMode = "fast", *, force: bool = False) -> BuildResult:
     """Build the project at `root` for the emulator; skipped when nothing changed since the last build."""
     started = time.perf_counter()
+    root = root.resolve()
     if mode == "project":
         try:
             bundle = build_with_project_script(root)

@@ -1,9 +1,513 @@
-"""Commands of this face, registered on the `cnikit` Typer app."""
+"""The emulator's commands: `cnikit run`, `executions`, `replay`, `payload new`, `state`.
+
+Heavy imports stay inside the command functions so `cnikit check` starts fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
 import typer
+
+if TYPE_CHECKING:
+    from emulator.executor import ExecutionOutcome, ExecutionUpdate, Executor
+    from emulator.store import ExecutionRecord, Store
+
+EXIT_FAILED = 1  # the flow ran and failed
+EXIT_USAGE = 2  # the flow could not run: bad input, build error, unknown flow
+
+PathArg = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or any path inside it).")
+
+
+def _root(path: Path | None) -> Path:
+    from cnikit.project import find_project_root
+
+    start = (path or Path.cwd()).resolve()
+    root = find_project_root(start)
+    if root is None:
+        _fail(f"No CNI project at or above {start}: expected a folder holding .spectral/ (and src/index.ts)")
+    return root
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> Executor:
+    from emulator.build import BuildFailed
+    from emulator.executor import Executor
+    from emulator.instance import InstanceError
+    from emulator.runner import RunnerError, WorkerFault
+
+    executor = Executor(root, build_mode="project" if build_mode == "project" else "fast", max_memory_mb=max_memory)
+    try:
+        result = executor.prepare()
+    except BuildFailed as error:
+        executor.close()
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        _fail(f"the project does not build:\n{lines}")
+    except RunnerError as error:
+        executor.close()
+        _fail(f"the built bundle does not load: {error.message}\n{error.stack}")
+    except (WorkerFault, InstanceError) as error:
+        executor.close()
+        _fail(str(error))
+    if result.rebuilt:
+        typer.secho(f"built in {result.seconds * 1000:.0f} ms", fg=typer.colors.BRIGHT_BLACK, err=True)
+    return executor
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy: bytes become `<N bytes>` summaries for people, tagged base64 for --json."""
+    from emulator.runner import encode
+
+    return encode(value)
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(_plain(value), indent=2, default=str)
+
+
+_COLORS = {"error": typer.colors.RED, "warn": typer.colors.YELLOW, "debug": typer.colors.GREEN}
+
+
+def _print_log(severity: str, step: str | None, message: str, timestamp: str) -> None:
+    time = timestamp[11:23] if len(timestamp) >= 23 else timestamp
+    tag = f" [{step}]" if step else ""
+    typer.secho(f"{time} {severity.upper():<6}{tag} {message}", fg=_COLORS.get(severity))
+
+
+def _print_outcome(outcome: ExecutionOutcome) -> None:
+    for step in outcome.steps:
+        typer.secho(f"── {step.name}", bold=True)
+        if step.error is not None:
+            typer.echo(f"error: {step.error}")
+        elif step.name == "onTrigger" and isinstance(step.result, dict):
+            # The whole trigger payload is long (URLs, customer, …): people want its headers and body.
+            brief = {"headers": step.result.get("headers"), "body": (step.result.get("body") or {}).get("data")}
+            typer.echo(_show_value(brief))
+        else:
+            typer.echo(_show_value(step.result))
+    response = outcome.http_response()
+    typer.secho("── response", bold=True)
+    typer.echo(f"{response.get('statusCode', 200)} {response.get('contentType', '')}".rstrip())
+    typer.echo(_show_value(response.get("body")))
+    if outcome.succeeded:
+        note = f"; state written: {', '.join(outcome.state_changed)}" if outcome.state_changed else ""
+        typer.secho(f"✔ {outcome.flow.name} succeeded · {outcome.execution_id}{note}", fg=typer.colors.GREEN)
+    else:
+        where = f" in {outcome.error_step}" if outcome.error_step else ""
+        typer.secho(f"✘ {outcome.flow.name} failed{where}: {outcome.error}", fg=typer.colors.RED)
+        typer.secho(f"  execution {outcome.execution_id}; state unchanged", fg=typer.colors.RED)
+
+
+def _outcome_json(outcome: ExecutionOutcome) -> dict[str, Any]:
+    return {
+        "executionId": outcome.execution_id,
+        "flow": {"name": outcome.flow.name, "stableKey": outcome.flow.stable_key},
+        "status": outcome.status,
+        "error": outcome.error,
+        "errorStep": outcome.error_step,
+        "startedAt": outcome.started_at,
+        "endedAt": outcome.ended_at,
+        "replayOf": outcome.replay_of,
+        "result": _plain(outcome.result),
+        "response": _plain(outcome.http_response()),
+        "steps": [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in outcome.steps],
+        "logs": [
+            {"timestamp": line.timestamp, "severity": line.severity, "step": line.step, "message": line.message}
+            for line in outcome.logs
+        ],
+        "stateChanged": outcome.state_changed,
+    }
+
+
+def _live_logs(as_json: bool) -> Any:
+    def listener(update: ExecutionUpdate) -> None:
+        if update.kind == "log" and update.log is not None and not as_json:
+            line = update.log
+            _print_log(line.severity, line.step, line.message, line.timestamp)
+
+    return listener
+
+
+def _finish(outcome: ExecutionOutcome, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(_outcome_json(outcome), indent=2, default=str))
+    else:
+        _print_outcome(outcome)
+    raise typer.Exit(0 if outcome.succeeded else EXIT_FAILED)
+
+
+def _request_from(root: Path, flow_stable_key: str, payload: str | None, content_type: str | None, debug: bool) -> Any:
+    from cnikit.payloads import PayloadError, load_payload, payloads_dir
+    from emulator.executor import TriggerRequest
+
+    if payload is None:
+        return TriggerRequest.from_body(b"", content_type or "application/json", debug=debug)
+    if payload == "-":
+        return TriggerRequest.from_body(sys.stdin.buffer.read(), content_type or "application/json", debug=debug)
+    path = Path(payload)
+    if not path.is_file():
+        named = payloads_dir(root, flow_stable_key) / f"{payload}.json"
+        if named.is_file():
+            path = named
+        else:
+            _fail(f"no payload file {payload} (nor {named.relative_to(root)})")
+    official = payloads_dir(root, flow_stable_key) in path.resolve().parents or _looks_official(path)
+    if official:
+        try:
+            request = TriggerRequest.from_payload(load_payload(path), debug=debug)
+        except PayloadError as error:
+            _fail(f"{error}\nnothing was run or recorded")
+        if content_type:
+            request.headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
+            request.headers["content-type"] = content_type
+        return request
+    return TriggerRequest.from_body(path.read_bytes(), content_type or "application/json", debug=debug)
+
+
+def _looks_official(path: Path) -> bool:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and bool(raw) and set(raw) <= {"headers", "data", "contentType"} and "data" in raw
+
+
+def run(
+    path: Path | None = PathArg,
+    flow: str = typer.Option(..., "--flow", "-f", help="Flow name or stable key."),
+    payload: str | None = typer.Option(
+        None, "--payload", "-p", help="Payload file ({headers, data, contentType}), its name, a raw body file, or -."
+    ),
+    content_type: str | None = typer.Option(None, "--content-type", "-c", help="Content type of a raw body."),
+    sync: bool = typer.Option(False, "--sync", help="Invoke synchronously: show the response a caller would get."),
+    debug: bool = typer.Option(False, "--debug", help="Turn on debug mode (globalDebug, per-step memory and time)."),
+    http: str = typer.Option("live", "--http", help="Outbound HTTP: live, record (to a cassette) or replay."),
+    cassette: str | None = typer.Option(None, "--cassette", help="Cassette name (default: the flow's stable key)."),
+    timeout: float = typer.Option(900.0, "--timeout", help="Stop the execution after this many seconds."),
+    max_memory: int = typer.Option(1024, "--max-memory", help="Memory cap of the Node worker, in MB."),
+    build_mode: str = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's build script)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
+) -> None:
+    """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
+    from emulator.executor import ExecutorError
+    from emulator.httpmock import HTTP_MODES, CassetteError
+
+    if http not in HTTP_MODES:
+        _fail(f"--http must be one of {', '.join(HTTP_MODES)}, found {http!r}")
+    root = _root(path)
+    executor = _prepared(root, build_mode, max_memory)
+    with executor:
+        try:
+            chosen = executor.find_flow(flow)
+            request = _request_from(root, chosen.stable_key or chosen.key, payload, content_type, debug)
+            outcome = executor.run(
+                chosen.name,
+                request,
+                sync=True if sync else None,
+                http=http,
+                cassette=cassette,
+                timeout=timeout,
+                on_update=_live_logs(as_json),
+            )
+        except (ExecutorError, CassetteError) as error:
+            _fail(f"{error}\nnothing was run or recorded")
+        _finish(outcome, as_json)
+
+
+def replay(
+    execution: str = typer.Argument(..., help="Execution number, id, or a unique id prefix."),
+    path: Path | None = PathArg,
+    timeout: float = typer.Option(900.0, "--timeout", help="Stop the execution after this many seconds."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
+) -> None:
+    """Run a stored execution again with the same request (and cassette); the new execution links to it."""
+    from emulator.executor import ExecutorError
+    from emulator.httpmock import CassetteError
+    from emulator.store import StoreError
+
+    root = _root(path)
+    executor = _prepared(root)
+    with executor:
+        try:
+            outcome = executor.replay(execution, timeout=timeout, on_update=_live_logs(as_json))
+        except (ExecutorError, CassetteError, StoreError) as error:
+            _fail(str(error))
+        _finish(outcome, as_json)
+
+
+executions_app = typer.Typer(help="Executions recorded by the local emulator.", no_args_is_help=True)
+
+
+def _store(root: Path) -> Store:
+    from emulator.store import Store
+
+    return Store.open(root)
+
+
+def _duration(record: ExecutionRecord) -> str:
+    ms = record.duration_ms
+    if ms is None:
+        return "running…"
+    return f"{ms:.0f}ms" if ms < 1000 else f"{ms / 1000:.1f}s"
+
+
+@executions_app.command("list")
+def executions_list(
+    path: Path | None = PathArg,
+    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow (name or stable key)."),
+    status: str | None = typer.Option(None, "--status", help="Only running, succeeded or failed executions."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many to show."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many newest ones first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List executions, newest first."""
+    if status not in (None, "running", "succeeded", "failed"):
+        _fail(f"--status must be running, succeeded or failed, found {status!r}")
+    with _store(_root(path)) as store:
+        records = store.list_executions(flow=flow, status=status, limit=limit, offset=offset)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps([_record_json(r, brief=True) for r in records], indent=2))
+        return
+    if not records:
+        typer.echo("no executions yet: run a flow with `cnikit run --flow NAME`")
+        return
+    for r in records:
+        mark = {"succeeded": "✔", "failed": "✘"}.get(r.status, "…")
+        replay_note = f" (replay of {r.replay_of[:12]}…)" if r.replay_of else ""
+        typer.echo(
+            f"{r.seq:>5} {mark} {r.started_at[:19].replace('T', ' ')} {_duration(r):>8}  {r.flow_name}"
+            f"  {r.id}{replay_note}" + (f"\n        {r.error}" if r.error else "")
+        )
+
+
+def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "seq": record.seq,
+        "id": record.id,
+        "flow": {"name": record.flow_name, "stableKey": record.flow_key},
+        "invokeType": record.invoke_type,
+        "status": record.status,
+        "startedAt": record.started_at,
+        "endedAt": record.ended_at,
+        "error": record.error,
+        "replayOf": record.replay_of,
+        "http": record.http_mode,
+    }
+    if not brief:
+        data |= {"request": record.request, "result": _plain(record.result), "response": _plain(record.response)}
+    return data
+
+
+@executions_app.command("show")
+def executions_show(
+    execution: str = typer.Argument(..., help="Execution number, id, or a unique id prefix."),
+    path: Path | None = PathArg,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one execution: request, step outputs, logs, result."""
+    from emulator.store import StoreError
+
+    with _store(_root(path)) as store:
+        try:
+            record = store.get_execution(execution)
+        except StoreError as error:
+            _fail(str(error))
+        steps = store.steps(record.id)
+        logs = store.logs(record.id)
+    if as_json:
+        data = _record_json(record)
+        data["steps"] = [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in steps]
+        data["logs"] = [
+            {"timestamp": x.timestamp, "severity": x.severity, "step": x.step, "message": x.message} for x in logs
+        ]
+        typer.echo(json.dumps(data, indent=2, default=str))
+        return
+    typer.secho(f"execution {record.seq} · {record.id}", bold=True)
+    typer.echo(
+        f"flow {record.flow_name} ({record.flow_key}) · {record.invoke_type} · {record.status} · {_duration(record)}"
+    )
+    if record.replay_of:
+        typer.echo(f"replay of {record.replay_of}")
+    if record.error:
+        typer.secho(f"error: {record.error}", fg=typer.colors.RED)
+    typer.secho("── logs", bold=True)
+    for line in logs:
+        _print_log(line.severity, line.step, line.message, line.timestamp)
+    for step in steps:
+        typer.secho(f"── {step.name}", bold=True)
+        typer.echo(_show_value(step.result) if step.error is None else f"error: {step.error}")
+
+
+payload_app = typer.Typer(help="Flow test payload files (.spectral/flows/<stableKey>/payloads/).", no_args_is_help=True)
+
+
+@payload_app.command("new")
+def payload_new(
+    flow: str = typer.Argument(..., help="Flow name or stable key."),
+    name: str = typer.Argument(..., help="Payload name (letters, numbers, hyphens, underscores)."),
+    path: Path | None = PathArg,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing payload file."),
+) -> None:
+    """Create a payload file with the official default content, for `cnikit run --payload NAME`."""
+    from cnikit.payloads import create_payload
+
+    root = _root(path)
+    with _prepared(root) as executor:
+        from emulator.executor import ExecutorError
+
+        try:
+            chosen = executor.find_flow(flow)
+        except ExecutorError as error:
+            _fail(str(error))
+    try:
+        created = create_payload(root, chosen.stable_key or chosen.key, name, overwrite=force)
+    except (ValueError, FileExistsError) as error:
+        _fail(f"{error}{' (use --force to overwrite)' if isinstance(error, FileExistsError) else ''}")
+    typer.echo(str(created.relative_to(root)))
+
+
+state_app = typer.Typer(
+    help="Persisted state of the local instance (flow, cross-flow, integration).", no_args_is_help=True
+)
+SnapshotArg = typer.Argument(..., help="The state snapshot file (JSON, as written by `state export`).")
+LEVEL_NAMES = {"flow": "instanceState", "cross-flow": "crossFlowState", "integration": "integrationState"}
+
+
+def _level(name: str) -> str:
+    level = LEVEL_NAMES.get(name, name)
+    if level not in LEVEL_NAMES.values():
+        _fail(f"level must be one of {', '.join(LEVEL_NAMES)} (or instanceState, crossFlowState, integrationState)")
+    return level
+
+
+@state_app.command("show")
+def state_show(
+    path: Path | None = PathArg,
+    level: str | None = typer.Option(None, "--level", help="flow, cross-flow or integration."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show the stored state levels."""
+    with _store(_root(path)) as store:
+        entries = store.list_state()
+    wanted = _level(level) if level else None
+    rows = [(key, value) for key, value in entries if wanted is None or key.level == wanted]
+    if as_json:
+        typer.echo(
+            json.dumps([{"level": k.level, "scope": k.scope, "flow": k.flow, "value": v} for k, v in rows], indent=2)
+        )
+        return
+    if not rows:
+        typer.echo("no state stored")
+    for key, value in rows:
+        owner = f" flow {key.flow}" if key.flow else ""
+        typer.secho(f"── {key.level}{owner}", bold=True)
+        typer.echo(json.dumps(value, indent=2))
+
+
+@state_app.command("set")
+def state_set(
+    level: str = typer.Argument(..., help="flow, cross-flow or integration."),
+    key: str = typer.Argument(..., help="The key to set."),
+    value: str = typer.Argument(..., help="A JSON value (null deletes the key)."),
+    path: Path | None = PathArg,
+    flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state."),
+) -> None:
+    """Set (or, with null, delete) one key of a state level."""
+    from emulator.executor import ExecutorError, state_keys
+
+    chosen_level = _level(level)
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        _fail(f"the value must be JSON (strings in quotes: '\"text\"'): {error}")
+    root = _root(path)
+    with _prepared(root) as executor:
+        try:
+            chosen = executor.find_flow(flow) if flow else None
+        except ExecutorError as error:
+            _fail(str(error))
+        if chosen_level == "instanceState" and chosen is None:
+            _fail("flow state belongs to one flow: pass --flow NAME")
+        assert executor.definition is not None and executor.instance is not None
+        target = chosen or executor.definition.flows[0]
+        state_key = state_keys(executor.instance, executor.definition, target)[chosen_level]
+        current = executor.store.get_state(state_key)
+        if parsed is None:
+            current.pop(key, None)
+        else:
+            current[key] = parsed
+        executor.store.set_state(state_key, current)
+    typer.echo(json.dumps(current, indent=2))
+
+
+@state_app.command("clear")
+def state_clear(
+    path: Path | None = PathArg,
+    level: str | None = typer.Option(None, "--level", help="Only this level: flow, cross-flow or integration."),
+    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow's state (stable key)."),
+) -> None:
+    """Delete stored state (all of it unless narrowed)."""
+    with _store(_root(path)) as store:
+        removed = store.clear_state(_level(level) if level else None, flow)  # type: ignore[arg-type]
+    typer.echo(f"removed {removed} state level{'s' if removed != 1 else ''}")
+
+
+@state_app.command("export")
+def state_export(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
+    """Write every stored state level to a JSON snapshot (written to a temporary file, then renamed)."""
+    with _store(_root(path)) as store:
+        entries = store.list_state()
+    snapshot = {
+        "version": 1,
+        "levels": [{"level": k.level, "scope": k.scope, "flow": k.flow, "value": v} for k, v in entries],
+    }
+    tmp = file.with_name(file.name + ".tmp")
+    tmp.write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(file)
+    typer.echo(f"exported {len(entries)} state level{'s' if len(entries) != 1 else ''} to {file}")
+
+
+@state_app.command("import")
+def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
+    """Replace all stored state by a snapshot; the snapshot is validated first, nothing changes if it is invalid."""
+    from emulator.store import STATE_LEVELS, StateKey
+
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        _fail(f"cannot read {file}: {error.strerror}")
+    except ValueError as error:
+        _fail(f"{file}: not valid JSON ({error}); nothing was changed")
+    entries: list[tuple[StateKey, dict[str, Any]]] = []
+    if not isinstance(raw, dict) or raw.get("version") != 1 or not isinstance(raw.get("levels"), list):
+        _fail(f'{file}: expected {{"version": 1, "levels": [...]}} as written by `state export`; nothing was changed')
+    for index, item in enumerate(raw["levels"]):
+        where = f"{file}: levels[{index}]"
+        if not isinstance(item, dict) or item.get("level") not in STATE_LEVELS:
+            _fail(f"{where}: level must be one of {', '.join(STATE_LEVELS)}; nothing was changed")
+        if not isinstance(item.get("scope"), str) or not isinstance(item.get("flow", ""), str):
+            _fail(f"{where}: scope and flow must be strings; nothing was changed")
+        if not isinstance(item.get("value"), dict):
+            _fail(f"{where}: value must be a JSON object; nothing was changed")
+        entries.append((StateKey(item["level"], item["scope"], item.get("flow", "")), item["value"]))
+    with _store(_root(path)) as store:
+        store.replace_all_state(entries)
+    typer.echo(f"imported {len(entries)} state level{'s' if len(entries) != 1 else ''} from {file}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this face's commands to `app`."""
+    app.command("run")(run)
+    app.command("replay")(replay)
+    app.add_typer(executions_app, name="executions")
+    app.add_typer(payload_app, name="payload")
+    app.add_typer(state_app, name="state")

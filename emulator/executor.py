@@ -31,10 +31,11 @@ from typing import Any, Literal
 
 from cnikit.definition import BuiltDefinition, BuiltFlow, parse_definition_yaml
 from cnikit.payloads import Payload
+from cnikit.project import local_dir
 from emulator import httpmock
-from emulator._local import local_dir
 from emulator.build import BuildMode, BuildResult, build
 from emulator.instance import (
+    keyring_hint,
     LocalInstance,
     config_vars,
     instance_path,
@@ -44,7 +45,7 @@ from emulator.instance import (
     webhook_url,
 )
 from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, WorkerFault, WorkerPool, decode, encode
-from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso
+from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso, truncate_log
 
 DEFAULT_TIMEOUT = 15 * 60.0  # the platform stops an execution after 15 minutes
 TEXT_TYPES = ("text/", "application/xml", "application/csv", "application/x-www-form-urlencoded", "+xml")
@@ -210,7 +211,7 @@ def parse_body(request: TriggerRequest) -> tuple[Any, str]:
 
 def load_component_mocks(root: Path) -> dict[str, Any]:
     """Local answers of registry components: `mocks/components/<component>/<actions|triggers>/<key>.json`."""
-    base = local_dir(root) / "mocks" / "components"
+    base = local_dir(root, create=True) / "mocks" / "components"
     mocks: dict[str, Any] = {}
     if not base.is_dir():
         return mocks
@@ -343,10 +344,11 @@ class Executor:
 
         execution_id = execution_global_id()
         started_at = now_iso()
-        keys = _state_keys(instance, definition, flow)
+        missing_secrets: list[str] = []
+        keys = state_keys(instance, definition, flow)
         message = {
             "flowKey": flow.key,
-            "trigger": _trigger_spec(flow, config_vars_cache := config_vars(instance, definition)),
+            "trigger": _trigger_spec(flow, config_vars_cache := config_vars(instance, definition, missing_secrets)),
             "payload": encode(
                 _payload(request, body_data, content_type, flow, definition, instance, execution_id, started_at, debug)
             ),
@@ -357,7 +359,7 @@ class Executor:
             "stateLimit": STATE_LIMIT,
             "http": {"mode": http, "cassette": replay_exchanges, "cassettePath": str(cassette_file)},
             "mocks": mocks,
-            "mocksDir": str((local_dir(self.root) / "mocks" / "components").relative_to(self.root)),
+            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
         }
         self.store.begin_execution(
             NewExecution(
@@ -383,7 +385,7 @@ class Executor:
                 listener(update)
 
         def add_log(severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
-            line = LogLine(timestamp or now_iso(), severity, step, text)
+            line = LogLine(timestamp or now_iso(), severity, step, truncate_log(text))
             outcome.logs.append(line)
             notify(ExecutionUpdate("log", execution_id, flow.name, log=line))
 
@@ -410,6 +412,8 @@ class Executor:
 
         notify(ExecutionUpdate("started", execution_id, flow.name))
         add_log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
+        for name in missing_secrets:
+            add_log("warn", None, f"Connection field {name} is empty: no value in the keyring ({keyring_hint()})")
         state_writes: dict[StateKey, str] = {}
         execution_state: dict[str, Any] | None = None
         try:
@@ -474,7 +478,8 @@ def _sync_requested(request: TriggerRequest, flow: BuiltFlow) -> bool:
     return flow.is_synchronous
 
 
-def _state_keys(instance: LocalInstance, definition: BuiltDefinition, flow: BuiltFlow) -> dict[str, StateKey]:
+def state_keys(instance: LocalInstance, definition: BuiltDefinition, flow: BuiltFlow) -> dict[str, StateKey]:
+    """Where each persisted state level of `flow` lives for this instance (spec/runtime.md §7 scopes)."""
     return {
         "instanceState": StateKey("instanceState", instance.id, flow.stable_key or flow.key),
         "crossFlowState": StateKey("crossFlowState", instance.id),

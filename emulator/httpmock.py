@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from emulator._local import local_dir
+from cnikit.project import local_dir
 
 HttpMode = Literal["live", "record", "replay"]
 HTTP_MODES: tuple[HttpMode, ...] = ("live", "record", "replay")
@@ -33,7 +33,7 @@ class CassetteError(ValueError):
 def cassette_path(root: Path, name: str) -> Path:
     """Where the cassette called `name` lives (`.spectral/local/mocks/http/<name>.json`)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "cassette"
-    return local_dir(root) / "mocks" / "http" / f"{safe}.json"
+    return local_dir(root, create=True) / "mocks" / "http" / f"{safe}.json"
 
 
 def load_cassette(path: Path) -> list[dict[str, Any]]:

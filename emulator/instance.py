@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cnikit.definition import BuiltConfigVar, BuiltDefinition
-from emulator._local import local_dir
+from cnikit.project import local_dir
 
 INSTANCE_FILE = "instance.json"
 SECRET_SERVICE = "cnikit-emulator"
@@ -85,7 +85,7 @@ class LocalInstance(_Model):
 
 def instance_path(root: Path) -> Path:
     """`.spectral/local/instance.json` of the project at `root`."""
-    return local_dir(root) / INSTANCE_FILE
+    return local_dir(root, create=True) / INSTANCE_FILE
 
 
 def load_instance(root: Path) -> LocalInstance:
@@ -181,8 +181,13 @@ def _json(text: str | None, fallback: Any) -> Any:
         return fallback
 
 
-def config_vars(instance: LocalInstance, definition: BuiltDefinition) -> dict[str, Any]:
-    """The `configVars` of a flow's context: the instance's values, connections with their secrets from the keyring."""
+def config_vars(
+    instance: LocalInstance, definition: BuiltDefinition, missing: list[str] | None = None
+) -> dict[str, Any]:
+    """The `configVars` of a flow's context: the instance's values, connections with their secrets from the keyring.
+
+    Secret fields with no value in the keyring are given as `""` and named in `missing` (`"<var>.<field>"`).
+    """
     from cnikit.secrets import get_secret
 
     values: dict[str, Any] = {}
@@ -195,6 +200,8 @@ def config_vars(instance: LocalInstance, definition: BuiltDefinition) -> dict[st
             for name in stored.secretFields:
                 secret = get_secret(SECRET_SERVICE, instance.secret_name(var.key, name))
                 fields[name] = secret if secret is not None else ""
+                if secret is None and missing is not None:
+                    missing.append(f"{var.key}.{name}")
             connection: dict[str, Any] = {
                 "key": var.connection_key or var.key,
                 "configVarKey": var.key,
@@ -210,6 +217,13 @@ def config_vars(instance: LocalInstance, definition: BuiltDefinition) -> dict[st
     for key, value in instance.configVars.items():  # values the definition no longer declares still reach the flow
         values.setdefault(key, value)
     return values
+
+
+def keyring_hint() -> str:
+    """Where secrets are stored now, or why they cannot be and what to do (from `cnikit.secrets`)."""
+    from cnikit.secrets import keyring_status
+
+    return keyring_status()
 
 
 def set_connection_secret(root: Path, config_var: str, field_name: str, value: str) -> None:

@@ -236,9 +236,9 @@ class Store:
     @classmethod
     def open(cls, project_root: Path) -> Store:
         """Open (creating if needed) the store of the CNI project at `project_root`."""
-        from emulator._local import local_dir
+        from cnikit.project import local_dir
 
-        return cls(local_dir(project_root) / DB_NAME)
+        return cls(local_dir(project_root, create=True) / DB_NAME)
 
     def close(self) -> None:
         """Close the connection."""
