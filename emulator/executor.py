@@ -35,10 +35,10 @@ from cnikit.project import local_dir
 from emulator import httpmock
 from emulator.build import BuildMode, BuildResult, build
 from emulator.instance import (
-    keyring_hint,
     LocalInstance,
     config_vars,
     instance_path,
+    keyring_hint,
     load_instance,
     save_instance,
     seed,
