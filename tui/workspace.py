@@ -4,17 +4,21 @@ point the app at a fixture project."""
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cnikit import payloads
 
 if TYPE_CHECKING:
     from cnikit.definition import BuiltDefinition
+    from emulator.instance import LocalInstance
+    from emulator.runner import WorkerPool
     from tui.local_source import LocalSource
     from tui.sources import ExecutionSource
+    from tui.wizard_form import ConnectionMeta, FieldSpec, PageSpec
 
 
 @dataclass(frozen=True)
@@ -25,23 +29,70 @@ class FlowInfo:
     stable_key: str
 
 
+@dataclass
+class WizardData:
+    """What the wizard shows: pages and the local instance's current values (secrets read from the keyring)."""
+
+    pages: list[PageSpec]
+    values: dict[str, Any]
+    redirect_uri: str = ""
+
+
+@dataclass
+class InstancePreview:
+    """What saving will write: the file's exact text, and the secrets that go to the keyring instead."""
+
+    path: Path
+    text: str
+    secrets: list[str] = field(default_factory=list)
+    keyring: str = ""
+
+
+@dataclass
+class Loaded:
+    """The built project: its definition and what the bundle exports about connections."""
+
+    definition: BuiltDefinition
+    connections: list[dict[str, Any]]
+    pool: WorkerPool | None = None
+
+
 class Workspace:
     """One CNI project, opened by the TUI."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
-        self._definition: BuiltDefinition | None = None
-        self._definition_lock = threading.Lock()
+        self._loaded: Loaded | None = None
+        self._lock = threading.Lock()
         self._local: LocalSource | None = None
+        self._new_instance: LocalInstance | None = None
 
     # -- definition --------------------------------------------------------------------------------------------------
-    def definition(self, *, rebuild: bool = False) -> BuiltDefinition:
-        """The definition as spectral builds it (built once, then cached; `rebuild` builds again). Slow: call from a
-        worker. Raises the build's or the loader's error, whose message says what went wrong."""
-        with self._definition_lock:
-            if self._definition is None or rebuild:
-                self._definition = _build_and_load(self.root)
-            return self._definition
+    def loaded(self, *, rebuild: bool = False) -> Loaded:
+        """Build with the emulator's fast build and load the bundle in a warm Node worker (cached; `rebuild` builds
+        again). Slow: call from a worker. Raises the build's or the loader's error, which says what went wrong."""
+        with self._lock:
+            if self._loaded is None or rebuild:
+                from cnikit.definition import parse_definition_yaml
+                from emulator.build import build
+                from emulator.runner import WorkerPool
+
+                if self._loaded is not None and self._loaded.pool is not None:
+                    self._loaded.pool.close()
+                result = build(self.root)
+                pool = WorkerPool(result.bundle, cwd=self.root)
+                try:
+                    info = pool.warm()
+                except BaseException:
+                    pool.close()
+                    raise
+                definition = parse_definition_yaml(str(info.get("yaml", "")))
+                self._loaded = Loaded(definition, list(info.get("connections") or []), pool)
+            return self._loaded
+
+    def definition(self) -> BuiltDefinition:
+        """The definition as spectral builds it."""
+        return self.loaded().definition
 
     def flows(self) -> list[FlowInfo]:
         """The integration's flows, in definition order."""
@@ -69,6 +120,100 @@ class Workspace:
         """Run a flow locally with a payload file (or an empty body); returns the new execution's id."""
         raise NotImplementedError("running needs emulator.executor (not available yet)")
 
+    # -- config wizard -------------------------------------------------------------------------------------------------
+    def wizard_data(self) -> WizardData:
+        """Pages of the built definition and the local instance's values, shaped for the wizard's fields."""
+        from emulator.instance import SECRET_SERVICE, default_value, webhook_url
+        from tui.wizard_form import wizard_pages
+
+        loaded = self.loaded()
+        instance = self._instance()
+        values: dict[str, Any] = {}
+        for var in loaded.definition.required_config_vars:
+            if var.is_connection:
+                stored = instance.connections.get(var.key)
+                if stored is None:
+                    continue
+                inputs = dict(stored.fields)
+                for name in stored.secretFields:
+                    inputs[name] = _secret(SECRET_SERVICE, instance.secret_name(var.key, name)) or ""
+                values[var.key] = {"inputs": inputs}
+            elif var.key in instance.configVars:
+                values[var.key] = instance.configVars[var.key]
+            elif var.data_type != "htmlElement":
+                values[var.key] = default_value(var)
+        pages = wizard_pages(loaded.definition, _connection_meta(loaded.connections))
+        redirect = webhook_url(instance, "oauth2").rsplit("/trigger/", 1)[0] + "/oauth2/callback"
+        return WizardData(pages, values, redirect)
+
+    def _instance(self) -> LocalInstance:
+        """The local instance on disk; before the file exists, one fresh instance per session, so its id (which
+        names the keyring entries) is the same in the preview and in what is saved."""
+        from emulator.instance import instance_path, load_instance
+
+        if instance_path(self.root).exists():
+            return load_instance(self.root)
+        if self._new_instance is None:
+            self._new_instance = load_instance(self.root)
+        return self._new_instance.model_copy(deep=True)
+
+    def _apply(self, pages: list[PageSpec], values: dict[str, Any]) -> tuple[LocalInstance, dict[str, str]]:
+        """The instance as it will be saved, and the secrets (keyring entry name → value) that go with it."""
+        from emulator.instance import ConnectionValue
+
+        instance = self._instance()
+        secrets: dict[str, str] = {}
+        for page in pages:
+            for spec in page.fields:
+                if spec.key not in values:
+                    continue
+                value = values[spec.key]
+                if spec.is_connection:
+                    previous = instance.connections.get(spec.key, ConnectionValue())
+                    stored = ConnectionValue(token=previous.token, context=previous.context)
+                    inputs = value.get("inputs", {}) if isinstance(value, dict) else {}
+                    secret_keys = {item.key for item in spec.inputs if item.secret}
+                    for name, item in inputs.items():
+                        if name in secret_keys:
+                            stored.secretFields.append(name)
+                            secrets[instance.secret_name(spec.key, name)] = str(item)
+                        else:
+                            stored.fields[name] = item
+                    instance.connections[spec.key] = stored
+                else:
+                    instance.configVars[spec.key] = value
+        return instance, secrets
+
+    def instance_preview(self, pages: list[PageSpec], values: dict[str, Any]) -> InstancePreview:
+        """Exactly what `save_instance` would write, without writing anything."""
+        from cnikit.secrets import keyring_status
+        from emulator.instance import instance_path
+
+        instance, secrets = self._apply(pages, values)
+        text = json.dumps(instance.model_dump(), indent=2) + "\n"
+        return InstancePreview(instance_path(self.root), text, sorted(secrets), keyring_status())
+
+    def save_instance(self, pages: list[PageSpec], values: dict[str, Any]) -> Path:
+        """Write the wizard's values: secrets to the keyring first (a keyring failure writes nothing), then
+        instance.json atomically. Returns the file's path."""
+        from cnikit.secrets import delete_secret, set_secret
+        from emulator.instance import SECRET_SERVICE, save_instance
+
+        instance, secrets = self._apply(pages, values)
+        for name, secret in secrets.items():
+            if secret:
+                set_secret(SECRET_SERVICE, name, secret)
+            else:
+                delete_secret(SECRET_SERVICE, name)
+        return save_instance(self.root, instance)
+
+    def run_data_source(self, spec: FieldSpec, values: dict[str, Any]) -> Any:
+        """Run a data-source config variable's data source locally with the values entered so far; returns its
+        result. Raises with the data source's own error message when it throws."""
+        raise NotImplementedError(
+            "running data sources needs the emulator's data-source support (not available yet); type the value instead"
+        )
+
     # -- payloads ------------------------------------------------------------------------------------------------------
     def payload_files(self, flow: FlowInfo) -> list[Path]:
         """The payload files of a flow (official location), sorted."""
@@ -78,10 +223,24 @@ class Workspace:
         """Release files and processes."""
         if self._local is not None:
             self._local.close()
+        if self._loaded is not None and self._loaded.pool is not None:
+            self._loaded.pool.close()
 
 
-def _build_and_load(root: Path) -> BuiltDefinition:
-    from cnikit.definition import build_with_project_script, load_definition
+def _secret(service: str, name: str) -> str | None:
+    from cnikit.secrets import SecretStoreError, get_secret
 
-    bundle = build_with_project_script(root)
-    return load_definition(bundle, cwd=root)
+    try:
+        return get_secret(service, name)
+    except SecretStoreError:
+        return None
+
+
+def _connection_meta(connections: list[dict[str, Any]]) -> list[ConnectionMeta]:
+    from tui.wizard_form import ConnectionMeta
+
+    return [
+        ConnectionMeta(str(c.get("key", "")), str(c.get("label", "")), list(c.get("inputs") or []))
+        for c in connections
+        if isinstance(c, dict)
+    ]

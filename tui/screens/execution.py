@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -41,6 +42,7 @@ class ExecutionScreen(Screen[None]):
         self.row = row
         self.steps: list[StepRow] = []
         self.follow = row.status == "running"
+        self.updated = asyncio.Event()  # set whenever following picked up something new (tests wait on it)
 
     @property
     def cnikit(self) -> CnikitApp:
@@ -101,14 +103,19 @@ class ExecutionScreen(Screen[None]):
         if not self.follow:
             return
         view = self.query_one(LogView)
+        before = view.line_count
         view.add_rows(self.source.logs(self.row.id, after=view.last_seq))
+        changed = view.line_count != before
         fresh = self.source.get(self.row.id)
         if fresh is not None and fresh != self.row:
+            changed = True
             self.row = fresh
             self.query_one("#execution-summary", Static).update(self._summary())
             self.load()
             if fresh.status != "running":
                 self.follow = False
+        if changed:
+            self.updated.set()
 
     def action_toggle_follow(self) -> None:
         """Follow the logs (scroll along as lines arrive) or stop."""

@@ -77,6 +77,32 @@ class ResultsScreen(Screen[None]):
         self.set_interval(POLL_SECONDS, self.poll)
         self.query_one(ExecutionTable).focus()
         self._update_chrome()
+        self._offer_flows([])
+        if not self.cloud:
+            self.load_flows()
+
+    @work(thread=True, exclusive=True, group="results-flows")
+    def load_flows(self) -> None:
+        """The integration's flows (from its build) join the filter's choices; a project that does not build still
+        offers the flows seen in its executions."""
+        try:
+            names = [flow.name for flow in self.cnikit.workspace.flows()]
+        except Exception:
+            return
+        self.app.call_from_thread(self._offer_flows, names)
+
+    def _offer_flows(self, names: list[str]) -> None:
+        """Flow filter choices: `names` plus the flows of the newest executions."""
+        seen = [row.flow for row in self.source.page(ExecutionQuery(), 0, self.table.page_size)]
+        choices = list(dict.fromkeys([*names, *sorted(set(seen))]))
+        select = self.query_one("#filter-flow", Select)
+        current = select.value
+        if [value for _, value in select._options if isinstance(value, str)] == choices:
+            return
+        with select.prevent(Select.Changed):
+            select.set_options([(name, name) for name in choices])
+            if current in choices:
+                select.value = current
 
     def on_resize(self) -> None:
         self._update_chrome()

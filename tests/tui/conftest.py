@@ -1,0 +1,45 @@
+"""Fixtures of the TUI tests: fixture projects copied to a temporary folder, a frozen clock, the app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.tui.seed import NOW
+from tui.app import CnikitApp
+from tui.workspace import Workspace
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture
+def copy_project(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy `tests/fixtures/<name>` to a temporary folder (its builds and instance.json land there, not in the
+    repository); packages resolve from the shared fixture node_modules through a link next to it."""
+
+    def copy(name: str) -> Path:
+        root = tmp_path / name
+        shutil.copytree(FIXTURES / name, root, ignore=shutil.ignore_patterns(".spectral", "dist"))
+        link = tmp_path / "node_modules"
+        if not link.exists():
+            os.symlink(FIXTURES / "node_modules", link)
+        return root
+
+    return copy
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    """A project folder with nothing recorded yet."""
+    root = tmp_path / "empty"
+    (root / ".spectral").mkdir(parents=True)
+    return root
+
+
+def make_app(root: Path, screen: str = "results") -> CnikitApp:
+    """The app on `root` with the clock frozen at `seed.NOW` (relative times are deterministic)."""
+    return CnikitApp(Workspace(root), screen=screen, now=lambda: NOW)

@@ -1,0 +1,161 @@
+"""The executions screens, driven with Pilot against a real emulator store (SQLite) with deterministic data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from textual.widgets import OptionList, Select
+
+from emulator.store import Store
+from tests.tui.conftest import make_app
+from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
+from tui.local_source import LocalSource
+from tui.screens.execution import ExecutionScreen
+from tui.screens.results import ResultsScreen
+from tui.widgets.log_view import LogView
+from tui.widgets.output_view import OutputView
+
+
+async def test_lists_newest_first_and_opens_steps_logs_and_output(tmp_path: Path) -> None:
+    seed(tmp_path, 30)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.table.row_count == 30
+        assert screen.table.current is not None and screen.table.current.id == "exec-000030"
+
+        await pilot.press("down", "down", "enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        assert detail.row.id == "exec-000028"
+        steps = detail.query_one("#steps", OptionList)
+        assert [steps.get_option_at_index(i).id for i in range(steps.option_count)] == ["onTrigger", "onExecution"]
+        assert detail.query_one(LogView).line_count == 2
+
+        await pilot.press("down", "o")
+        output = json.loads(detail.query_one(OutputView).text)
+        assert output == {"data": {"synced": 28, "items": ["a", "b"]}}
+
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_filters_by_status_and_by_flow(tmp_path: Path) -> None:
+    seed(tmp_path, 30)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await pilot.press("s")  # opens the status filter
+        await pilot.pause()  # the options overlay is mounted
+        await pilot.press("end", "enter")  # the last status: failed
+        assert screen.table.query_filter.status == "failed"
+        assert screen.table.row_count == 6
+        assert all(screen.table.row_at(i).status == "failed" for i in range(6))  # type: ignore[union-attr]
+
+        flows = screen.query_one("#filter-flow", Select)
+        assert {value for _, value in flows._options} >= {name for _, name, _ in FLOWS}
+        flows.value = "Nightly Sync"
+        await pilot.pause()
+        rows = [screen.table.row_at(i) for i in range(screen.table.row_count)]
+        assert rows and all(row is not None and row.flow == "Nightly Sync" and row.status == "failed" for row in rows)
+        assert screen.table.has_focus
+
+
+async def test_new_executions_appear_while_the_screen_is_open(tmp_path: Path) -> None:
+    seed(tmp_path, 5)
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)):
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        screen.reloaded.clear()
+        # Another process (here: another connection) records an execution, as `cnikit run` would.
+        with Store.open(tmp_path) as other:
+            record_execution(other, 6, started=NOW - timedelta(seconds=1))
+        await asyncio.wait_for(screen.reloaded.wait(), timeout=10)
+        assert screen.table.row_count == 6
+        assert screen.table.row_at(0) is not None and screen.table.row_at(0).id == "exec-000006"  # type: ignore[union-attr]
+
+
+async def test_follows_a_running_execution_until_it_ends(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        record_execution(store, 1, started=NOW - timedelta(seconds=3), status="running")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        assert detail.follow and detail.row.status == "running"
+        detail.updated.clear()
+        with Store.open(tmp_path) as other:
+            other.finish_execution(
+                "exec-000001",
+                status="succeeded",
+                result={"data": "done"},
+                logs=[(iso(NOW), "info", "onExecution", "finished the work")],
+                ended_at=iso(NOW),
+            )
+        while detail.row.status == "running":
+            await asyncio.wait_for(detail.updated.wait(), timeout=10)
+            detail.updated.clear()
+        assert detail.row.status == "succeeded"
+        assert not detail.follow
+        assert detail.query_one(LogView).line_count == 1
+
+
+async def test_binary_output_is_shown_as_type_and_size(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        record_execution(
+            store,
+            1,
+            started=NOW - timedelta(seconds=3),
+            output={"data": b"\x89PNG" + bytes(2044), "contentType": "image/png"},
+        )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        await pilot.press("down", "o")
+        view = detail.query_one(OutputView)
+        assert "Binary data: <binary image/png, 2.0 KiB>" in str(view.query_one("#output-summary").render())
+        assert json.loads(view.text) == {"data": "<binary image/png, 2.0 KiB>", "contentType": "image/png"}
+
+
+async def test_an_empty_project_says_how_to_get_executions(empty_project: Path) -> None:
+    app = make_app(empty_project)
+    async with app.run_test(size=(100, 30)):
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.table.row_count == 0
+        assert "no executions yet" in str(screen.query_one("#results-empty").render())
+        # Looking did not create the store.
+        assert not (empty_project / ".spectral" / "local" / "emulator.sqlite").exists()
+
+
+async def test_ten_thousand_executions_fetch_only_visible_pages(tmp_path: Path) -> None:
+    seed(tmp_path, 10_000)
+    calls: list[tuple[int, int]] = []
+    app = make_app(tmp_path)
+    source = app.workspace.local
+    original = LocalSource.page
+
+    def counting(self: LocalSource, query, offset, limit):  # type: ignore[no-untyped-def]
+        calls.append((offset, limit))
+        return original(self, query, offset, limit)
+
+    source.page = counting.__get__(source)  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.table.row_count == 10_000
+        await pilot.press("end")
+        assert screen.table.current is not None and screen.table.current.id == "exec-000001"
+        await pilot.press("pageup")
+        # Two pages of 200 rows were read (the first and the last), never the whole table.
+        assert sorted({offset for offset, _ in calls}) == [0, 9800]
+        assert sum(limit for _, limit in calls) <= 4 * 200
