@@ -227,7 +227,7 @@ def connection_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.report(
                 span,
                 f'Connection "{var.name}" has neither inputs (an inline connection) nor connection: {{ component, '
-                "key }) (a component's connection); add one of them.",
+                "key } (a component's connection); add one of them.",
             )
 
 

@@ -65,7 +65,7 @@ def data_source_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.report(
                 span,
                 f'Data source "{var.name}" has neither perform (an inline data source) nor dataSource: {{ component, '
-                "key }) (a component's data source); add one of them.",
+                "key } (a component's data source); add one of them.",
             )
 
 
