@@ -8,11 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnikit.analysis.construct import construct
 from cnikit.analysis.integration import build_integration, is_integration_call, unwrap
 from cnikit.analysis.module import ModuleInfo, build_module
 from cnikit.analysis.parser import ParsedFile, parse, skip_reason
 from cnikit.analysis.references import FileReferences, scan
-from cnikit.analysis.resolver import Resolver
+from cnikit.analysis.resolver import CachedValue, Resolver
 from cnikit.model import JsCall, JsMember, JsObject, JsUnknown, ProjectModel, SourceNote, Span
 
 SOURCE_SUFFIXES = (".ts", ".tsx")
@@ -42,7 +43,7 @@ def _digest(data: bytes) -> bytes:
 
 
 def _start_span(path: Path) -> Span:
-    return Span.model_construct(file=path, line=0, col=0, end_line=0, end_col=0)
+    return construct(Span, file=path, line=0, col=0, end_line=0, end_col=0)
 
 
 class _Run:
@@ -65,6 +66,10 @@ class _Run:
         if entry is None or entry.parsed is None or entry.module is None:
             return None
         return entry.parsed, entry.module
+
+    def digest(self, path: Path) -> bytes | None:
+        entry = self.entry(path)
+        return entry.digest if entry is not None else None
 
     def exists(self, path: Path) -> bool:
         return path in self.overlays or path.is_file()
@@ -107,6 +112,8 @@ class Analyzer:
     def __init__(self) -> None:
         self._cache: dict[Path, _Entry] = {}
         self._resolved: dict[tuple[Path, str], Path] = {}
+        self._values: dict[tuple[Path, str], CachedValue] = {}  # declaration values, reused while their files stay
+        self._file_sets: dict[Path, frozenset[Path]] = {}  # per project root: the source files seen last time
         self.parse_count = 0  # files parsed so far (tests and benchmarks watch it)
 
     def _load(self, path: Path, overlays: Mapping[Path, str]) -> _Entry | None:
@@ -137,8 +144,15 @@ class Analyzer:
         root = root.resolve()
         norm_overlays = {Path(p).resolve(): text for p, text in (overlays or {}).items()}
         run = _Run(self, norm_overlays)
+        sources = frozenset({*_source_files(root / "src"), *(p for p in norm_overlays if _is_under(p, root / "src"))})
+        if self._file_sets.get(root) != sources:
+            # A file appeared or went away: imports may now resolve elsewhere, so resolved paths and values go.
+            self._file_sets[root] = sources
+            self._resolved.clear()
+            self._values.clear()
         entry_path = root / "src" / "index.ts"
-        model = ProjectModel.model_construct(
+        model = construct(
+            ProjectModel,
             root=root,
             entry=entry_path,
             integration=None,
@@ -147,10 +161,11 @@ class Analyzer:
             files=[],
             notes=[],
         )
-        resolver = Resolver(run)
+        resolver = Resolver(run, self._values)
         if run.entry(entry_path) is None:
             model.notes.append(
-                SourceNote.model_construct(
+                construct(
+                    SourceNote,
                     kind="no-entry",
                     message=(
                         f"{NO_ENTRY_FILE} a code-native integration's entry point is src/index.ts, which must "
@@ -162,7 +177,7 @@ class Analyzer:
         else:
             self._resolve_integration(run, resolver, entry_path, model)
         # Every source file under src/ is read (references live anywhere), plus files imports reached outside it.
-        for path in sorted({*_source_files(root / "src"), *(p for p in norm_overlays if _is_under(p, root / "src"))}):
+        for path in sorted(sources):
             run.entry(path)
         for path, entry in sorted(run.entries.items()):
             if entry is None:
@@ -182,7 +197,8 @@ class Analyzer:
         binding = info.exports.get("default")
         if binding is None:
             model.notes.append(
-                SourceNote.model_construct(
+                construct(
+                    SourceNote,
                     kind="no-entry",
                     message=f"{NOT_AN_INTEGRATION} src/index.ts has no default export; expected "
                     "`export default integration({...})` (from @prismatic-io/spectral).",
@@ -201,13 +217,14 @@ class Analyzer:
             else:
                 message = f"{NOT_AN_INTEGRATION} The default export of src/index.ts is {_article(value.kind)}; "
                 message += "expected `export default integration({...})` (from @prismatic-io/spectral)."
-            model.notes.append(SourceNote.model_construct(kind="no-entry", message=message, span=where))
+            model.notes.append(construct(SourceNote, kind="no-entry", message=message, span=where))
             return
         obj = unwrap(value, "integration")
         if not isinstance(obj, JsObject):
             reason = obj.reason if isinstance(obj, JsUnknown) else "no object argument"
             model.notes.append(
-                SourceNote.model_construct(
+                construct(
+                    SourceNote,
                     kind="no-entry",
                     message=f"{UNRESOLVED_INTEGRATION} The argument of `integration(...)` could not be resolved "
                     f"({reason}); checks of flows and config pages are skipped.",
@@ -215,26 +232,23 @@ class Analyzer:
                 )
             )
             return
-        model.integration = build_integration(obj, value.span, resolver.wrapper_returns)
+        model.integration = build_integration(obj, value.span, resolver.returned_helper)
 
     def _notes(self, run: _Run, path: Path, entry: _Entry, model: ProjectModel) -> None:
         if entry.skipped is not None:
             model.notes.append(
-                SourceNote.model_construct(
-                    kind="skipped", message=f"{path.name}: {entry.skipped}", span=_start_span(path)
-                )
+                construct(SourceNote, kind="skipped", message=f"{path.name}: {entry.skipped}", span=_start_span(path))
             )
             return
         assert entry.parsed is not None and entry.module is not None
         for problem in entry.parsed.syntax_problems():
-            model.notes.append(
-                SourceNote.model_construct(kind="syntax-error", message=problem.message, span=problem.span)
-            )
+            model.notes.append(construct(SourceNote, kind="syntax-error", message=problem.message, span=problem.span))
         for node in entry.module.relative_specifiers:
             specifier = entry.parsed.text(node)[1:-1]
             if not run.exists_any(path, specifier):
                 model.notes.append(
-                    SourceNote.model_construct(
+                    construct(
+                        SourceNote,
                         kind="unresolved-import",
                         message=f'Cannot find "{specifier}" imported by {path.name}: no such file.',
                         span=entry.parsed.span(node),

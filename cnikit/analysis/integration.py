@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
+from cnikit.analysis.construct import construct
 from cnikit.analysis.resolver import IDENTITY_HELPERS, is_helper_call, is_spectral
 from cnikit.model import (
     ComponentManifest,
@@ -19,6 +21,9 @@ from cnikit.model import (
     JsString,
     JsValue,
 )
+
+# Which spectral helper a manifest wrapper call returns (the resolver reads the wrapper's body).
+WrapperHelper = Callable[[JsCall], str | None]
 
 _CONFIG_VAR_HELPERS: tuple[ConfigVarHelper, ...] = (
     "configVar",
@@ -36,9 +41,10 @@ def unwrap(value: JsValue | None, *helpers: str) -> JsValue | None:
     return value
 
 
-def build_integration(obj: JsObject, span: object, wrapper_returns: dict[int, str]) -> Integration:
+def build_integration(obj: JsObject, span: object, wrapper_helper: WrapperHelper) -> Integration:
     """The integration node for the object passed to `integration()`."""
-    integration = Integration.model_construct(
+    integration = construct(
+        Integration,
         obj=obj,
         span=span,
         name=obj.str_value("name"),
@@ -54,11 +60,11 @@ def build_integration(obj: JsObject, span: object, wrapper_returns: dict[int, st
         component_registry_complete=True,
     )
     integration.flows, integration.flows_complete = _flows(obj)
-    pages, complete = _pages(obj, "configPages", wrapper_returns, user_level=False)
+    pages, complete = _pages(obj, "configPages", wrapper_helper, user_level=False)
     integration.config_pages, integration.config_pages_complete = pages, complete
-    pages, complete = _pages(obj, "userLevelConfigPages", wrapper_returns, user_level=True)
+    pages, complete = _pages(obj, "userLevelConfigPages", wrapper_helper, user_level=True)
     integration.user_level_config_pages, integration.user_level_config_pages_complete = pages, complete
-    integration.scoped_config_vars, integration.scoped_config_vars_complete = _scoped(obj, wrapper_returns)
+    integration.scoped_config_vars, integration.scoped_config_vars_complete = _scoped(obj, wrapper_helper)
     integration.component_registry, integration.component_registry_complete = _registry(obj)
     if not obj.complete:
         # An unresolved spread in integration({...}) may hide any of these properties.
@@ -90,7 +96,8 @@ def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
         name = flow_obj.get("name")
         stable_key = flow_obj.get("stableKey")
         flows.append(
-            Flow.model_construct(
+            construct(
+                Flow,
                 name=name.value if isinstance(name, JsString) else None,
                 stable_key=stable_key.value if isinstance(stable_key, JsString) else None,
                 obj=flow_obj,
@@ -103,7 +110,7 @@ def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
 
 
 def _pages(
-    obj: JsObject, key: str, wrapper_returns: dict[int, str], *, user_level: bool
+    obj: JsObject, key: str, wrapper_helper: WrapperHelper, *, user_level: bool
 ) -> tuple[list[ConfigPage], bool]:
     value = obj.get(key)
     if value is None:
@@ -113,7 +120,8 @@ def _pages(
     pages: list[ConfigPage] = []
     for index, (title, prop) in enumerate(value.props.items()):
         page_obj = unwrap(prop.value, "configPage")
-        page = ConfigPage.model_construct(
+        page = construct(
+            ConfigPage,
             title=title,
             title_span=prop.key_span,
             index=index,
@@ -137,18 +145,22 @@ def _pages(
             element_value = element.value
             if isinstance(element_value, JsString):
                 page.html_elements.append(
-                    HtmlElement.model_construct(
-                        key=name, key_span=element.key_span, html=element_value.value, span=element_value.span
+                    construct(
+                        HtmlElement,
+                        key=name,
+                        key_span=element.key_span,
+                        html=element_value.value,
+                        span=element_value.span,
                     )
                 )
                 continue
-            var = config_var(name, element.key_span, element_value, wrapper_returns)
+            var = config_var(name, element.key_span, element_value, wrapper_helper)
             var.page, var.page_index, var.user_level = title, index, user_level
             page.config_vars.append(var)
     return pages, value.complete
 
 
-def _scoped(obj: JsObject, wrapper_returns: dict[int, str]) -> tuple[list[ConfigVar], bool]:
+def _scoped(obj: JsObject, wrapper_helper: WrapperHelper) -> tuple[list[ConfigVar], bool]:
     value = obj.get("scopedConfigVars")
     if value is None:
         return [], obj.complete
@@ -158,13 +170,13 @@ def _scoped(obj: JsObject, wrapper_returns: dict[int, str]) -> tuple[list[Config
     for name, prop in value.props.items():
         if isinstance(prop.value, JsString):
             continue  # spectral skips string entries
-        var = config_var(name, prop.key_span, prop.value, wrapper_returns)
+        var = config_var(name, prop.key_span, prop.value, wrapper_helper)
         var.scoped = True
         out.append(var)
     return out, value.complete
 
 
-def config_var(name: str, name_span: object, value: JsValue, wrapper_returns: dict[int, str]) -> ConfigVar:
+def config_var(name: str, name_span: object, value: JsValue, wrapper_helper: WrapperHelper) -> ConfigVar:
     """The config variable `name` whose definition is `value` (a helper call, a wrapper call, a literal …)."""
     helper: ConfigVarHelper = "unknown"
     obj: JsValue | None = None
@@ -179,8 +191,7 @@ def config_var(name: str, name_span: object, value: JsValue, wrapper_returns: di
         first = value.args[0] if value.args else None
         stable_key = first.value if isinstance(first, JsString) else None
         obj = value.args[1] if len(value.args) > 1 else None
-        returned = wrapper_returns.get(id(value))
-        if returned == "connectionConfigVar":
+        if wrapper_helper(value) == "connectionConfigVar":
             data_type = "connection"
     elif isinstance(value, JsObject):
         helper, obj = "literal", value
@@ -193,7 +204,8 @@ def config_var(name: str, name_span: object, value: JsValue, wrapper_returns: di
             data_type = obj.str_value("dataSourceType")
         elif helper in ("configVar", "literal"):
             data_type = obj.str_value("dataType")
-    return ConfigVar.model_construct(
+    return construct(
+        ConfigVar,
         name=name,
         name_span=name_span,
         helper=helper,
@@ -228,7 +240,7 @@ def _registry(obj: JsObject) -> tuple[list[ComponentManifest] | None, bool]:
         ):
             entries = manifest.get(attr) if isinstance(manifest, JsObject) else None
             lists[field] = list(entries.props) if isinstance(entries, JsObject) and entries.complete else None
-        manifests.append(ComponentManifest.model_construct(key=key, key_span=prop.key_span, value=prop.value, **lists))
+        manifests.append(construct(ComponentManifest, key=key, key_span=prop.key_span, value=prop.value, **lists))
     return manifests, registry.complete
 
 

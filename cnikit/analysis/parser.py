@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tree_sitter import Language, Node, Parser, Tree
 
+from cnikit.analysis.construct import construct
 from cnikit.model import Span
 
 MAX_FILE_BYTES = 1_000_000
@@ -66,7 +67,8 @@ class ParsedFile:
 
     def span_of(self, start: tuple[int, int], end: tuple[int, int]) -> Span:
         """A span between two tree-sitter points (row, byte column)."""
-        return Span.model_construct(
+        return construct(
+            Span,
             file=self.path,
             line=start[0],
             col=self._col(start[0], start[1]),

@@ -13,6 +13,7 @@ from functools import cache
 
 from tree_sitter import Language, Node, Query, QueryCursor
 
+from cnikit.analysis.construct import construct
 from cnikit.analysis.module import string_value
 from cnikit.analysis.parser import ParsedFile
 from cnikit.model import ConfigVarRef, FlowInvocation, Span
@@ -87,12 +88,12 @@ def scan(parsed: ParsedFile) -> FileReferences:
             node = captures["flow"][0]
             name = string_value(parsed, node)
             if name is not None:
-                flows.append(FlowInvocation.model_construct(name=name, span=_inner_span(parsed, node)))
+                flows.append(construct(FlowInvocation, name=name, span=_inner_span(parsed, node)))
     return FileReferences(tuple(refs), tuple(flows))
 
 
 def _ref(name: str, span: Span, form: str) -> ConfigVarRef:
-    return ConfigVarRef.model_construct(name=name, span=span, form=form)
+    return construct(ConfigVarRef, name=name, span=span, form=form)
 
 
 def _inner_span(parsed: ParsedFile, node: Node) -> Span:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from tree_sitter import Node
 
+from cnikit.analysis.construct import construct
 from cnikit.analysis.module import Declaration, ModuleInfo, string_value
 from cnikit.analysis.parser import ParsedFile
 from cnikit.model import (
@@ -70,15 +71,27 @@ def is_helper_call(value: JsValue | None, *names: str) -> bool:
 
 
 class Sources(Protocol):
-    """What the resolver needs from the analyser: parsed files and import resolution."""
+    """What the resolver needs from the analyser: parsed files, their content hashes, import resolution."""
 
     def module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
         """The parsed file and its symbols, or None when it does not exist or was skipped."""
         ...
 
+    def digest(self, path: Path) -> bytes | None:
+        """The content hash of the file as read in this analysis (None when missing)."""
+        ...
+
     def resolve(self, importer: Path, specifier: str) -> Path | None:
         """The file a relative `specifier` imported from `importer` names, or None."""
         ...
+
+
+@dataclass
+class CachedValue:
+    """A declaration's value, and the content hashes of every file its evaluation read."""
+
+    value: JsValue
+    deps: dict[Path, bytes | None]
 
 
 # --- where a name comes from -------------------------------------------------------------------------------
@@ -117,23 +130,34 @@ _Origin = _Decl | _Expr | _Package | _Namespace | _Unresolved
 
 
 def _unknown(reason: str, span: Span | None = None) -> JsUnknown:
-    return JsUnknown.model_construct(span=span, reason=reason)
+    return construct(JsUnknown, span=span, reason=reason)
 
 
 class Resolver:
     """Evaluates expressions of one project. Create one per analysis: it memoises declaration values."""
 
-    def __init__(self, sources: Sources) -> None:
+    def __init__(self, sources: Sources, cache: dict[tuple[Path, str], CachedValue] | None = None) -> None:
+        """`cache` persists declaration values across analyses; an entry is reused while none of the files its
+        evaluation read has changed."""
         self.sources = sources
-        self._values: dict[tuple[Path, str], JsValue] = {}
+        self._cache = cache if cache is not None else {}
+        self._values: dict[tuple[Path, str], tuple[JsValue, set[Path]]] = {}
         self._active: set[tuple[Path, str]] = set()
-        # id(JsCall) → the spectral helper the called function returns (manifest wrappers).
-        self.wrapper_returns: dict[int, str] = {}
+        self._reads: list[set[Path]] = []  # files read by each declaration being evaluated (innermost last)
+
+    def _module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
+        if self._reads:
+            self._reads[-1].add(path)
+        return self.sources.module(path)
+
+    def _record(self, deps: set[Path]) -> None:
+        if self._reads:
+            self._reads[-1].update(deps)
 
     # --- names and exports ---------------------------------------------------------------------------------
 
     def _origin_of_name(self, path: Path, name: str) -> _Origin:
-        loaded = self.sources.module(path)
+        loaded = self._module(path)
         if loaded is None:
             return _Unresolved(f"{path.name} could not be read")
         _, info = loaded
@@ -156,7 +180,7 @@ class Resolver:
         if (path, name) in seen:
             return _Unresolved(f"circular re-export of `{name}` in {path.name}")
         seen.add((path, name))
-        loaded = self.sources.module(path)
+        loaded = self._module(path)
         if loaded is None:
             return _Unresolved(f"{path.name} could not be read")
         _, info = loaded
@@ -193,7 +217,7 @@ class Resolver:
         if path in seen:
             return []
         seen.add(path)
-        loaded = self.sources.module(path)
+        loaded = self._module(path)
         if loaded is None:
             return None
         _, info = loaded
@@ -216,13 +240,13 @@ class Resolver:
         if isinstance(origin, _Decl):
             return self._decl_value(origin.path, origin.decl)
         if isinstance(origin, _Expr):
-            loaded = self.sources.module(origin.path)
+            loaded = self._module(origin.path)
             if loaded is None:
                 return _unknown(f"{origin.path.name} could not be read", span)
             return self.evaluate(loaded[0], loaded[1], origin.node)
         if isinstance(origin, _Package):
             path = origin.local if origin.imported in ("default", "*") else origin.imported
-            return JsMember.model_construct(span=span, path=path, source=origin.source)
+            return construct(JsMember, span=span, path=path, source=origin.source)
         if isinstance(origin, _Namespace):
             return self._namespace_value(origin.path, span)
         return _unknown(origin.reason, span)
@@ -230,7 +254,7 @@ class Resolver:
     def _namespace_value(self, path: Path, span: Span | None) -> JsValue:
         names = self.export_names(path)
         if names is None:
-            return JsObject.model_construct(span=span, props={}, complete=False)
+            return construct(JsObject, span=span, props={}, complete=False)
         props: dict[str, JsProperty] = {}
         complete = True
         # A module namespace object lists its exports in sorted order.
@@ -238,26 +262,38 @@ class Resolver:
             value = self.export_value(path, name)
             if isinstance(value, JsUnknown):
                 complete = False
-            props[name] = JsProperty.model_construct(key=name, key_span=None, value=value)
-        return JsObject.model_construct(span=span, props=props, complete=complete)
+            props[name] = construct(JsProperty, key=name, key_span=None, value=value)
+        return construct(JsObject, span=span, props=props, complete=complete)
 
     def _decl_value(self, path: Path, decl: Declaration) -> JsValue:
         key = (path, decl.name)
-        cached = self._values.get(key)
-        if cached is not None:
-            return cached
+        memo = self._values.get(key)
+        if memo is not None:
+            self._record(memo[1])
+            return memo[0]
         if key in self._active:
+            self._record({path})
             return _unknown(f"`{decl.name}` refers to itself")
-        loaded = self.sources.module(path)
-        if loaded is None:
-            return _unknown(f"{path.name} could not be read")
-        parsed, info = loaded
+        cached = self._cache.get(key)
+        if cached is not None and all(self.sources.digest(dep) == digest for dep, digest in cached.deps.items()):
+            self._values[key] = (cached.value, set(cached.deps))
+            self._record(set(cached.deps))
+            return cached.value
+        self._reads.append({path})
         self._active.add(key)
         try:
-            value = self._compute_decl(parsed, info, decl)
+            loaded = self._module(path)
+            value = (
+                self._compute_decl(loaded[0], loaded[1], decl)
+                if loaded is not None
+                else _unknown(f"{path.name} could not be read")
+            )
         finally:
             self._active.discard(key)
-        self._values[key] = value
+            deps = self._reads.pop()
+        self._values[key] = (value, deps)
+        self._cache[key] = CachedValue(value, {dep: self.sources.digest(dep) for dep in deps})
+        self._record(deps)
         return value
 
     def _compute_decl(self, parsed: ParsedFile, info: ModuleInfo, decl: Declaration) -> JsValue:
@@ -304,7 +340,7 @@ class Resolver:
     def _string(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         value = string_value(parsed, node)
         if value is not None:
-            return JsString.model_construct(span=span, value=value)
+            return construct(JsString, span=span, value=value)
         return _unknown("string with an unknown escape", span)
 
     def _template(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
@@ -323,33 +359,33 @@ class Resolver:
                 from cnikit.analysis.module import _unescape
 
                 parts.append(_unescape(parsed.text(child)))
-        return JsString.model_construct(span=span, value="".join(parts))
+        return construct(JsString, span=span, value="".join(parts))
 
     def _number(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         number = _parse_number(parsed.text(node))
         if number is None:
             return _unknown(f"number `{parsed.text(node)}`", span)
-        return JsNumber.model_construct(span=span, value=number)
+        return construct(JsNumber, span=span, value=number)
 
     def _true(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
-        return JsBoolean.model_construct(span=span, value=True)
+        return construct(JsBoolean, span=span, value=True)
 
     def _false(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
-        return JsBoolean.model_construct(span=span, value=False)
+        return construct(JsBoolean, span=span, value=False)
 
     def _null(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
-        return JsNull.model_construct(span=span)
+        return construct(JsNull, span=span)
 
     def _undefined(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
-        return JsUndefined.model_construct(span=span)
+        return construct(JsUndefined, span=span)
 
     def _identifier(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         name = parsed.text(node)
         if name not in info.decls and name not in info.imports:
             if name == "undefined":
-                return JsUndefined.model_construct(span=span)
+                return construct(JsUndefined, span=span)
             if name in ("NaN", "Infinity"):
-                return JsNumber.model_construct(span=span, value=math.nan if name == "NaN" else math.inf)
+                return construct(JsNumber, span=span, value=math.nan if name == "NaN" else math.inf)
         return self._origin_value(self._origin_of_name(parsed.path, name), span)
 
     def _function(self, parsed: ParsedFile, node: Node, span: Span | None = None) -> JsValue:
@@ -365,7 +401,8 @@ class Resolver:
             if single is not None:
                 params.append(parsed.text(single))
         is_async = any(child.type == "async" for child in node.children)
-        return JsFunction.model_construct(
+        return construct(
+            JsFunction,
             span=span or parsed.span(node),
             name=parsed.text(name_node) if name_node is not None else None,
             params=params,
@@ -394,7 +431,7 @@ class Resolver:
                 if counter is None:
                     complete = False
                     continue
-                value = JsNumber.model_construct(span=parsed.span(member), value=counter)
+                value = construct(JsNumber, span=parsed.span(member), value=counter)
                 counter += 1
             else:
                 continue
@@ -402,8 +439,8 @@ class Resolver:
             if key is None or isinstance(value, JsUnknown):
                 complete = False
                 continue
-            props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(name_node), value=value)
-        return JsObject.model_construct(span=parsed.span(node), props=props, complete=complete)
+            props[key] = construct(JsProperty, key=key, key_span=parsed.span(name_node), value=value)
+        return construct(JsObject, span=parsed.span(node), props=props, complete=complete)
 
     def _object(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         props: dict[str, JsProperty] = {}
@@ -422,12 +459,12 @@ class Resolver:
                     continue
                 value = self.evaluate(parsed, info, value_node)
                 props.pop(key, None)  # a later duplicate key wins, and takes the later position
-                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(key_node), value=value)
+                props[key] = construct(JsProperty, key=key, key_span=parsed.span(key_node), value=value)
             elif kind == "shorthand_property_identifier":
                 key = parsed.text(child)
                 value = self._identifier(parsed, info, child, parsed.span(child))
                 props.pop(key, None)
-                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(child), value=value)
+                props[key] = construct(JsProperty, key=key, key_span=parsed.span(child), value=value)
             elif kind == "spread_element":
                 inner = child.named_children[0] if child.named_children else None
                 spread = self._see_through(self.evaluate(parsed, info, inner)) if inner is not None else None
@@ -451,12 +488,12 @@ class Resolver:
                     _unknown(f"`{key}` is a getter", parsed.span(child)) if accessor else self._function(parsed, child)
                 )
                 props.pop(key, None)
-                props[key] = JsProperty.model_construct(key=key, key_span=parsed.span(name_node), value=value)
+                props[key] = construct(JsProperty, key=key, key_span=parsed.span(name_node), value=value)
             elif kind == "comment":
                 continue
             else:
                 complete = False
-        return JsObject.model_construct(span=span, props=props, complete=complete)
+        return construct(JsObject, span=span, props=props, complete=complete)
 
     def _key(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> str | None:
         kind = node.type
@@ -485,12 +522,12 @@ class Resolver:
                     items.extend(spread.items)
                     complete = complete and spread.complete
                 elif isinstance(spread, JsString):
-                    items.extend(JsString.model_construct(span=spread.span, value=c) for c in spread.value)
+                    items.extend(construct(JsString, span=spread.span, value=c) for c in spread.value)
                 else:
                     complete = False
                 continue
             items.append(self.evaluate(parsed, info, child))
-        return JsArray.model_construct(span=span, items=items, complete=complete)
+        return construct(JsArray, span=span, items=items, complete=complete)
 
     def _member(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         obj_node = node.child_by_field_name("object")
@@ -516,7 +553,7 @@ class Resolver:
             and "process" not in info.decls
             and "process" not in info.imports
         ):
-            return JsEnv.model_construct(span=span, name=key)
+            return construct(JsEnv, span=span, name=key)
         # A namespace import: look the export up directly, without evaluating the whole module.
         if obj_node.type == "identifier" and isinstance(key, str):
             origin = self._origin_of_name(parsed.path, parsed.text(obj_node))
@@ -532,23 +569,23 @@ class Resolver:
             if prop is not None:
                 return prop.value
             if obj.complete:
-                return JsUndefined.model_construct(span=span)
+                return construct(JsUndefined, span=span)
             return _unknown(f"`{key}` is not among the known properties", span)
         if isinstance(obj, JsArray):
             if isinstance(key, int):
                 if obj.complete and 0 <= key < len(obj.items):
                     return obj.items[key]
                 if obj.complete:
-                    return JsUndefined.model_construct(span=span)
+                    return construct(JsUndefined, span=span)
                 # Items before the first unresolved spread keep their index; we do not track where that was.
                 return _unknown(f"element {key} of an incompletely known array", span)
             if key == "length" and obj.complete:
-                return JsNumber.model_construct(span=span, value=len(obj.items))
+                return construct(JsNumber, span=span, value=len(obj.items))
             return _unknown(f"`{key}` of an array", span)
         if isinstance(obj, JsMember):
-            return JsMember.model_construct(span=span, path=f"{obj.path}.{key}", source=obj.source)
+            return construct(JsMember, span=span, path=f"{obj.path}.{key}", source=obj.source)
         if isinstance(obj, JsString) and key == "length":
-            return JsNumber.model_construct(span=span, value=len(obj.value))
+            return construct(JsNumber, span=span, value=len(obj.value))
         if isinstance(obj, JsUnknown):
             return _unknown(obj.reason, span)
         return _unknown(f"`{key}` of a {obj.kind}", span)
@@ -604,20 +641,16 @@ class Resolver:
         else:
             return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
         args = self._arguments(parsed, info, args_node)
-        call = JsCall.model_construct(span=span, callee=callee, source=source, args=args)
-        if isinstance(origin, _Decl):
-            returned = self._returned_helper(origin)
-            if returned is not None:
-                self.wrapper_returns[id(call)] = returned
+        call = construct(JsCall, span=span, callee=callee, source=source, args=args)
         if is_spectral(source) and callee in BUILDING_HELPERS:
             # customerActivatedConnection({stableKey}) → {stableKey, dataType: "connection"}
             arg = args[0] if args else None
             if isinstance(arg, JsObject):
                 props = dict(arg.props)
-                props["dataType"] = JsProperty.model_construct(
-                    key="dataType", key_span=None, value=JsString.model_construct(span=span, value="connection")
+                props["dataType"] = construct(
+                    JsProperty, key="dataType", key_span=None, value=construct(JsString, span=span, value="connection")
                 )
-                call.args = [JsObject.model_construct(span=arg.span, props=props, complete=arg.complete)]
+                call.args = [construct(JsObject, span=arg.span, props=props, complete=arg.complete)]
         return call
 
     def _arguments(self, parsed: ParsedFile, info: ModuleInfo, args_node: Node) -> list[JsValue]:
@@ -635,28 +668,39 @@ class Resolver:
         args = self._arguments(parsed, info, args_node)
         target = self._see_through(args[0]) if args else None
         if name == "Object.freeze":
-            return target if target is not None else JsUndefined.model_construct(span=span)
+            return target if target is not None else construct(JsUndefined, span=span)
         if not isinstance(target, JsObject):
             return _unknown(f"{name} of a value that is not a known object", span)
         items: list[JsValue]
         if name == "Object.values":
             items = [prop.value for prop in target.props.values()]
         elif name == "Object.keys":
-            items = [JsString.model_construct(span=prop.key_span, value=key) for key, prop in target.props.items()]
+            items = [construct(JsString, span=prop.key_span, value=key) for key, prop in target.props.items()]
         else:
             items = [
-                JsArray.model_construct(
+                construct(
+                    JsArray,
                     span=prop.key_span,
-                    items=[JsString.model_construct(span=prop.key_span, value=key), prop.value],
+                    items=[construct(JsString, span=prop.key_span, value=key), prop.value],
                     complete=True,
                 )
                 for key, prop in target.props.items()
             ]
-        return JsArray.model_construct(span=span, items=items, complete=target.complete)
+        return construct(JsArray, span=span, items=items, complete=target.complete)
+
+    def returned_helper(self, call: JsCall) -> str | None:
+        """The spectral helper that the function `call` calls returns directly (a manifest wrapper such as
+        `slackOauth2("key", {...})` returns `connectionConfigVar(...)`), when its body is that simple."""
+        if call.span is None or call.source is None or not call.source.startswith("."):
+            return None
+        target = self.sources.resolve(call.span.file, call.source)
+        if target is None:
+            return None
+        origin = self._origin_of_export(target, call.callee, set())
+        return self._returned_helper(origin) if isinstance(origin, _Decl) else None
 
     def _returned_helper(self, origin: _Decl) -> str | None:
-        """The spectral helper a local function returns directly (manifest wrappers), if it is that simple."""
-        loaded = self.sources.module(origin.path)
+        loaded = self._module(origin.path)
         node = origin.decl.value
         if loaded is None or node is None:
             return None
@@ -697,11 +741,11 @@ class Resolver:
         lhs = self.evaluate(parsed, info, left)
         rhs = self.evaluate(parsed, info, right)
         if isinstance(lhs, JsNumber) and isinstance(rhs, JsNumber):
-            return JsNumber.model_construct(span=span, value=lhs.value + rhs.value)
+            return construct(JsNumber, span=span, value=lhs.value + rhs.value)
         if isinstance(lhs, JsString) or isinstance(rhs, JsString):
             left_text, right_text = _as_text(lhs), _as_text(rhs)
             if left_text is not None and right_text is not None:
-                return JsString.model_construct(span=span, value=left_text + right_text)
+                return construct(JsString, span=span, value=left_text + right_text)
         return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
 
     def _unary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
@@ -711,14 +755,14 @@ class Resolver:
             return _unknown("unary expression", span)
         op = operator.type
         if op == "void":
-            return JsUndefined.model_construct(span=span)
+            return construct(JsUndefined, span=span)
         value = self.evaluate(parsed, info, argument)
         if op == "-" and isinstance(value, JsNumber):
-            return JsNumber.model_construct(span=span, value=-value.value)
+            return construct(JsNumber, span=span, value=-value.value)
         if op == "+" and isinstance(value, JsNumber):
             return value.model_copy(update={"span": span})
         if op == "!" and isinstance(value, JsBoolean):
-            return JsBoolean.model_construct(span=span, value=not value.value)
+            return construct(JsBoolean, span=span, value=not value.value)
         return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
 
 

@@ -114,3 +114,37 @@ def test_syntax_error_diagnostic_and_other_files_still_checked() -> None:
     assert (syntax.span.line + 1, syntax.span.col + 1) == (9, 16)
     # The reference to an unknown config variable, in the same broken file, is still reported.
     assert by_code["CNI701"].message.startswith('No config variable is named "Missing Var"')
+
+
+def test_values_that_depend_on_a_changed_file_are_recomputed_across_files(tmp_path: Path) -> None:
+    root = tmp_path / "constants"
+    shutil.copytree(FIXTURES / "analysis-constants", root)
+    analyzer = Analyzer()
+    model = analyzer.analyze(root)
+    assert model.integration is not None and model.integration.flows[0].name == "acme Export"
+
+    constants = root / "src" / "constants.ts"
+    constants.write_text(constants.read_text().replace('PREFIX = "acme"', 'PREFIX = "zenith"'))
+    model = analyzer.analyze(root)
+    assert model.integration is not None
+    # Both the flow (declared in index.ts, named from constants.ts) and the page title follow the change.
+    assert model.integration.flows[0].name == "zenith Export"
+    assert [page.title for page in model.integration.config_pages] == ["zenith Settings"]
+    assert model.integration.name == "zenith Constants"
+
+
+def test_a_new_file_that_changes_where_an_import_resolves_is_picked_up(tmp_path: Path) -> None:
+    root = tmp_path / "reexports"
+    shutil.copytree(FIXTURES / "analysis-reexports", root)
+    analyzer = Analyzer()
+    model = analyzer.analyze(root)
+    assert model.integration is not None and len(model.integration.flows) == 3
+
+    # `./flows` meant flows/index.ts; a new flows.ts now takes precedence, as in TypeScript.
+    (root / "src" / "flows.ts").write_text(
+        'import { flow } from "@prismatic-io/spectral";\n'
+        'export const allFlows = [flow({ name: "Solo", stableKey: "solo", onExecution: async () => ({ data: 0 }) })];\n'
+    )
+    model = analyzer.analyze(root)
+    assert model.integration is not None
+    assert [f.name for f in model.integration.flows] == ["Solo"]

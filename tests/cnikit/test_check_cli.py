@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cnikit.cli import app
 
 FIXTURES = (Path(__file__).parents[1] / "fixtures").resolve()
-CLEAN = FIXTURES / "check-clean"
+CLEAN = FIXTURES / "check-cli-clean"
 BROKEN = FIXTURES / "analysis-syntax-error"  # CNI001 + CNI701 errors, CNI109 warning
 
 
