@@ -172,6 +172,9 @@ class PrismaticClient:
         Nothing is stored until the code exchange succeeded; a timeout, a cancel or a forged state leave the
         previous state untouched.
         """
+        from cnikit import secrets
+
+        secrets.backend()  # no safe keyring: say what to do before the user goes through the browser
         kwargs = {"timeout": timeout} if timeout is not None else {}
         tokens = await browser_login(self.http, self.url, open_browser, **kwargs)
         self.session.adopt(tokens)

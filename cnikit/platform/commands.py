@@ -165,14 +165,27 @@ def login(
 
 
 @_guarded
-def logout() -> None:
+def logout(
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Also revoke the refresh token at Prismatic (prism me:token:revoke).")
+    ] = False,
+) -> None:
     """Forget this stack's tokens (keyring)."""
 
     async def work(client: PrismaticClient) -> None:
-        had = await client.logout()
+        if revoke:
+            await client.revoke()
+            typer.echo("Refresh token revoked.")
+        had = await client.logout() or revoke
         typer.echo("Successfully logged out." if had else f"Not logged in to {client.url}.")
         if os.environ.get("PRISM_ACCESS_TOKEN") or os.environ.get("PRISM_REFRESH_TOKEN"):
             typer.echo("PRISM_ACCESS_TOKEN/PRISM_REFRESH_TOKEN are still set and keep you logged in.", err=True)
+        elif client.session.source == "prism":
+            typer.echo(
+                f"The prism CLI's profile '{client.session.profile}' ({client.settings.prism_config_path()}) still "
+                "logs you in here; run `prism logout` to log out there too.",
+                err=True,
+            )
 
     _run(_project(None), work)
 

@@ -162,3 +162,18 @@ async def test_logout_and_revoke(fake: FakePrismatic, env: MemoryKeyring, browse
         refresh = _stored(env, fake)["refreshToken"]
         await client.revoke()
     assert fake.revoked == [refresh] and env.entries == {}
+
+
+async def test_without_a_safe_keyring_login_stops_before_the_browser(
+    fake: FakePrismatic, env: MemoryKeyring, browser: Browser
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from cnikit.secrets import KeyringUnavailable
+
+    keyring.set_keyring(fail.Keyring())
+    async with PrismaticClient(load_settings()) as client:
+        with pytest.raises(KeyringUnavailable, match="CNIKIT_KEYRING_PASSWORD"):
+            await client.login(browser)
+    assert browser.visited == [] and fake.token_grants == []
