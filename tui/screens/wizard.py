@@ -4,6 +4,7 @@ keyring). A validation error never loses input: fields keep what was typed and s
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
@@ -118,15 +119,15 @@ class WizardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="wizard-load")
-    def load(self) -> None:
-        """Build the integration and read the local instance (slow: a worker thread)."""
+    @work(exclusive=True, group="wizard-load")
+    async def load(self) -> None:
+        """Build the integration and read the local instance (slow: in a thread)."""
         try:
-            data = self.cnikit.workspace.wizard_data()
+            data = await asyncio.to_thread(self.cnikit.workspace.wizard_data)
         except Exception as error:
-            self.app.call_from_thread(self._failed, str(error))
+            self._failed(str(error))
             return
-        self.app.call_from_thread(self._loaded, data)
+        await self._loaded(data)
 
     def _failed(self, message: str) -> None:
         self.query_one("#wizard-loading").display = False
@@ -265,16 +266,16 @@ class WizardScreen(Screen[None]):
         if self.pages:
             self.run_data_sources(self.page_index, force=True)
 
-    @work(thread=True, group="data-sources")
-    def fetch_options(self, slot: DataSourceSlot) -> None:
-        """Run one data source through the emulator with the values entered so far."""
-        values = self.app.call_from_thread(self.current_values)
+    @work(group="data-sources")
+    async def fetch_options(self, slot: DataSourceSlot) -> None:
+        """Run one data source through the emulator (in a thread) with the values entered so far."""
+        values = self.current_values()
         try:
-            result = self.cnikit.workspace.run_data_source(slot.spec, values)
+            result = await asyncio.to_thread(self.cnikit.workspace.run_data_source, slot.spec, values)
         except Exception as error:
-            self.app.call_from_thread(slot.show_error, str(error))
+            await slot.show_error(str(error))
             return
-        self.app.call_from_thread(slot.show_result, result)
+        await slot.show_result(result)
 
     def current_values(self) -> dict[str, Any]:
         """What every field holds now, by config variable key."""

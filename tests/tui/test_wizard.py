@@ -1,0 +1,158 @@
+"""The config wizard, driven with Pilot on a fixture project built by the emulator's fast build: navigate, hit
+validation errors (input kept), save, then check instance.json and the keyring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+from textual.widgets import Input, Switch
+
+from emulator.instance import SECRET_SERVICE
+from tests.fakes.keyring import MemoryKeyring
+from tests.tui.conftest import make_app
+from tui.app import CnikitApp
+from tui.screens.save_preview import SavePreviewScreen
+from tui.screens.wizard import WizardScreen
+from tui.widgets.config_fields import ListField
+
+
+async def open_wizard(app: CnikitApp) -> WizardScreen:
+    """Wait until the wizard has built the project and shows its first page."""
+    await app.workers.wait_for_complete()
+    screen = app.screen
+    assert isinstance(screen, WizardScreen)
+    assert screen.pages, str(screen.query_one("#wizard-status").render())
+    return screen
+
+
+async def type_into(pilot, widget: Input, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Focus an input, clear it, type `text` key by key."""
+    widget.focus()
+    widget.value = ""
+    await pilot.press(*text)
+
+
+async def test_fill_hit_errors_and_save(copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring) -> None:
+    root = copy_project("tui-wizard-types")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await open_wizard(app)
+        assert [page.name for page in wizard.pages] == ["Connection", "Options"]
+
+        # The API key is required: Next stays on the page and says so.
+        await pilot.press("ctrl+n")
+        assert wizard.page_index == 0
+        assert "Required: API Key." in str(wizard.query_one("#wizard-status").render())
+        api_key = wizard.query_one("#conn-acme-connection-apikey", Input)
+        assert api_key.password  # a secret is masked
+        await type_into(pilot, api_key, "s3cret")
+        await pilot.press("ctrl+n")
+        assert wizard.page_index == 1
+
+        # A number that is not one: the error is inline, and what was typed stays.
+        batch = wizard.query_one("#input-batch-size", Input)
+        await type_into(pilot, batch, "lots")
+        field = batch.parent
+        assert field is not None and field.has_class("-invalid")
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, SavePreviewScreen)
+        assert batch.value == "lots"
+        assert "Expected a number" in str(wizard.query_one("#wizard-status").render())
+
+        await type_into(pilot, batch, "25")
+        await type_into(pilot, wizard.query_one("#cron-sync-schedule", Input), "0 2 * * *")
+        assert "next runs: Mon 2026-03-02 02:00 CST" in str(wizard.query_one(".schedule-preview").render())
+        tags = next(f for f in wizard.query(ListField) if f.spec.key == "Tags")
+        await tags.add_row()
+        await pilot.press(*"red")
+        wizard.query_one("#switch-enabled", Switch).toggle()
+        await pilot.pause()
+
+        await pilot.press("ctrl+s")
+        preview = app.screen
+        assert isinstance(preview, SavePreviewScreen)
+        assert "s3cret" not in preview.preview.text
+        await pilot.press("ctrl+s")
+        assert app.screen is wizard
+
+    saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
+    assert saved["configVars"]["Batch Size"] == "25"
+    assert saved["configVars"]["Enabled"] == "false"
+    assert saved["configVars"]["Tags"] == ["red"]
+    assert saved["configVars"]["Sync Schedule"] == {
+        "value": "0 2 * * *",
+        "schedule_type": "custom",
+        "time_zone": "America/Chicago",
+    }
+    assert saved["configVars"]["Mode"] == "fast"
+    assert saved["connections"]["Acme Connection"]["fields"] == {"baseUrl": "https://api.acme.test"}
+    assert saved["connections"]["Acme Connection"]["secretFields"] == ["apiKey"]
+    assert "s3cret" not in (root / ".spectral" / "local" / "instance.json").read_text()
+    secret_name = f"{saved['id']}/Acme Connection/apiKey"
+    assert memory_keyring.entries[(SECRET_SERVICE, secret_name)] == "s3cret"
+
+
+async def test_back_and_next_keep_what_was_typed(
+    copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
+) -> None:
+    root = copy_project("tui-wizard-types")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await open_wizard(app)
+        await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "k")
+        await pilot.press("ctrl+n")
+        await type_into(pilot, wizard.query_one("#input-target-name", Input), "staging")
+        await pilot.press("ctrl+b")
+        assert wizard.page_index == 0
+        assert wizard.query_one("#conn-acme-connection-apikey", Input).value == "k"
+        await pilot.press("ctrl+n")
+        assert wizard.query_one("#input-target-name", Input).value == "staging"
+
+
+async def test_cancelling_the_preview_writes_nothing(
+    copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
+) -> None:
+    root = copy_project("tui-wizard-types")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await open_wizard(app)
+        await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "k")
+        await pilot.press("ctrl+n")
+        await type_into(pilot, wizard.query_one("#cron-sync-schedule", Input), "*/5 * * * *")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SavePreviewScreen)
+        await pilot.press("escape")
+        assert app.screen is wizard
+        assert "nothing was written" in str(wizard.query_one("#wizard-status").render())
+    assert not (root / ".spectral" / "local" / "instance.json").exists()
+    assert memory_keyring.entries == {}
+
+
+async def test_without_a_keyring_nothing_is_written_and_input_is_kept(
+    copy_project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("PYTHON_KEYRING_BACKEND", "CNIKIT_KEYRING_PASSWORD", "CNIKIT_KEYRING_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        root = copy_project("tui-wizard-types")
+        app = make_app(root, "wizard")
+        async with app.run_test(size=(100, 30)) as pilot:
+            wizard = await open_wizard(app)
+            await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "s3cret")
+            await pilot.press("ctrl+n")
+            await type_into(pilot, wizard.query_one("#cron-sync-schedule", Input), "0 2 * * *")
+            await pilot.press("ctrl+s", "ctrl+s")
+            status = str(wizard.query_one("#wizard-status").render())
+            assert "Could not save" in status and "CNIKIT_KEYRING_PASSWORD" in status
+            await pilot.press("ctrl+b")
+            assert wizard.query_one("#conn-acme-connection-apikey", Input).value == "s3cret"
+        assert not (root / ".spectral" / "local" / "instance.json").exists()
+    finally:
+        keyring.set_keyring(previous)
