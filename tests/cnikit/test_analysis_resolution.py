@@ -325,3 +325,20 @@ def test_every_known_value_is_known_and_spans_point_into_the_project() -> None:
             assert var.name_span is not None and var.name_span.file in model.files
             if var.obj is not None and var.obj.complete:
                 assert is_known(var.obj)
+
+
+def test_destructuring_default_export_through_identifiers_and_tsx_files() -> None:
+    model, integration = integration_of("analysis-destructuring")
+    src = fixture("analysis-destructuring") / "src"
+
+    main, other = integration.flows
+    # Nested object and array patterns give each name its own value, pointing at the literal.
+    assert (main.name, main.stable_key) == ("Main Flow", "main-flow")
+    assert main.stable_key_span == where(src / "settings.ts", '"main-flow"')
+    # A pattern default (`{ missing = "fallback" }`) depends on the value: unknown.
+    assert isinstance(main.obj.get("description"), JsUnknown)
+    # `export { other as default }` in a .tsx file (JSX parsed with the TSX grammar).
+    assert (other.name, other.stable_key) == ("Other Flow", "other-flow")
+    assert other.span is not None and other.span.file == src / "view.tsx"
+    assert [(ref.name, ref.span) for ref in model.config_var_refs] == [("Region", where(src / "view.tsx", "Region"))]
+    assert model.notes == []
