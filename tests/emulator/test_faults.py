@@ -1,0 +1,62 @@
+"""Faults are contained: timeout, memory cap, a killed worker — clear error, state untouched, next run succeeds."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Callable
+
+from emulator.executor import ExecutionUpdate, Executor
+
+ExecutorFor = Callable[..., Executor]
+
+
+def _assert_recovers(executor: Executor) -> None:
+    """State untouched by the fault, and the next execution runs in a fresh worker and succeeds."""
+    assert executor.store.list_state() == []
+    after = executor.run("Ok")
+    assert after.succeeded, after.error
+    assert after.result == {"data": {"okRuns": 1, "touched": False}}
+
+
+def test_a_flow_that_never_ends_is_stopped_at_the_timeout(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-faults")
+
+    outcome = executor.run("Spin", timeout=1.0)
+
+    assert not outcome.succeeded
+    assert outcome.error == "Execution exceeded the maximum allowed duration of 1 second and was stopped."
+    assert executor.store.get_execution(outcome.execution_id).status == "failed"
+    _assert_recovers(executor)
+
+
+def test_a_flow_that_allocates_without_bound_hits_the_memory_cap(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-faults", max_memory_mb=64)
+
+    outcome = executor.run("Allocate", timeout=60)
+
+    assert not outcome.succeeded
+    assert outcome.error == "Execution has exceeded the maximum allowed memory (64 MB)."
+    _assert_recovers(executor)
+
+
+def test_a_worker_killed_mid_execution_fails_it_and_is_replaced(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-faults")
+    killed: list[int] = []
+
+    def kill_when_waiting(update: ExecutionUpdate) -> None:
+        match = re.fullmatch(r"waiting in (\d+)", update.log.message) if update.log else None
+        if match:
+            pid = int(match.group(1))
+            killed.append(pid)
+            os.kill(pid, signal.SIGKILL)
+
+    outcome = executor.run("Wait For Kill", on_update=kill_when_waiting, timeout=60)
+
+    assert killed, "the flow never reported its worker"
+    assert not outcome.succeeded
+    assert outcome.error == "The Node worker running the execution was killed by signal 9; it has been replaced."
+    _assert_recovers(executor)
+    assert executor.pool is not None and executor.pool.replaced == 1
+    assert all(worker.pid != killed[0] for worker in executor.pool.workers())

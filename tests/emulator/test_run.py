@@ -1,0 +1,182 @@
+"""Running flows the way the platform does: triggers, payload, context, registry mocks, config vars, logs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import msgpack
+import pytest
+
+from cnikit.payloads import load_payload
+from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
+from emulator.instance import instance_path, set_connection_secret
+from tests.fakes.keyring import MemoryKeyring
+
+ExecutorFor = Callable[..., Executor]
+
+
+def test_flow_without_on_trigger_gets_the_request_through_the_default_webhook(
+    executor_for: ExecutorFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEBUG", "true")  # spectral would print its YAML; no child process may see it
+    executor = executor_for("emu-no-trigger")
+    payload = load_payload(executor.root / ".spectral/flows/echo/payloads/hello.json")
+    updates: list[ExecutionUpdate] = []
+
+    outcome = executor.run("Echo", TriggerRequest.from_payload(payload), on_update=updates.append)
+
+    assert outcome.succeeded, outcome.error
+    assert outcome.result == {
+        "data": {"received": {"hello": "world"}, "contentType": "application/json", "runs": 1, "debugEnv": None}
+    }
+    trigger = outcome.steps[0]
+    assert trigger.name == "onTrigger"
+    assert trigger.result["rawBody"]["data"] == b'{"hello": "world"}'  # raw bytes, as the platform gives them
+    assert trigger.result["headers"]["prismatic-debug"] == "false"
+    assert trigger.result["flow"] == {"id": trigger.result["flow"]["id"], "name": "Echo", "stableId": "echo"}
+    assert updates[0].kind == "started" and updates[-1].kind == "finished"
+    assert any(u.kind == "log" and u.log and u.log.message == "run 1" for u in updates)
+    record = executor.store.get_execution(outcome.execution_id)
+    assert record.status == "succeeded" and record.invoke_type == "INTEGRATION_FLOW_TEST"
+    blob = executor.store.step_blob(outcome.execution_id, "onExecution")
+    assert blob is not None and msgpack.unpackb(blob)["data"]["runs"] == 1
+
+
+def test_custom_on_trigger_answers_the_caller_and_reshapes_the_payload(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+    body = json.dumps({"challenge": "c-42", "event": "created"}).encode()
+
+    outcome = executor.run("challenge-echo", TriggerRequest.from_body(body))
+
+    assert outcome.succeeded, outcome.error
+    assert outcome.http_response() == {
+        "statusCode": 202,
+        "contentType": "text/plain",
+        "body": "challenge:c-42",
+    }
+    assert outcome.result == {"data": {"handled": "CREATED", "stepId": "string", "executionId": True}}
+    state = executor.store.list_state()
+    assert [(key.level, value) for key, value in state] == [("crossFlowState", {"lastChallenge": "c-42"})]
+
+
+def test_sync_invocation_returns_the_flow_result_as_the_response(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+    request = TriggerRequest.from_body(b'{"event": "x"}')
+    request.headers["prismatic-synchronous"] = "true"
+
+    outcome = executor.run("Challenge Echo", request)
+
+    assert outcome.http_response()["statusCode"] == 200
+    assert outcome.http_response()["body"] == {"handled": "X", "stepId": "string", "executionId": True}
+
+
+def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-registry-component")
+    mocks = executor.root / ".spectral/local/mocks/components/acme"
+
+    no_trigger_mock = executor.run("Widget Events")
+    assert not no_trigger_mock.succeeded
+    assert 'trigger "widgetWebhook" of component "acme"' in (no_trigger_mock.error or "")
+    assert ".spectral/local/mocks/components/acme/triggers/widgetWebhook.json" in (no_trigger_mock.error or "")
+
+    (mocks / "triggers").mkdir(parents=True)
+    (mocks / "triggers/widgetWebhook.json").write_text('{"payload": {"body": {"data": {"event": "widget.created"}}}}')
+    no_action_mock = executor.run("Widget Events")
+    assert not no_action_mock.succeeded and no_action_mock.error_step == "onExecution"
+    assert 'action "getWidget" of component "acme"' in (no_action_mock.error or "")
+    assert ".spectral/local/mocks/components/acme/actions/getWidget.json" in (no_action_mock.error or "")
+
+    (mocks / "actions").mkdir()
+    (mocks / "actions/getWidget.json").write_text('{"data": {"id": "7", "name": "mocked"}}')
+    outcome = executor.run("Widget Events")
+    assert outcome.succeeded, outcome.error
+    assert outcome.result == {
+        "data": {
+            "trigger": {"event": "widget.created"},
+            "list": {"data": [{"id": 1, "name": "example widget"}]},  # the manifest's examplePayload
+            "one": {"data": {"id": "7", "name": "mocked"}},
+        }
+    }
+    assert any('acme.getWidget answered by a local mock (inputs: {"id":"7"})' in line.message for line in outcome.logs)
+
+
+def test_config_values_of_each_type_with_a_connection_secret_from_the_keyring(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
+    executor = executor_for("emu-config-vars")
+    set_connection_secret(executor.root, "Acme Connection", "password", "hunter2")
+    executor.instance = None  # read the instance file again
+
+    outcome = executor.run("Show Config")
+
+    assert outcome.succeeded, outcome.error
+    assert outcome.result["data"] == {
+        "Acme Connection": {
+            "key": "acmeConnection",
+            "configVarKey": "Acme Connection",
+            "fields": {"username": "robot", "password": "hunter2"},
+        },
+        "A String": "hello",
+        "A Boolean": "true",
+        "A Number": "42",
+        "A Picklist": "blue",
+        "A Code": '{"k": 1}',
+        "A Date": "01/31/2025",
+        "A Schedule": {"value": "*/5 * * * *", "schedule_type": "custom", "time_zone": "America/Chicago"},
+        "A List": ["a", "b"],
+        "A Map": [{"key": "x", "value": "1"}],
+    }
+    saved = instance_path(executor.root).read_text()
+    assert "hunter2" not in saved
+    assert json.loads(saved)["connections"]["Acme Connection"]["secretFields"] == ["password"]
+
+
+def test_edited_instance_values_reach_the_flow(executor_for: ExecutorFor, memory_keyring: MemoryKeyring) -> None:
+    executor = executor_for("emu-config-vars")
+    path = instance_path(executor.root)
+    raw = json.loads(path.read_text())
+    raw["configVars"]["A Number"] = "7"
+    path.write_text(json.dumps(raw))
+    executor.instance = None
+
+    outcome = executor.run("Show Config")
+
+    assert outcome.result["data"]["A Number"] == "7"
+    assert any("Acme Connection.password is empty" in line.message for line in outcome.logs)
+
+
+def test_every_log_level_console_output_and_truncation(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-logging")
+    live: list[str] = []
+
+    outcome = executor.run("Chatty", on_update=lambda u: u.log and live.append(u.log.message))
+
+    stored = executor.store.logs(outcome.execution_id)
+    by_message = {line.message: line for line in stored}
+    for severity, message in [
+        ("trace", "a trace line"),
+        ("debug", "a debug line"),
+        ("info", "an info line { n: 1 }"),
+        ("info", "a log line"),
+        ("warn", "a warn line"),
+        ("error", "an error line"),
+        ("metric", '{"widgets":3}'),
+        ("info", "from console.log"),
+    ]:
+        assert by_message[message].severity == severity
+        assert by_message[message].step == "onExecution"
+    assert "L" * 4096 in by_message and all(len(message) <= 4096 for message in live)
+    assert stored[0].message.startswith("Starting Instance 'Local Instance'")
+    assert stored[-1].message == "Ending Instance 'Local Instance'"
+
+
+def test_debug_mode_logs_each_step_like_the_platform(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+
+    outcome = executor.run("Challenge Echo", TriggerRequest.from_body(b"{}", debug=True))
+
+    metrics = [json.loads(line.message) for line in outcome.logs if line.severity == "metric"]
+    step_lines = [m for m in metrics if m.get("platform")]
+    assert [m["stepName"] for m in step_lines] == ["onTrigger", "onExecution"]
+    assert set(step_lines[0]["memoryUsage"]) == {"rss", "heapTotal", "heapUsed", "external", "arrayBuffers"}
