@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from tree_sitter import Node
+from tree_sitter import Language, Node, Query, QueryCursor
 
 from cnikit.analysis.parser import ParsedFile
 
@@ -300,38 +301,32 @@ def _collect_mutations(parsed: ParsedFile, info: ModuleInfo) -> None:
     watched = {name for name, decl in info.decls.items() if decl.kind != "function"}
     if not watched:
         return
-    source = parsed.source
-    # Cheap pre-filter: the file has no assignment-like syntax at all.
-    if not any(token in source for token in (b"=", b"++", b"--", b"push", b"splice", b"Object.assign")):
-        return
-    stack = list(parsed.root.named_children)
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        target: Node | None = None
-        if kind in ("assignment_expression", "augmented_assignment_expression"):
-            target = node.child_by_field_name("left")
-        elif kind == "update_expression":
-            target = node.child_by_field_name("argument")
-        elif kind == "call_expression":
-            function = node.child_by_field_name("function")
-            if function is not None and function.type == "member_expression":
-                prop = function.child_by_field_name("property")
-                obj = function.child_by_field_name("object")
-                prop_text = parsed.text(prop) if prop is not None else ""
-                if prop_text in _MUTATING_METHODS and obj is not None:
-                    target = obj
-                elif (
-                    obj is not None
-                    and prop_text in ("assign", "defineProperty", "defineProperties")
-                    and parsed.text(obj) == "Object"
-                ):
-                    args = node.child_by_field_name("arguments")
-                    target = args.named_children[0] if args is not None and args.named_children else None
-        if target is not None:
-            root = _root_identifier(target)
-            if root is not None:
-                name = parsed.text(root)
-                if name in watched:
-                    info.mutated.add(name)
-        stack.extend(node.named_children)
+    for target in QueryCursor(_mutations_query(parsed.path.suffix == ".tsx")).captures(parsed.root).get("target", []):
+        root = _root_identifier(target)
+        if root is not None:
+            name = parsed.text(root)
+            if name in watched:
+                info.mutated.add(name)
+
+
+_MUTATIONS = f"""
+(assignment_expression left: (_) @target)
+(augmented_assignment_expression left: (_) @target)
+(update_expression argument: (_) @target)
+(call_expression
+  function: (member_expression object: (_) @target property: (property_identifier) @method
+                               (#any-of? @method {" ".join(f'"{m}"' for m in sorted(_MUTATING_METHODS))})))
+(call_expression
+  function: (member_expression object: (identifier) @object (#eq? @object "Object")
+                               property: (property_identifier) @method
+                               (#any-of? @method "assign" "defineProperty" "defineProperties"))
+  arguments: (arguments . (_) @target))
+"""
+
+
+@cache
+def _mutations_query(tsx: bool) -> Query:
+    import tree_sitter_typescript
+
+    grammar = tree_sitter_typescript.language_tsx() if tsx else tree_sitter_typescript.language_typescript()
+    return Query(Language(grammar), _MUTATIONS)
