@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from cnikit.platform.auth import clear_discovery_cache
+from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
 from tests.fakes.prismatic import FakePrismatic, ServerThread
 
@@ -46,20 +46,6 @@ def env(
     monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
     clear_discovery_cache()
     return memory_keyring
-
-
-class Browser:
-    """The user's browser: opens the authorize URL and follows the redirect to cnikit's loopback server."""
-
-    def __init__(self) -> None:
-        self.visited: list[str] = []
-        self.pages: list[str] = []
-
-    async def __call__(self, url: str) -> None:
-        self.visited.append(url)
-        async with httpx.AsyncClient(follow_redirects=True, timeout=10) as http:
-            response = await http.get(url)
-        self.pages.append(response.text)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from cnikit.platform.client import PrismaticClient
 from cnikit.platform.errors import LoginError, NotLoggedIn, SessionExpired
 from cnikit.platform.models import Tenant
 from cnikit.settings import load_settings
-from tests.cnikit.platform.conftest import Browser
+from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
 from tests.fakes.prismatic import FakePrismatic
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cnikit.cli import app
 from cnikit.platform.client import PrismaticClient
 from cnikit.settings import load_settings
-from tests.cnikit.platform.conftest import Browser
+from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
 from tests.fakes.prismatic import FakePrismatic
 
