@@ -49,6 +49,7 @@ from cnikit.model import (
     JsObject,
     JsString,
     JsUndefined,
+    JsValue,
     ProjectModel,
     Span,
     flow_function_key,
@@ -180,6 +181,13 @@ class BuiltFlow(_Built):
     def has_trigger_wrapper(self) -> bool:
         """True when the bundle has a `<flowKey>_onTrigger` trigger (an onTrigger function or lifecycle hooks)."""
         return not self.trigger.is_public and self.trigger.key == f"{self.key}_onTrigger"
+
+    @property
+    def trigger_kind(self) -> Literal["wrapper", "webhook", "schedule", "component"]:
+        """How the flow is triggered: the bundle's `<flowKey>_onTrigger`, a default trigger, or a registry one."""
+        if self.has_trigger_wrapper:
+            return "wrapper"
+        return self.default_trigger or "component"
 
     @property
     def default_trigger(self) -> Literal["webhook", "schedule"] | None:
@@ -603,11 +611,12 @@ def _load_error_span(message: str, model: ProjectModel) -> Span | None:
     if match := re.match(r"Connection (.+?) has onPrem", message):
         var = next((v for v in integration.all_config_vars() if v.stable_key == match.group(1)), None)
         return var.name_span if var else None
-    if match := re.match(r'Component with key "(.+?)" ', message):
-        manifest = next((m for m in integration.component_registry or [] if m.key == match.group(1)), None)
-        if manifest is not None:
-            return manifest.key_span
-        return integration.obj.key_span("componentRegistry")
+    if match := re.match(r'Component with key "(.+?)" does not have an entry with key "(.+?)"', message):
+        reference = _find_reference(integration, match.group(1), match.group(2))
+        return _span_of(reference, "key", None) if reference is not None else None
+    if match := re.match(r'Component with key "(.+?)" not found', message):
+        reference = _find_reference(integration, match.group(1), None)
+        return _span_of(reference, "component", None) if reference is not None else None
     if message.startswith("Only one flow may define a Preprocess Flow Config"):
         preprocess = [flow for flow in integration.flows if "preprocessFlowConfig" in flow.obj.props]
         if len(preprocess) > 1:
@@ -625,6 +634,22 @@ def _load_error_span(message: str, model: ProjectModel) -> Span | None:
     for flow in sorted(integration.flows, key=lambda f: len(f.name or ""), reverse=True):
         if flow.name and message.startswith(flow.name + " "):
             return flow.name_span or flow.span
+    return None
+
+
+def _find_reference(integration: Integration, component: str, key: str | None) -> JsObject | None:
+    """The first registry reference `{component, key}` in a flow or config variable that names `component`."""
+    roots: list[JsValue] = [flow.obj for flow in integration.flows]
+    roots += [var.obj for var in integration.all_config_vars() if var.obj is not None]
+    stack = list(reversed(roots))
+    while stack:
+        value = stack.pop()
+        if isinstance(value, JsObject):
+            if _static_str(value, "component") == component and (key is None or _static_str(value, "key") == key):
+                return value
+            stack.extend(reversed([prop.value for prop in value.props.values()]))
+        elif isinstance(value, JsArray):
+            stack.extend(reversed(value.items))
     return None
 
 
@@ -761,7 +786,7 @@ def _expected_schedule(flow: Flow) -> tuple[str, str | None, str | None] | _Unkn
     cron = _static_str(value, "value")
     zone = _static_str(value, "timezone")
     if isinstance(cron, str) and not isinstance(zone, _Unknown):
-        return ("value", cron, zone)
+        return ("value", cron, zone or None)  # "" and absent both mean UTC
     return UNKNOWN
 
 
@@ -784,7 +809,7 @@ def _describe_trigger(kind: str | None) -> str:
         "wrapper": "a generated <flow>_onTrigger trigger",
         "webhook": "the default webhook trigger",
         "schedule": "the default schedule trigger",
-    }.get(kind or "", "a component's trigger")
+    }.get(kind or "", "a registry component's trigger")
 
 
 def _compare_flow(comparison: _Comparison, flow: Flow, built: BuiltFlow) -> None:
@@ -809,7 +834,7 @@ def _compare_flow(comparison: _Comparison, flow: Flow, built: BuiltFlow) -> None
                 f"but {_describe_schedule(actual)} in the build",
             )
     expected = _expected_trigger(flow, schedule)
-    actual_trigger = "wrapper" if built.has_trigger_wrapper else built.default_trigger
+    actual_trigger = built.trigger_kind
     if expected is not None and expected != actual_trigger:
         comparison.report(
             FLOW_TRIGGER,

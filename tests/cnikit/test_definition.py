@@ -39,14 +39,14 @@ def test_parses_the_yaml_spectral_10_31_1_produced() -> None:
     assert receive.stable_key == "receive-event"
     assert receive.is_synchronous
     assert receive.endpoint_security_type == "customer_optional"
-    assert receive.has_trigger_wrapper and receive.default_trigger is None
+    assert receive.has_trigger_wrapper and receive.default_trigger is None and receive.trigger_kind == "wrapper"
     assert receive.trigger.key == "receiveEvent_onTrigger"
     assert receive.on_execution.key == "receiveEvent_onExecution"
     assert receive.on_execution.component_key == built.component_key == receive.trigger.component_key
 
     plain = built.flow_by_stable_key("plain-webhook")
     assert plain is not None
-    assert not plain.has_trigger_wrapper and plain.default_trigger == "webhook"
+    assert not plain.has_trigger_wrapper and plain.default_trigger == plain.trigger_kind == "webhook"
     assert plain.queue_config == {
         "usesFifoQueue": True,
         "dedupeIdField": {"type": "reference", "value": "onTrigger.results.id"},

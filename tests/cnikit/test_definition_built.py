@@ -44,6 +44,8 @@ def found(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
         FIXTURES / "definition-all-kinds",
         FIXTURES / "definition-multi-file",
         FIXTURES / "definition-computed-names",
+        FIXTURES / "definition-value-forms",
+        FIXTURES / "definition-registry-references",
     ],
     ids=lambda path: path.name,
 )
@@ -120,6 +122,25 @@ def test_lifecycle_hooks_without_on_trigger_are_placed_on_that_flow() -> None:
     assert diagnostic.message.startswith('Invalid trigger configuration detected: { "componentRef": {')
     assert "\n" not in diagnostic.message
     assert text_at(diagnostic.span) == '"Subscribe Webhooks"'
+
+
+def test_registry_errors_are_placed_on_the_reference() -> None:
+    [diagnostic] = check_built(FIXTURES / "definition-unknown-registry-entry")
+    assert diagnostic.code == "CNI901"
+    assert diagnostic.message.startswith(
+        'Component with key "acme" does not have an entry with key "newOrders" in the component registry.'
+    )
+    assert text_at(diagnostic.span) == '"newOrders"'
+
+
+def test_a_registry_trigger_is_told_apart_from_generated_and_default_ones() -> None:
+    built = load_definition(build_with_project_script(FIXTURES / "definition-registry-references"))
+    [flow] = built.flows
+    assert flow.trigger_kind == "component"
+    assert (flow.trigger.component_key, flow.trigger.key, flow.trigger.is_public) == ("acme", "newOrder", True)
+    assert flow.trigger_inputs["event"]["value"] == "order.created"
+    store = built.config_var("Acme Store")
+    assert store is not None and store.data_source_key == "listStores"
 
 
 def test_a_failing_build_is_an_error_on_the_build_script() -> None:
