@@ -154,8 +154,8 @@ def analyze_now(ls: CnikitLanguageServer, state: ProjectState) -> None:
 async def analyze_workspace(ls: CnikitLanguageServer) -> None:
     """Find every project in the workspace folders and publish their diagnostics, with progress."""
     async with ls.work_progress("cnikit: analysing the workspace") as report:
-        states = ls.projects.discover(ls.workspace_folders())
-        for state in states:
+        ls.projects.discover(ls.workspace_folders())  # known ones are kept; new folders add theirs
+        for state in list(ls.projects.states.values()):
             report(f"{state.root.name}")
             analyze_and_publish(ls, state)
             await asyncio.sleep(0)  # let requests that arrived meanwhile through between projects

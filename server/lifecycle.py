@@ -29,6 +29,8 @@ def register(ls: CnikitLanguageServer) -> None:
             # The client is not listening for messages yet; remember to tell it once initialized.
             ls.startup_messages.append(str(error))
         ls.settings = ls.initial_settings
+        # Find the projects now (a quick directory walk) so commands sent right after initialize have them.
+        ls.projects.discover(ls.workspace_folders())
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: CnikitLanguageServer, params: types.InitializedParams) -> None:
@@ -37,6 +39,9 @@ def register(ls: CnikitLanguageServer) -> None:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
         await refresh_settings(ls)
         await analyze_workspace(ls)
+        from server.platform_commands import refresh_status
+
+        ls.spawn(refresh_status(ls))
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: CnikitLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:

@@ -1,12 +1,199 @@
-"""Local run commands (emulator): run a flow, replay, executions, logs, step outputs, the local server."""
+"""Local run commands (the emulator): run a flow, replay an execution, list executions, read logs and step outputs.
+
+Runs happen in a worker thread through `emulator.executor.Executor` (one warm executor per project). The command
+returns as soon as the execution has started; what happens next reaches the client as notifications —
+`cnikit/executionUpdated` (start, each step, end) and `cnikit/executionLog` (each log line as it is written) —
+so the client renders trees without polling. Build and run report `$/progress`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.projects import CommandError
 
 if TYPE_CHECKING:
+    from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
+    from emulator.store import ExecutionRecord, StepRecord, Store
     from server.server import CnikitLanguageServer
+
+log = logging.getLogger(__name__)
+
+EXECUTION_UPDATED = "cnikit/executionUpdated"
+EXECUTION_LOG = "cnikit/executionLog"
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    project: str | None = None
+
+
+class RunArgs(_Args):
+    """`cnikit.server.runLocally`."""
+
+    flow: str
+    payload: str | None = None  # a payload file (official format)
+
+
+class ExecutionArgs(_Args):
+    """Commands about one execution."""
+
+    executionId: str
+    source: Literal["local", "cloud"] = "local"
+
+
+class StepArgs(ExecutionArgs):
+    """`cnikit.server.getStepOutput`."""
+
+    step: str
+
+
+class ListArgs(_Args):
+    """`cnikit.server.listExecutions`."""
+
+    flow: str | None = None
+    source: Literal["local", "cloud"] = "local"
+    limit: int = Field(50, ge=1, le=500)
+
+
+# -- pure conversions ----------------------------------------------------------------------------------------------
+
+
+def _duration_ms(started: str | None, ended: str | None) -> float | None:
+    if not started or not ended:
+        return None
+    start = datetime.fromisoformat(started.replace("Z", "+00:00"))
+    end = datetime.fromisoformat(ended.replace("Z", "+00:00"))
+    return round((end - start).total_seconds() * 1000, 3)
+
+
+def step_summary_impl(step: StepRecord) -> dict[str, Any]:
+    """One step of an ExecutionSummary."""
+    return {
+        "name": step.name,
+        "status": "failed" if step.error else "succeeded",
+        "durationMs": _duration_ms(step.started_at, step.ended_at),
+    }
+
+
+def summary_impl(record: ExecutionRecord, steps: list[StepRecord]) -> dict[str, Any]:
+    """The protocol's ExecutionSummary of a local execution."""
+    return {
+        "id": record.id,
+        "flow": record.flow_name,
+        "status": record.status,
+        "invokeType": record.invoke_type,
+        "startedAt": record.started_at,
+        "endedAt": record.ended_at,
+        "durationMs": _duration_ms(record.started_at, record.ended_at),
+        "error": record.error,
+        "source": "local",
+        "steps": [step_summary_impl(step) for step in steps],
+    }
+
+
+def log_line_impl(timestamp: str, severity: str, step: str | None, message: str) -> str:
+    """`HH:MM:SS [SEVERITY] [step] message` (the step part only when the line belongs to a step)."""
+    try:
+        clock = datetime.fromisoformat(timestamp.replace("Z", "+00:00")).strftime("%H:%M:%S")
+    except ValueError:
+        clock = timestamp[:8]
+    where = f" [{step}]" if step else ""
+    return f"{clock} [{severity.upper()}]{where} {message}"
+
+
+# -- the emulator of each project ----------------------------------------------------------------------------------
+
+
+class LocalRuns:
+    """One store and one warm executor per project, created on first use and closed at shutdown."""
+
+    def __init__(self, ls: CnikitLanguageServer) -> None:
+        self._ls = ls
+        self._lock = threading.Lock()
+        self._stores: dict[Path, Store] = {}
+        self._executors: dict[Path, Executor] = {}
+
+    def store(self, root: Path) -> Store:
+        """The project's emulator store (created on first use)."""
+        from emulator.store import Store
+
+        with self._lock:
+            if root not in self._stores:
+                self._stores[root] = Store.open(root)
+            return self._stores[root]
+
+    def executor(self, root: Path) -> Executor:
+        """The project's executor; every update it sends is forwarded to the client."""
+        from emulator.executor import Executor
+
+        store = self.store(root)
+        with self._lock:
+            if root not in self._executors:
+                executor = Executor(root, store=store)
+                executor.subscribe(self._forwarder(root, store))
+                self._executors[root] = executor
+            return self._executors[root]
+
+    def _forwarder(self, root: Path, store: Store) -> Callable[[ExecutionUpdate], None]:
+        loop = asyncio.get_running_loop()
+        ls = self._ls
+
+        def forward(update: ExecutionUpdate) -> None:
+            # Runs on the execution's thread: build the message here, send it from the event loop.
+            if update.kind == "log" and update.log is not None:
+                line = update.log
+                params: dict[str, Any] = {
+                    "project": str(root),
+                    "executionId": update.execution_id,
+                    "timestamp": line.timestamp,
+                    "severity": line.severity,
+                    "step": line.step,
+                    "message": line.message,
+                }
+                loop.call_soon_threadsafe(ls.notify, EXECUTION_LOG, params)
+                return
+            record = store.get_execution(update.execution_id)
+            params = {"project": str(root), "execution": summary_impl(record, store.steps(record.id))}
+            loop.call_soon_threadsafe(ls.notify, EXECUTION_UPDATED, params)
+            if update.kind == "finished":
+                loop.call_soon_threadsafe(refresh_code_lenses, ls)
+
+        return forward
+
+    def close(self) -> None:
+        """Stop the workers and close the stores."""
+        with self._lock:
+            for executor in self._executors.values():
+                executor.close()
+            for store in self._stores.values():
+                store.close()
+            self._executors.clear()
+            self._stores.clear()
+
+
+def refresh_code_lenses(ls: CnikitLanguageServer) -> None:
+    """Ask the client to re-request code lenses (their execution counts changed), when it supports that."""
+    workspace = ls.client_capabilities.workspace
+    if workspace and workspace.code_lens and workspace.code_lens.refresh_support:
+
+        async def refresh() -> None:
+            try:
+                await ls.workspace_code_lens_refresh_async(None)
+            except Exception as error:  # lenses just stay as they were
+                log.debug("workspace/codeLens/refresh failed: %s", error)
+
+        ls.spawn(refresh())
 
 
 def count_local_executions(root: Path, flow: str) -> int:
@@ -16,9 +203,153 @@ def count_local_executions(root: Path, flow: str) -> int:
 
     if not (local_dir(root) / DB_NAME).exists():
         return 0
-    with Store.open(root) as store:
+    with Store(local_dir(root) / DB_NAME) as store:
         return store.count_executions(flow=flow)
 
 
+def _failure(error: Exception) -> CommandError:
+    """A one-line reason for an emulator failure (the full text goes to the log)."""
+    text = str(error).strip() or type(error).__name__
+    lines = text.splitlines()
+    if len(lines) > 1:
+        log.error("%s", text)
+        return CommandError(f"{lines[0]} (+{len(lines) - 1} more, see the cnikit output)")
+    return CommandError(text)
+
+
+async def start_execution(
+    ls: CnikitLanguageServer,
+    runs: LocalRuns,
+    root: Path,
+    title: str,
+    start: Callable[[Executor, Callable[[ExecutionUpdate], None]], Any],
+) -> dict[str, Any]:
+    """Build, then run `start(executor, on_update)` in a thread; return once the execution has started.
+
+    Progress (build, run) lasts until the execution ends; a failure before the start is the command's error.
+    """
+    from emulator.build import BuildFailed
+    from emulator.executor import ExecutorError
+    from emulator.instance import InstanceError
+    from emulator.store import StoreError
+
+    executor = runs.executor(root)
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[str] = loop.create_future()
+
+    def mark_started(execution_id: str) -> None:
+        if not started.done():
+            started.set_result(execution_id)
+
+    def on_update(update: ExecutionUpdate) -> None:
+        if update.kind == "started":
+            loop.call_soon_threadsafe(mark_started, update.execution_id)
+
+    async def execute() -> None:
+        async with ls.work_progress(title) as report:
+            report("building")
+            await asyncio.to_thread(executor.prepare)
+            report("running")
+            await asyncio.to_thread(start, executor, on_update)
+
+    task = ls.spawn_raw(execute())
+    await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
+    if started.done():
+        return {"executionId": started.result(), "status": "running"}
+    error = task.exception()
+    if isinstance(error, BuildFailed | ExecutorError | InstanceError | StoreError):
+        raise _failure(error)
+    if error is not None:
+        raise error
+    raise CommandError("the execution ended before it started")  # pragma: no cover - executor always notifies
+
+
+def _request(payload: str | None, root: Path) -> TriggerRequest | None:
+    from cnikit.payloads import load_payload
+    from emulator.executor import TriggerRequest
+
+    if payload is None:
+        return None
+    path = Path(payload)
+    if not path.is_absolute():
+        path = root / path
+    return TriggerRequest.from_payload(load_payload(path))  # PayloadError is a ValueError: the command's error
+
+
 def register(ls: CnikitLanguageServer) -> None:
-    """Register the run commands."""
+    """Register the local run commands."""
+    runs = LocalRuns(ls)
+    ls.on_shutdown.append(lambda: asyncio.to_thread(runs.close))
+
+    async def run_locally(ls: CnikitLanguageServer, args: RunArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        request = _request(args.payload, root)
+        return await start_execution(
+            ls,
+            runs,
+            root,
+            f"cnikit: run {args.flow}",
+            lambda executor, on_update: executor.run(args.flow, request, on_update=on_update),
+        )
+
+    async def replay_execution(ls: CnikitLanguageServer, args: ExecutionArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        return await start_execution(
+            ls,
+            runs,
+            root,
+            "cnikit: replay",
+            lambda executor, on_update: executor.replay(args.executionId, on_update=on_update),
+        )
+
+    async def list_executions(ls: CnikitLanguageServer, args: ListArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        if args.source == "cloud":
+            from server.platform_commands import cloud_executions
+
+            return await cloud_executions(ls, root, args.flow, args.limit)
+        store = runs.store(root)
+        return [
+            summary_impl(record, store.steps(record.id))
+            for record in store.list_executions(flow=args.flow, limit=args.limit)
+        ]
+
+    async def get_execution_logs(ls: CnikitLanguageServer, args: ExecutionArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        if args.source == "cloud":
+            from server.platform_commands import cloud_logs
+
+            return await cloud_logs(ls, root, args.executionId)
+        store = runs.store(root)
+        record = _record(store, args.executionId)
+        lines = [log_line_impl(r.timestamp, r.severity, r.step, r.message) for r in store.logs(record.id)]
+        return {"text": "\n".join(lines)}
+
+    async def get_step_output(ls: CnikitLanguageServer, args: StepArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        if args.source == "cloud":
+            from server.platform_commands import cloud_step_output
+
+            return await cloud_step_output(ls, root, args.executionId, args.step)
+        store = runs.store(root)
+        record = _record(store, args.executionId)
+        names = [step.name for step in store.steps(record.id)]
+        if args.step not in names:
+            raise CommandError(f'Execution {args.executionId} has no step "{args.step}"; its steps: {", ".join(names)}')
+        output = store.step_output(record.id, args.step)
+        return {"json": json.dumps(output, indent=2, default=str, ensure_ascii=False)}
+
+    ls.register_command("cnikit.server.runLocally", RunArgs, run_locally)
+    ls.register_command("cnikit.server.replayExecution", ExecutionArgs, replay_execution)
+    ls.register_command("cnikit.server.listExecutions", ListArgs, list_executions)
+    ls.register_command("cnikit.server.getExecutionLogs", ExecutionArgs, get_execution_logs)
+    ls.register_command("cnikit.server.getStepOutput", StepArgs, get_step_output)
+
+
+def _record(store: Store, execution_id: str) -> ExecutionRecord:
+    from emulator.store import StoreError
+
+    try:
+        return store.get_execution(execution_id)
+    except StoreError as error:
+        raise CommandError(str(error)) from None

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,15 @@ log = logging.getLogger(__name__)
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 REQUEST_FAILED = int(types.LSPErrorCodes.RequestFailed)
+
+
+@dataclass
+class LoginStatus:
+    """Who is logged in to which Prismatic stack, as the status bar shows it."""
+
+    user: str | None = None
+    organization: str | None = None
+    url: str | None = None
 
 
 LOGGERS = ("cnikit", "emulator", "server")  # our own loggers; pygls' are not forwarded (it logs its own sends)
@@ -87,6 +97,7 @@ class CnikitLanguageServer(LanguageServer):
         self.on_settings_changed: list[Callable[[], None]] = []
         self.on_analyzed: list[Callable[[ProjectState], None]] = []
         self.on_shutdown: list[Callable[[], Any]] = []
+        self.login = LoginStatus()
         self.log_handler: ClientLogHandler | None = None
         self.startup_messages: list[str] = []  # problems found before the client listens (bad init options)
         self.tasks: set[asyncio.Task[Any]] = set()  # background tasks, kept so they are not garbage-collected
@@ -154,6 +165,19 @@ class CnikitLanguageServer(LanguageServer):
         task = asyncio.ensure_future(guarded())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
+
+    def spawn_raw(self, coroutine: Awaitable[Any]) -> asyncio.Task[Any]:
+        """Run a coroutine in the background; the caller may read its exception, otherwise it is logged."""
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+
+        def done(task: asyncio.Task[Any]) -> None:
+            self.tasks.discard(task)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                log.debug("background task ended with %s", error)
+
+        task.add_done_callback(done)
         return task
 
     @asynccontextmanager

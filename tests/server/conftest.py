@@ -48,6 +48,11 @@ class Session:
         self.versions: dict[str, int] = {}
         for method in ("cnikit/executionUpdated", "cnikit/executionLog", "cnikit/status"):
             self._record(method)
+        self.code_lens_refreshes = 0
+
+        @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+        def code_lens_refresh(params: None) -> None:
+            self.code_lens_refreshes += 1
 
     def _record(self, method: str) -> None:
         store = self.notifications.setdefault(method, [])
