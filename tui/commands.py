@@ -1,9 +1,47 @@
-"""Commands of this face, registered on the `cnikit` Typer app."""
+"""`cnikit tui [PATH] [--screen results|wizard|payloads|account]`, registered on the `cnikit` Typer app.
+
+Textual and the screens are imported inside the command, so other commands start fast.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
 
 import typer
 
 
+class ScreenName(str, Enum):
+    """The screen the TUI opens on."""
+
+    results = "results"
+    wizard = "wizard"
+    payloads = "payloads"
+    account = "account"
+
+
 def register(app: typer.Typer) -> None:
-    """Add this face's commands to `app`."""
+    """Add `cnikit tui` to `app`."""
+
+    @app.command("tui")
+    def tui(
+        path: Path | None = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or inside it)."),
+        screen: ScreenName = typer.Option(ScreenName.results, "--screen", "-s", help="The screen to open on."),
+        light: bool = typer.Option(False, "--light", help="Start with the light theme (Ctrl+T switches)."),
+    ) -> None:
+        """Browse executions, fill in the config wizard, edit payloads, log in: the terminal UI."""
+        from cnikit.project import find_project_root
+
+        start = (path or Path.cwd()).resolve()
+        root = find_project_root(start)
+        if root is None:
+            typer.secho(
+                f"error: no CNI project at or above {start}: expected a folder holding .spectral/ (and src/index.ts)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(2)
+        from tui.app import CnikitApp
+        from tui.workspace import Workspace
+
+        CnikitApp(Workspace(root), screen=screen.value, theme="textual-light" if light else None).run()
