@@ -5,13 +5,13 @@ Textual and the screens are imported inside the command, so other commands start
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 
-class ScreenName(str, Enum):
+class ScreenName(StrEnum):
     """The screen the TUI opens on."""
 
     results = "results"
@@ -20,14 +20,19 @@ class ScreenName(str, Enum):
     account = "account"
 
 
+PATH_ARG = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or any path inside it).")
+SCREEN_OPT = typer.Option(ScreenName.results, "--screen", "-s", help="The screen to open on.")
+LIGHT_OPT = typer.Option(False, "--light", help="Start with the light theme (Ctrl+T switches).")
+
+
 def register(app: typer.Typer) -> None:
     """Add `cnikit tui` to `app`."""
 
     @app.command("tui")
     def tui(
-        path: Path | None = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or inside it)."),
-        screen: ScreenName = typer.Option(ScreenName.results, "--screen", "-s", help="The screen to open on."),
-        light: bool = typer.Option(False, "--light", help="Start with the light theme (Ctrl+T switches)."),
+        path: Path | None = PATH_ARG,
+        screen: ScreenName = SCREEN_OPT,
+        light: bool = LIGHT_OPT,
     ) -> None:
         """Browse executions, fill in the config wizard, edit payloads, log in: the terminal UI."""
         from cnikit.project import find_project_root
