@@ -11,10 +11,14 @@ from tests.fakes.keyring import MemoryKeyring
 
 
 @pytest.fixture
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+def memory_keyring(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MemoryKeyring]:
     """Secrets go to a fresh in-memory keyring for the test; the environment cannot redirect them elsewhere."""
     for var in ("PYTHON_KEYRING_BACKEND", "CNIKIT_KEYRING_PASSWORD", "CNIKIT_KEYRING_FILE"):
         monkeypatch.delenv(var, raising=False)
+    # A developer's own keyringrc.cfg (an explicit keyring choice) must not apply either.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from cnikit.payloads import Payload
 from cnikit.platform.errors import NeedsConfiguration, PlatformError, StepOutputError
 from cnikit.platform.models import Execution, Flow, Integration, LogLine, StepOutput, StepResult
+from cnikit.platform.outputs import PLACEHOLDER
 
 if TYPE_CHECKING:
     from cnikit.platform.client import PrismaticClient
@@ -127,11 +128,16 @@ async def follow_execution(
             for step in execution.steps:
                 if step.endedAt is None or step.id in shown_steps:
                     continue
-                shown_steps.add(step.id)
                 try:
-                    yield StepEvent(step, await client.step_output(step, execution_id))
+                    output = await client.step_output(step, execution_id)
                 except StepOutputError as exc:
+                    shown_steps.add(step.id)
                     yield StepEvent(step, None, str(exc))
+                    continue
+                if output.data == PLACEHOLDER and execution.running:
+                    continue  # not uploaded yet: try again at the next poll
+                shown_steps.add(step.id)
+                yield StepEvent(step, output)
             if not execution.running:
                 yield Finished(execution)
                 return

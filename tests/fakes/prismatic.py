@@ -158,6 +158,7 @@ class FakePrismatic:
         self.integrations: dict[str, FakeIntegration] = {}
         self.executions: dict[str, FakeExecution] = {}
         self.outputs_expired = False
+        self.outputs_pending = False  # step outputs not uploaded yet: 404
         self.graphql_errors: dict[str, str] = {}  # operation name -> message to fail with
         self.operations: list[tuple[str, dict[str, Any]]] = []
         self.requests: list[tuple[str, str]] = []  # (method, path)
@@ -474,6 +475,8 @@ class FakePrismatic:
     async def _output_meta(self, request: Request) -> Response:
         if self.outputs_expired:
             return Response(status_code=403)
+        if self.outputs_pending:
+            return Response(status_code=404)
         step = self._step(request.path_params["step_id"])
         if step is None:
             return Response(status_code=404)

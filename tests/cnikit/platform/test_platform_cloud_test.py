@@ -189,3 +189,24 @@ async def test_step_outputs_binary_dates_and_the_preview_cap(logged_in: FakePris
     huge = outputs["huge"]
     assert huge.message and huge.message.startswith("Output exceeds 1048576 byte preview limit")
     assert huge.data.startswith("<data (")
+
+
+async def test_a_step_output_not_uploaded_yet_is_fetched_at_a_later_poll(logged_in: FakePrismatic) -> None:
+    integration = logged_in.add_integration()
+    logged_in.phases_for_next_test = [
+        {"step": ("onTrigger", {"data": {"n": 1}})},
+        {},
+        {"step": ("onExecution", {"data": {"n": 2}}), "end": None},
+    ]
+    logged_in.outputs_pending = True
+    clock = Clock()
+
+    async def sleep(seconds: float) -> None:
+        await clock.sleep(seconds)
+        logged_in.outputs_pending = len(clock.sleeps) < 2  # uploaded after the second poll
+
+    async with PrismaticClient(load_settings()) as client:
+        flow, execution_id = await run_test(client, integration.id, None, None)
+        events = [e async for e in client.follow(flow.id, execution_id, sleep=sleep, clock=clock)]
+    steps = [(e.step.label, e.output.data if e.output else None) for e in events if isinstance(e, StepEvent)]
+    assert steps == [("onTrigger", {"n": 1}), ("onExecution", {"n": 2})]
