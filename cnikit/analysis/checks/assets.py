@@ -15,6 +15,7 @@ from cnikit.model import JsString
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ASSETS = "assets"
+BUILT = "dist"
 
 
 def icons(ctx: CheckContext) -> Iterator[tuple[str, JsString]]:
@@ -34,14 +35,19 @@ def icons(ctx: CheckContext) -> Iterator[tuple[str, JsString]]:
                 yield f'icons.{key} of connection "{var.name}"', value
 
 
-def _file(ctx: CheckContext, value: str) -> Path:
-    return ctx.root / ASSETS / value.removeprefix("./")
+def _file(ctx: CheckContext, value: str) -> Path | None:
+    """The icon file: in assets/ (copied into the build) or already in the built output; None when in neither."""
+    for folder in (ASSETS, BUILT):
+        path = (ctx.root / folder / value).resolve()
+        if path.is_file():
+            return path
+    return None
 
 
 @check("CNI811", Severity.ERROR, "icon file not found in assets/")
 def icon_missing(ctx: CheckContext) -> Iterator[Diagnostic]:
     for what, value in icons(ctx):
-        if not _file(ctx, value.value).is_file() and value.span:
+        if _file(ctx, value.value) is None and value.span:
             yield ctx.report(
                 value.span,
                 f'{what} "{value.value}" does not exist: expected {ASSETS}/{value.value.removeprefix("./")} (icon '
@@ -53,7 +59,7 @@ def icon_missing(ctx: CheckContext) -> Iterator[Diagnostic]:
 def icon_not_png(ctx: CheckContext) -> Iterator[Diagnostic]:
     for what, value in icons(ctx):
         path = _file(ctx, value.value)
-        if not path.is_file() or value.span is None:
+        if path is None or value.span is None:
             continue
         if not value.value.lower().endswith(".png"):
             yield ctx.report(value.span, f'{what} "{value.value}" must be a .png file (prism import accepts only PNG).')

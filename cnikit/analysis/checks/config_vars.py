@@ -91,6 +91,8 @@ def duplicate_config_var_key(ctx: CheckContext) -> Iterator[Diagnostic]:
         seen: set[str] = set()
         for page in pages:
             for var in page.config_vars:
+                if var.helper == "unknown":
+                    continue  # it may be a string (HTML) element, which spectral skips
                 if (var.name in seen or var.name in scoped) and (span := var_span(var)):
                     yield ctx.report(span, f'Duplicate config var key: "{var.name}"')
                 seen.add(var.name)
@@ -104,11 +106,12 @@ def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
     first: dict[str, ConfigVar] = {}
     for page in integration.config_pages:
         for var in page.config_vars:
-            first.setdefault(var.name, var)
+            if var.helper != "unknown":  # an unresolved element may be an HTML string
+                first.setdefault(var.name, var)
     for page in integration.user_level_config_pages:
         for var in page.config_vars:
             other = first.get(var.name)
-            if other is not None and (span := var_span(var)):
+            if other is not None and var.helper != "unknown" and (span := var_span(var)):
                 yield ctx.report(
                     span,
                     f'Duplicate config var key: "{var.name}" is on config page "{other.page}" and on user level '
@@ -338,7 +341,7 @@ def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check("CNI316", Severity.ERROR, "config variable name contains a dot")
 def dotted_name(ctx: CheckContext) -> Iterator[Diagnostic]:
     for var in _vars(ctx):
-        if "." in var.name and (span := var_span(var)):
+        if "." in var.name and var.helper != "unknown" and (span := var_span(var)):
             yield ctx.report(
                 span,
                 f'Config variable name "{var.name}" contains ".", which makes references to it ambiguous (some '

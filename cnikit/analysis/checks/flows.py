@@ -179,8 +179,11 @@ def cron_problem(expression: str) -> str | None:
 
 def time_zone_problem(name: str) -> str | None:
     """None for a known IANA time zone, else a short explanation with a suggestion when one is close."""
-    if name in time_zones():
+    try:
+        zoneinfo.ZoneInfo(name)  # loads one file; the full list is only read to suggest a name
         return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
     close = suggest(name, time_zones())
     return f'did you mean "{close}"?' if close else 'expected an IANA name such as "America/Chicago" or "UTC"'
 

@@ -15,6 +15,8 @@ from cnikit.model import Flow, Integration, JsArray, JsObject, JsString, JsUndef
 
 ENDPOINT_TYPES = ("flow_specific", "instance_specific", "shared_instance")
 ROUTED_ENDPOINT_TYPES = ("instance_specific", "shared_instance")
+# Top-level keys of a trigger payload a routing field can start from.
+PAYLOAD_ROOTS = ("headers", "body", "rawBody", "queryParameters", "pathFragment", "customer", "user", "instance")
 
 
 def _preprocess_flows(integration: Integration) -> list[Flow]:
@@ -132,11 +134,11 @@ def trigger_config_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
         if not isinstance(value, JsString) or value.span is None:
             continue
         root, _, rest = value.value.partition(".")
-        if root not in ("headers", "body") or not rest:
+        if root not in PAYLOAD_ROOTS or not rest:
             yield ctx.report(
                 value.span,
-                f'{field} "{value.value}" should be a path into the trigger payload starting with "headers." or '
-                '"body." (e.g. "headers.x-acme-flow" or "body.data.flowName").',
+                f'{field} "{value.value}" should be a path into the trigger payload starting with "headers.", '
+                '"body." or "queryParameters." (e.g. "headers.x-acme-flow" or "body.data.flowName").',
             )
         elif root == "headers" and rest != rest.lower():
             fixed = f"headers.{rest.lower()}"

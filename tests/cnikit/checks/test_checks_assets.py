@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.cnikit.checks.support import (
+    FIXTURES,
     Found,
     assert_family_covered,
     case,
+    copy_fixture,
+    diagnostics,
     found,
 )
 
@@ -48,6 +53,30 @@ NEAR_MISSES = {"CNI811": "check-clean", "CNI812": "check-clean"}
 
 # An iconPath built from process.env cannot be looked up.
 SILENCED = [("check-unknown-values", "CNI811"), ("check-unknown-values", "CNI812")]
+
+
+def test_icon_already_in_the_built_output_is_found(tmp_path: Path) -> None:
+    """A build that puts the icon straight into dist/ is fine too: prism reads iconPath relative to dist/."""
+    root = copy_fixture("check-missing-icon", tmp_path)
+    (root / "dist").mkdir()
+    (root / "dist" / "icon.png").write_bytes((FIXTURES / "check-clean" / "assets" / "icon.png").read_bytes())
+    assert diagnostics(root, select=["CNI81"]) == []
+
+
+def test_icon_that_is_not_named_png_is_refused(tmp_path: Path) -> None:
+    root = copy_fixture("check-icon-not-png", tmp_path)
+    (root / "assets" / "icon.png").rename(root / "assets" / "icon.jpg")
+    index = root / "src" / "index.ts"
+    index.write_text(index.read_text().replace('iconPath: "icon.png"', 'iconPath: "icon.jpg"'))
+    assert found(root, select=["CNI812"]) == [
+        (
+            "CNI812",
+            "src/index.ts",
+            24,
+            13,
+            'integration iconPath "icon.jpg" must be a .png file (prism import accepts only PNG).',
+        )
+    ]
 
 
 @pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
