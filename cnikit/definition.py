@@ -567,10 +567,12 @@ def load_error_diagnostic(error: DefinitionError, model: ProjectModel) -> Diagno
     span = _load_error_span(error.message, model)
     # One line: some messages embed pretty-printed JSON.
     text = re.sub(r"\s*\n\s*", " ", error.message.strip())
-    message = f"{text} (thrown by spectral when the built bundle was loaded)"
+    bundle = error.bundle or model.root / BUNDLE
+    shown = bundle.relative_to(model.root) if bundle.is_relative_to(model.root) else bundle
+    message = f"{text} (thrown while {shown.as_posix()} was loaded)"
     location = error.bundle_location()
     if span is None and location:
-        message += f" at {location}"
+        message += f" at {location.replace(str(bundle), shown.as_posix(), 1)}"
     return Diagnostic(code=LOAD_ERROR, severity=Severity.ERROR, span=span or _default_span(model), message=message)
 
 
@@ -592,10 +594,16 @@ def _file_start(path: Path) -> Span:
 
 
 def _default_span(model: ProjectModel) -> Span:
-    """The `integration(...)` call, else the start of src/index.ts."""
-    if model.integration is not None and model.integration.span is not None:
-        return model.integration.span
-    return _file_start(model.entry)
+    """The `integration` of the `integration(...)` call (not the whole call), else the start of src/index.ts."""
+    if model.integration is None or model.integration.span is None:
+        return _file_start(model.entry)
+    start = model.integration.span
+    try:
+        line = start.file.read_text().splitlines()[start.line]
+    except (OSError, IndexError):
+        line = ""
+    width = len("integration") if line[start.col :].startswith("integration") else 0
+    return Span(file=start.file, line=start.line, col=start.col, end_line=start.line, end_col=start.col + width)
 
 
 def _load_error_span(message: str, model: ProjectModel) -> Span | None:

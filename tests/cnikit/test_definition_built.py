@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,7 @@ def test_duplicate_config_var_key_is_spectrals_error_on_the_second_key() -> None
     project = FIXTURES / "definition-duplicate-config-var-key"
     [diagnostic] = check_built(project)
     assert (diagnostic.code, diagnostic.severity) == ("CNI901", Severity.ERROR)
-    assert diagnostic.message == (
-        'Duplicate config var key: "Api Region" (thrown by spectral when the built bundle was loaded)'
-    )
+    assert diagnostic.message == ('Duplicate config var key: "Api Region" (thrown while dist/index.js was loaded)')
     source = (project / "src" / "index.ts").read_text().splitlines()
     second = max(number for number, line in enumerate(source) if '"Api Region"' in line)
     assert (diagnostic.span.file, diagnostic.span.line) == (project / "src" / "index.ts", second)
@@ -122,6 +121,20 @@ def test_lifecycle_hooks_without_on_trigger_are_placed_on_that_flow() -> None:
     assert diagnostic.message.startswith('Invalid trigger configuration detected: { "componentRef": {')
     assert "\n" not in diagnostic.message
     assert text_at(diagnostic.span) == '"Subscribe Webhooks"'
+
+
+def test_an_error_of_the_projects_own_code_points_into_the_bundle() -> None:
+    project = FIXTURES / "definition-top-level-throws"
+    [diagnostic] = check_built(project)
+    assert diagnostic.code == "CNI901"
+    assert re.fullmatch(
+        r"Expected property name or '\}' in JSON at position 2.*? \(thrown while dist/index\.js was loaded\)"
+        r" at dist/index\.js:\d+:\d+",
+        diagnostic.message,
+    )
+    # The analyser cannot place it, so it goes on the integration() call.
+    assert diagnostic.span.file == project / "src" / "index.ts"
+    assert text_at(diagnostic.span) == "integration"
 
 
 def test_registry_errors_are_placed_on_the_reference() -> None:
