@@ -324,8 +324,9 @@ def concurrency_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
     for flow in _flows(ctx):
         queue = obj_at(flow.obj, "queueConfig")
         limit = number(queue, "concurrencyLimit")
-        if string(queue, "type") in ("parallel", "sequential"):
-            continue  # convertQueueConfig drops the limit for these
+        kind = get(queue, "type")
+        if kind is not None and (not isinstance(kind, JsString) or kind.value in ("parallel", "sequential")):
+            continue  # convertQueueConfig drops the limit for these (and an unknown type may be one of them)
         if limit is not None and not CONCURRENCY_LIMIT_MIN <= limit <= CONCURRENCY_LIMIT_MAX:
             span = value_span(queue, "concurrencyLimit")
             if span:
