@@ -170,7 +170,7 @@ async def cloud_executions(ls: CnikitLanguageServer, root: Path, flow: str | Non
             flows = [found]
         found_all: list[dict[str, Any]] = []
         for item in flows:
-            for execution in await client.executions(item.id, limit=limit):
+            for execution in await client.executions(item.id):  # the official page size (20)
                 found_all.append(cloud_summary_impl(execution, item.name))
     found_all.sort(key=lambda summary: summary["startedAt"] or "", reverse=True)
     return found_all[:limit]

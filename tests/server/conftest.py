@@ -153,11 +153,15 @@ async def start_session(tmp_path: Path) -> AsyncIterator[StartSession]:
         init_options: dict[str, Any] | None = None,
         configuration: dict[str, Any] | None = None,
         server_command: list[str] | None = None,
-        env: dict[str, str] | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> Session:
         environment = {**os.environ, "PYTHONPATH": str(REPO), "CNIKIT_CONFIG_FILE": str(tmp_path / "config.yml")}
         environment.pop("DEBUG", None)
-        environment.update(env or {})
+        for key, value in (env or {}).items():
+            if value is None:
+                environment.pop(key, None)
+            else:
+                environment[key] = value
         config = ClientServerConfig(
             server_command=server_command or [sys.executable, "-m", "server"], server_env=environment
         )

@@ -60,9 +60,7 @@ async def test_run_locally_streams_updates_and_logs(start_session: StartSession,
     assert [step["name"] for step in summary["steps"]] == ["onTrigger", "onExecution"]
     assert summary["durationMs"] is not None
 
-    greeting = await session.notification(
-        "cnikit/executionLog", lambda p: field(p, "message") == "Hello, Ada"
-    )
+    greeting = await session.notification("cnikit/executionLog", lambda p: field(p, "message") == "Hello, Ada")
     assert field(greeting, "executionId") == execution_id
     assert field(greeting, "severity") == "info"
     assert field(greeting, "project") == str(root)
