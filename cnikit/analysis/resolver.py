@@ -458,24 +458,28 @@ class Resolver:
                     complete = False
                     continue
                 value = self.evaluate(parsed, info, value_node)
-                props.pop(key, None)  # a later duplicate key wins, and takes the later position
+                # A later duplicate key wins but keeps the first one's position (dict assignment does the same).
                 props[key] = construct(JsProperty, key=key, key_span=parsed.span(key_node), value=value)
             elif kind == "shorthand_property_identifier":
                 key = parsed.text(child)
                 value = self._identifier(parsed, info, child, parsed.span(child))
-                props.pop(key, None)
                 props[key] = construct(JsProperty, key=key, key_span=parsed.span(child), value=value)
             elif kind == "spread_element":
                 inner = child.named_children[0] if child.named_children else None
                 spread = self._see_through(self.evaluate(parsed, info, inner)) if inner is not None else None
-                if isinstance(spread, JsObject):
-                    for key, prop in spread.props.items():
-                        props.pop(key, None)
-                        props[key] = prop
-                    complete = complete and spread.complete
+                if isinstance(spread, JsObject) and spread.complete:
+                    props.update(spread.props)
                 elif isinstance(spread, JsNull | JsUndefined):
                     pass
                 else:
+                    # Whatever the spread holds may overwrite the properties written before it.
+                    reason = "may be overwritten by a spread that cannot be resolved statically"
+                    for key, prop in props.items():
+                        props[key] = construct(
+                            JsProperty, key=key, key_span=prop.key_span, value=_unknown(reason, prop.value.span)
+                        )
+                    if isinstance(spread, JsObject):
+                        props.update(spread.props)
                     complete = False
             elif kind == "method_definition":
                 name_node = child.child_by_field_name("name")
@@ -487,13 +491,12 @@ class Resolver:
                 value = (
                     _unknown(f"`{key}` is a getter", parsed.span(child)) if accessor else self._function(parsed, child)
                 )
-                props.pop(key, None)
                 props[key] = construct(JsProperty, key=key, key_span=parsed.span(name_node), value=value)
             elif kind == "comment":
                 continue
             else:
                 complete = False
-        return construct(JsObject, span=span, props=props, complete=complete)
+        return construct(JsObject, span=span, props=_js_key_order(props), complete=complete)
 
     def _key(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> str | None:
         kind = node.type
@@ -787,6 +790,16 @@ _CONSTRUCTORS = {
     "binary_expression": Resolver._binary,
     "unary_expression": Resolver._unary,
 }
+
+
+def _js_key_order(props: dict[str, JsProperty]) -> dict[str, JsProperty]:
+    """Properties in JavaScript's own order: integer-like keys first, ascending, then the rest as written."""
+    indexes = [key for key in props if key.isdigit() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1]
+    if not indexes:
+        return props
+    ordered = {key: props[key] for key in sorted(indexes, key=int)}
+    ordered.update((key, prop) for key, prop in props.items() if key not in ordered)
+    return ordered
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -132,7 +132,12 @@ def test_spreads_merge_arrays_and_objects_later_keys_winning() -> None:
 
     assert [f.name for f in integration.flows] == ["First", "Second"]
     assert integration.flows_complete
-    (page,) = integration.config_pages
+    # Integer-like keys first (ascending), then the others where first written; a repeated key keeps its first
+    # position and takes its last value.
+    assert [page.title for page in integration.config_pages] == ["1", "2", "10", "Extra", "Main"]
+    assert [page.index for page in integration.config_pages] == [0, 1, 2, 3, 4]
+    extra, page = integration.config_pages[3:]
+    assert [v.name for v in extra.config_vars] == ["Replaced"]
     assert page.complete
     shared, override = page.config_vars
     assert (shared.name, shared.data_type, shared.stable_key) == ("Shared Var", "string", "shared-var")
@@ -179,11 +184,18 @@ def test_unresolvable_values_are_unknown_or_incomplete_never_guessed() -> None:
     description = integration.obj.get("description")
     assert isinstance(description, JsEnv) and description.name == "DESCRIPTION"
     # `makeFlow("Made")` is a local function call and `...moreFlows` comes from a package.
-    assert [f.name for f in integration.flows] == ["Extra"]
+    extra, overridden = integration.flows
+    assert extra.name == "Extra"
     assert not integration.flows_complete
+    # A spread from a package after `name` may overwrite it: the name is unknown, onExecution (after it) is not.
+    assert overridden.name is None and isinstance(overridden.obj.get("name"), JsUnknown)
+    assert overridden.obj.get("onExecution") is not None and is_known(overridden.obj.get("onExecution"))
+    assert not overridden.obj.complete
     page, later = integration.config_pages
-    assert [v.name for v in page.config_vars] == ["Known"]
-    assert not page.complete  # a conditional spread may add more
+    # The conditional spread after `Known` may add more variables and may overwrite `Known` itself.
+    (known,) = page.config_vars
+    assert (known.name, known.helper, known.stable_key) == ("Known", "unknown", None)
+    assert not page.complete
     (dynamic,) = later.config_vars
     assert dynamic.stable_key is None  # a conditional expression
     assert not integration.user_level_config_pages_complete  # an array mutated with push
