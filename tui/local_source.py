@@ -11,8 +11,6 @@ from typing import Any, cast
 from emulator.store import ExecutionRecord, Status, Store, StoreError, StoreEvent
 from tui.sources import ExecutionQuery, ExecutionRow, LogRow, SourceInfo, StepOutput, StepRow
 
-STEP_LABELS = {"onTrigger": "onTrigger", "onExecution": "onExecution"}
-
 
 def parse_time(text: str | None) -> datetime | None:
     """The store's ISO 8601 timestamps (`…Z`) as aware datetimes."""
@@ -55,6 +53,7 @@ class LocalSource:
         self._store: Store | None = None
         self._version = 0
         self._lock = threading.Lock()
+        self._live: dict[str, list[LogRow]] = {}  # log lines of executions running in this process
 
     @property
     def db_path(self) -> Path:
@@ -76,6 +75,19 @@ class LocalSource:
         self._store = store
         store.subscribe(self._on_event)
         self._bump()
+
+    def live_log(self, execution_id: str, line: Any) -> None:
+        """A log line of an execution running in this process (the store gets its lines when it ends)."""
+        with self._lock:
+            rows = self._live.setdefault(execution_id, [])
+            moment = parse_time(line.timestamp) or datetime.now(UTC)
+            rows.append(LogRow(len(rows), moment, line.severity, line.message, line.step))
+            self._version += 1
+
+    def forget_live(self, execution_id: str) -> None:
+        """The execution ended: its lines are in the store now."""
+        with self._lock:
+            self._live.pop(execution_id, None)
 
     def _on_event(self, event: StoreEvent) -> None:
         self._bump()
@@ -134,6 +146,10 @@ class LocalSource:
 
     def logs(self, execution_id: str, after: int = -1) -> list[LogRow]:
         """Log lines after `after`."""
+        with self._lock:
+            live = list(self._live.get(execution_id, []))
+        if live:
+            return [row for row in live if row.seq > after]
         store = self.store
         if store is None:
             return []

@@ -14,8 +14,8 @@ from cnikit import payloads
 
 if TYPE_CHECKING:
     from cnikit.definition import BuiltDefinition
+    from emulator.executor import ExecutionUpdate, Executor
     from emulator.instance import LocalInstance
-    from emulator.runner import WorkerPool
     from tui.local_source import LocalSource
     from tui.sources import ExecutionSource
     from tui.wizard_form import ConnectionMeta, FieldSpec, PageSpec
@@ -54,7 +54,6 @@ class Loaded:
 
     definition: BuiltDefinition
     connections: list[dict[str, Any]]
-    pool: WorkerPool | None = None
 
 
 class Workspace:
@@ -64,8 +63,10 @@ class Workspace:
         self.root = root.resolve()
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
+        self._executor_lock = threading.Lock()
         self._local: LocalSource | None = None
         self._new_instance: LocalInstance | None = None
+        self._executor: Executor | None = None
 
     # -- definition --------------------------------------------------------------------------------------------------
     def loaded(self, *, rebuild: bool = False) -> Loaded:
@@ -77,17 +78,16 @@ class Workspace:
                 from emulator.build import build
                 from emulator.runner import WorkerPool
 
-                if self._loaded is not None and self._loaded.pool is not None:
-                    self._loaded.pool.close()
                 result = build(self.root)
+                # Only what the bundle exports is needed; the worker stops right after (running flows is the
+                # executor's job, and it seeds the instance — merely looking must not write it).
                 pool = WorkerPool(result.bundle, cwd=self.root)
                 try:
                     info = pool.warm()
-                except BaseException:
+                finally:
                     pool.close()
-                    raise
                 definition = parse_definition_yaml(str(info.get("yaml", "")))
-                self._loaded = Loaded(definition, list(info.get("connections") or []), pool)
+                self._loaded = Loaded(definition, list(info.get("connections") or []))
             return self._loaded
 
     def definition(self) -> BuiltDefinition:
@@ -112,13 +112,42 @@ class Workspace:
         """Cloud executions when logged in to Prismatic, else None."""
         return None
 
+    @property
+    def executor(self) -> Executor:
+        """The emulator's executor for this project, sharing the local source's store so that executions it records
+        (and their log lines, while they run) show at once."""
+        with self._executor_lock:
+            if self._executor is None:
+                from emulator.executor import Executor
+                from emulator.store import Store
+
+                store = Store.open(self.root)
+                self.local.attach(store)
+                self._executor = Executor(self.root, store=store)
+                self._executor.subscribe(self._on_update)
+            return self._executor
+
+    def _on_update(self, update: ExecutionUpdate) -> None:
+        if update.kind == "log" and update.log is not None:
+            self.local.live_log(update.execution_id, update.log)
+        elif update.kind == "finished":
+            self.local.forget_live(update.execution_id)
+
     def replay(self, execution_id: str) -> str:
-        """Replay a local execution with the emulator; returns the new execution's id."""
-        raise NotImplementedError("replay needs emulator.executor (not available yet)")
+        """Replay a local execution with the emulator (same request, same cassette); returns the new id."""
+        executor = self.executor
+        executor.prepare()
+        return executor.replay(execution_id).execution_id
 
     def run_flow(self, flow: str, payload: str | None) -> str:
-        """Run a flow locally with a payload file (or an empty body); returns the new execution's id."""
-        raise NotImplementedError("running needs emulator.executor (not available yet)")
+        """Run a flow locally with a payload file (or an empty body); returns the new execution's id. A payload
+        file that is not valid raises `PayloadError` saying what is wrong and where."""
+        from emulator.executor import TriggerRequest
+
+        executor = self.executor
+        executor.prepare()
+        request = TriggerRequest.from_payload(payloads.load_payload(Path(payload))) if payload else None
+        return executor.run(flow, request).execution_id
 
     # -- config wizard -------------------------------------------------------------------------------------------------
     def wizard_data(self) -> WizardData:
@@ -223,8 +252,8 @@ class Workspace:
         """Release files and processes."""
         if self._local is not None:
             self._local.close()
-        if self._loaded is not None and self._loaded.pool is not None:
-            self._loaded.pool.close()
+        if self._executor is not None:
+            self._executor.close()
 
 
 def _secret(service: str, name: str) -> str | None:

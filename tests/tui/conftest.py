@@ -23,13 +23,21 @@ def copy_project(tmp_path: Path) -> Callable[[str], Path]:
 
     def copy(name: str) -> Path:
         root = tmp_path / name
-        shutil.copytree(FIXTURES / name, root, ignore=shutil.ignore_patterns(".spectral", "dist"))
+        shutil.copytree(FIXTURES / name, root, ignore=_generated)
         link = tmp_path / "node_modules"
         if not link.exists():
             os.symlink(FIXTURES / "node_modules", link)
         return root
 
     return copy
+
+
+def _generated(folder: str, names: list[str]) -> set[str]:
+    """Leave out what builds and runs produce: `dist/` and `.spectral/local/`."""
+    skipped = {"dist"} & set(names)
+    if Path(folder).name == ".spectral" and "local" in names:
+        skipped.add("local")
+    return skipped
 
 
 @pytest.fixture

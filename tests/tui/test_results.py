@@ -4,19 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import OptionList, Select
 
 from emulator.store import Store
+from tests.fakes.keyring import MemoryKeyring
 from tests.tui.conftest import make_app
 from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
 from tui.local_source import LocalSource
 from tui.screens.execution import ExecutionScreen
 from tui.screens.results import ResultsScreen
+from tui.screens.run_flow import RunFlowScreen
 from tui.widgets.log_view import LogView
 from tui.widgets.output_view import OutputView
+
+
+async def reloaded_until(screen: ResultsScreen, done: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait for the screen's reloads (events, no sleeping) until `done()` holds."""
+
+    async def wait() -> None:
+        while not done():
+            screen.reloaded.clear()
+            await screen.reloaded.wait()
+
+    await asyncio.wait_for(wait(), timeout)
 
 
 async def test_lists_newest_first_and_opens_steps_logs_and_output(tmp_path: Path) -> None:
@@ -72,12 +86,10 @@ async def test_new_executions_appear_while_the_screen_is_open(tmp_path: Path) ->
     async with app.run_test(size=(100, 30)):
         screen = app.screen
         assert isinstance(screen, ResultsScreen)
-        screen.reloaded.clear()
         # Another process (here: another connection) records an execution, as `cnikit run` would.
         with Store.open(tmp_path) as other:
             record_execution(other, 6, started=NOW - timedelta(seconds=1))
-        await asyncio.wait_for(screen.reloaded.wait(), timeout=10)
-        assert screen.table.row_count == 6
+        await reloaded_until(screen, lambda: screen.table.row_count == 6, timeout=10)
         assert screen.table.row_at(0) is not None and screen.table.row_at(0).id == "exec-000006"  # type: ignore[union-attr]
 
 
@@ -159,3 +171,37 @@ async def test_ten_thousand_executions_fetch_only_visible_pages(tmp_path: Path) 
         # Two pages of 200 rows were read (the first and the last), never the whole table.
         assert sorted({offset for offset, _ in calls}) == [0, 9800]
         assert sum(limit for _, limit in calls) <= 4 * 200
+
+
+async def test_run_a_flow_with_a_payload_file_then_replay_it(
+    copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
+) -> None:
+    root = copy_project("tui-run-echo")
+    app = make_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await pilot.press("n")
+        dialog = app.screen
+        assert isinstance(dialog, RunFlowScreen)
+        await app.workers.wait_for_complete()  # the flows are listed once the project is built
+        assert dialog.query_one("#run-flow", Select).value == "Echo"
+        assert str(dialog.query_one("#run-payload", Select).value).endswith("order.json")
+        await pilot.press("ctrl+r")
+        assert app.screen is screen
+        await reloaded_until(screen, lambda: screen.table.row_count == 1 and screen.table.row_at(0).status != "running")  # type: ignore[union-attr]
+        ran = screen.table.row_at(0)
+        assert ran is not None and ran.flow == "Echo" and ran.status == "succeeded"
+
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        assert any("echoing the payload" in str(line) for line in detail.query_one(LogView).lines)
+        await pilot.press("down", "o")
+        assert json.loads(detail.query_one(OutputView).text) == {"data": {"echoed": {"order": 42}}}
+        await pilot.press("escape")
+
+        await pilot.press("x")
+        await reloaded_until(screen, lambda: screen.table.row_count == 2)
+        replayed = screen.table.row_at(0)
+        assert replayed is not None and replayed.replay_of == ran.id

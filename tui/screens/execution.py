@@ -109,11 +109,14 @@ class ExecutionScreen(Screen[None]):
         fresh = self.source.get(self.row.id)
         if fresh is not None and fresh != self.row:
             changed = True
+            ended = fresh.status != "running" and self.row.status == "running"
             self.row = fresh
             self.query_one("#execution-summary", Static).update(self._summary())
-            self.load()
-            if fresh.status != "running":
+            if ended:
+                # Lines followed live are numbered apart from the stored ones: show the stored record whole.
+                view.reset()
                 self.follow = False
+            self.load()
         if changed:
             self.updated.set()
 
