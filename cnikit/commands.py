@@ -17,6 +17,7 @@ from cnikit.report import Format
 
 if TYPE_CHECKING:
     from cnikit.diagnostics import Diagnostic
+    from cnikit.model import ProjectModel
     from cnikit.report import RuleInfo
 
 
@@ -118,7 +119,7 @@ def run_check(
         files += len(model.files)
         found = run_checks(model, select, ignore)
         if built:
-            found.extend(d for d in _built_diagnostics(root) if selected(d.code, select, ignore))
+            found.extend(d for d in _built_diagnostics(root, model) if selected(d.code, select, ignore))
         if only_files is not None:
             found = [d for d in found if d.span.file.resolve() in only_files]
         diagnostics.extend(found)
@@ -169,14 +170,14 @@ def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
     return targets
 
 
-def _built_diagnostics(root: Path) -> list[Diagnostic]:
-    """Hook for `--built`: `cnikit.definition.check_built(root)` builds the project and compares definitions."""
+def _built_diagnostics(root: Path, model: ProjectModel) -> list[Diagnostic]:
+    """Hook for `--built`: `cnikit.definition.check_built` builds the project and compares the definitions."""
     from cnikit import definition
 
     check_built = getattr(definition, "check_built", None)
     if check_built is None:
         raise UsageError("--built is not available yet (cnikit.definition.check_built is missing)")
-    result: list[Diagnostic] = check_built(root)
+    result: list[Diagnostic] = check_built(root, model=model)
     return result
 
 
