@@ -126,7 +126,20 @@ def hover_impl(
 
 
 def local_instance_value(root: Path, name: str) -> str | None:
-    """The value the local emulator instance holds for a config variable (secrets are never shown)."""
+    """The value the local emulator instance holds for a config variable; secret connection fields are masked."""
+    from cnikit.project import local_dir
+    from emulator.instance import INSTANCE_FILE, load_instance
+
+    if not (local_dir(root) / INSTANCE_FILE).exists():
+        return None  # never ran locally: nothing to show, and nothing to create
+    instance = load_instance(root)
+    connection = instance.connections.get(name)
+    if connection is not None:
+        shown = {key: value for key, value in connection.fields.items() if key not in connection.secretFields}
+        shown.update({key: "••••" for key in connection.secretFields})
+        return json.dumps(shown, ensure_ascii=False)
+    if name in instance.configVars:
+        return json.dumps(instance.configVars[name], ensure_ascii=False)
     return None
 
 

@@ -59,15 +59,16 @@ def model_of(ls: CnikitLanguageServer, state: ProjectState) -> ProjectModel:
 
 def integration_id(root: Path) -> str | None:
     """The integration id the last import recorded (`.spectral/prism.json`), if any."""
-    try:
-        from cnikit.platform.project import imported_integration_id
-    except ImportError:
-        return None
-    return imported_integration_id(root)
+    from cnikit.platform.cloudtest import read_integration_id
+
+    return read_integration_id(root)
 
 
 def list_projects_impl(ls: CnikitLanguageServer) -> list[dict[str, Any]]:
     """Every project of the workspace, which one is active, and its imported integration id."""
+    for state in ls.projects.states.values():
+        if state.model is None:
+            model_of(ls, state)  # the integration's name comes from the analysis
     return [
         {
             "project": str(state.root),

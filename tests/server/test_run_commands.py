@@ -122,11 +122,11 @@ async def test_a_failing_flow_reports_its_error(start_session: StartSession, wor
 async def test_bad_requests_are_clear_errors(start_session: StartSession, workspace) -> None:
     root = workspace("lsp-run-locally")
     session = await start_session([root])
-    with pytest.raises(JsonRpcException, match="No flow 'Nope'.*'Greet' \\(greet\\)"):
+    with pytest.raises(JsonRpcException, match=r"No flow 'Nope'.*'Greet' \(greet\)"):
         await session.command("cnikit.server.runLocally", {"flow": "Nope"})
     broken = root / "broken.json"
     broken.write_text("{not json")
-    with pytest.raises(JsonRpcException, match="broken.json:1:2: invalid JSON"):
+    with pytest.raises(JsonRpcException, match=r"broken\.json:1:2: invalid JSON"):
         await session.command("cnikit.server.runLocally", {"flow": "Greet", "payload": str(broken)})
     with pytest.raises(JsonRpcException, match="flow: Field required"):
         await session.command("cnikit.server.runLocally", {})
@@ -145,3 +145,23 @@ async def test_a_build_error_is_the_commands_error(start_session: StartSession, 
         await session.command("cnikit.server.runLocally", {"flow": "Greet"})
     assert "index.ts" in str(raised.value)
     assert Path(index).exists()
+
+
+async def test_hover_shows_the_local_instance_value_after_a_run(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-run-locally")
+    session = await start_session([root])
+    index = root / "src" / "index.ts"
+    lines = index.read_text().splitlines()
+    line = next(number for number, text in enumerate(lines) if 'configVars["Greeting"]' in text)
+    position = types.Position(line=line, character=lines[line].index('"Greeting"') + 2)
+    params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri(index)), position=position)
+
+    before = await session.client.text_document_hover_async(params)
+    assert before is not None and isinstance(before.contents, types.MarkupContent)
+    assert "Local instance value: not set" in before.contents.value
+
+    started = await session.command("cnikit.server.runLocally", {"flow": "Greet"})
+    await finished(session, field(started, "executionId"))  # the run seeded the local instance
+    after = await session.client.text_document_hover_async(params)
+    assert after is not None and isinstance(after.contents, types.MarkupContent)
+    assert 'Local instance value: `"Hello"`' in after.contents.value
