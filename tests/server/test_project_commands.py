@@ -67,7 +67,7 @@ async def test_create_flow_payload(start_session: StartSession, workspace) -> No
     assert named == {"path": str(folder / "big-order.json")}
 
     Path(named["path"]).write_text('{"data": {"kept": true}}')
-    with pytest.raises(JsonRpcException, match='Payload file "big-order.json" already exists'):
+    with pytest.raises(JsonRpcException, match=r'Payload file "big-order\.json" already exists'):
         await session.command("cnikit.server.createFlowPayload", {"stableKey": "notify-team", "name": "big-order"})
     assert json.loads(Path(named["path"]).read_text()) == {"data": {"kept": True}}  # nothing lost
     with pytest.raises(JsonRpcException, match="letters, numbers, hyphens, and underscores"):
