@@ -91,7 +91,14 @@ class ParsedFile:
                 while first.child_count:
                     first = first.children[0]
                 token = self.text(first).splitlines()[0] if self.text(first) else ""
-                what = f"unexpected `{token}`" if token else "unexpected input"
+                if node.end_byte >= len(self.source.rstrip()) and node.start_byte < first.end_byte < node.end_byte:
+                    # The parser ran to the end of the file without closing what starts here.
+                    what = (
+                        f"the code starting at `{token}` is not closed before the end of the file "
+                        "(a bracket or quote left open?)"
+                    )
+                else:
+                    what = f"unexpected `{token}`" if token else "unexpected input"
                 problems.append(SyntaxProblem(self.span_of(node.start_point, first.end_point), f"Syntax error: {what}"))
             elif node.has_error:
                 stack.extend(reversed(node.children))

@@ -148,3 +148,16 @@ def test_a_new_file_that_changes_where_an_import_resolves_is_picked_up(tmp_path:
     model = analyzer.analyze(root)
     assert model.integration is not None
     assert [f.name for f in model.integration.flows] == ["Solo"]
+
+
+def test_a_file_left_open_at_the_end_points_at_where_the_open_code_starts(scaffold: Path) -> None:
+    pages = scaffold / "src" / "configPages.ts"
+    text = pages.read_text()
+    cut = text[: text.index("  Options: configPage(")]  # the configPages object is never closed
+    model = Analyzer().analyze(scaffold, overlays={pages: cut})
+    (note,) = [n for n in model.notes if n.kind == "syntax-error"]
+    assert note.span.file == pages
+    assert (note.span.line, note.span.col) == (2, 0)  # `export const configPages = {`
+    assert "`export` is not closed before the end of the file" in note.message
+    # The flows in the other files are still there.
+    assert model.integration is not None and [f.name for f in model.integration.flows] == ["List Items", "Nightly Sync"]
