@@ -34,6 +34,8 @@ BuildMode = Literal["fast", "project"]
 NODE_DIR = Path(__file__).parent / "node"
 HASH_INPUTS = ("package.json", "tsconfig.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock")
 SOURCE_SUFFIXES = {".ts", ".tsx", ".js", ".mjs", ".cjs", ".json", ".mts", ".cts"}
+# Files scaffolds import as text (webpack's `asset/source`), e.g. a `documentation.md`.
+TEXT_LOADERS = [f"--loader:{suffix}=text" for suffix in (".md", ".txt", ".html", ".graphql", ".gql")]
 # Packages are `require`d from the vendor bundle next to index.js (see the module docstring).
 BANNER = (
     '"use strict"; const __cnikitVendor = require("./vendor.js"); '
@@ -145,6 +147,7 @@ def build(root: Path, mode: BuildMode = "fast", *, force: bool = False) -> Build
             f"--metafile={meta}",
             f"--outfile={tmp_bundle}",
             f"--banner:js={BANNER}",
+            *TEXT_LOADERS,
             "--log-level=error",
             "--color=false",
         ],

@@ -183,6 +183,19 @@ class ExecutionUpdate:
 
 
 Listener = Callable[[ExecutionUpdate], None]
+LifecycleEvent = Literal["onInstanceDeploy", "onInstanceDelete", "webhookCreate", "webhookDelete"]
+
+
+@dataclass
+class LifecycleOutcome:
+    """What one lifecycle function did: whether the flow has it, its error, its logs, the state levels it changed."""
+
+    flow: BuiltFlow
+    event: LifecycleEvent
+    ran: bool = False
+    error: str | None = None
+    logs: list[LogLine] = field(default_factory=list)
+    state_changed: list[str] = field(default_factory=list)
 
 
 def execution_global_id() -> str:
@@ -201,6 +214,8 @@ def parse_body(request: TriggerRequest) -> tuple[Any, str]:
             return json.loads(request.body), content_type
         except ValueError:
             raise MalformedPayload() from None
+    if base == "multipart/form-data":
+        return parse_multipart(request.body, content_type), content_type
     if any(marker in base for marker in TEXT_TYPES):
         try:
             return request.body.decode("utf-8"), content_type
@@ -209,9 +224,38 @@ def parse_body(request: TriggerRequest) -> tuple[Any, str]:
     return request.body, content_type
 
 
+def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    """Multipart form parts keyed by field name, each `{data, contentType}` (spec/runtime.md §2.5, E3).
+
+    JSON parts are parsed, text parts decoded, files kept as bytes; a body that is not valid multipart gives `{}`.
+    """
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"content-type: " + content_type.encode() + b"\r\n\r\n" + body)
+    parts: dict[str, Any] = {}
+    if not message.is_multipart():
+        return parts
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data: Any = part.get_payload(decode=True) or b""
+        part_type = part.get_content_type() if part.get("content-type") else "text/plain"
+        if part_type == "application/json" or part_type.endswith("+json"):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                pass
+        elif part.get_filename() is None and (part_type.startswith("text/") or not part.get("content-type")):
+            data = data.decode("utf-8", "replace")
+        parts[name] = {"data": data, "contentType": part_type}
+    return parts
+
+
 def load_component_mocks(root: Path) -> dict[str, Any]:
     """Local answers of registry components: `mocks/components/<component>/<actions|triggers>/<key>.json`."""
-    base = local_dir(root, create=True) / "mocks" / "components"
+    base = local_dir(root) / "mocks" / "components"
     mocks: dict[str, Any] = {}
     if not base.is_dir():
         return mocks
@@ -238,8 +282,11 @@ class Executor:
         workers: int = 1,
         max_memory_mb: int = DEFAULT_MEMORY_MB,
         store: Store | None = None,
+        webhook_base: str | None = None,
     ) -> None:
         self.root = root.resolve()
+        # Where `context.webhookUrls` point (a running `cnikit serve`); None keeps instance.json's `webhookBaseUrl`.
+        self.webhook_base = webhook_base
         self.build_mode: BuildMode = build_mode
         self.workers = workers
         self.max_memory_mb = max_memory_mb
@@ -249,6 +296,10 @@ class Executor:
         self.instance: LocalInstance | None = None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        # instance.json's mtime → (instance, configVars, missing secrets): keyring reads are slow, the file rarely
+        # changes; an edit (or a new secret, which rewrites the file) invalidates it.
+        self._hint: str | None = None
+        self._config: tuple[int, LocalInstance, dict[str, Any], list[str]] | None = None
 
     def __enter__(self) -> Executor:
         return self
@@ -277,11 +328,14 @@ class Executor:
         result = build(self.root, self.build_mode, force=force_build)
         with self._lock:
             if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
-                old, self.pool = (
-                    self.pool,
-                    WorkerPool(result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb),
-                )
-                info = self.pool.warm()
+                # Warm the new pool before swapping: a bundle that fails to load leaves the old workers serving.
+                new_pool = WorkerPool(result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb)
+                try:
+                    info = new_pool.warm()
+                except BaseException:
+                    new_pool.close()
+                    raise
+                old, self.pool = self.pool, new_pool
                 if old is not None:
                     old.close()
                 self.definition = parse_definition_yaml(info["yaml"])
@@ -289,8 +343,29 @@ class Executor:
                 seeded = seed(instance, self.definition, info.get("connections", []))
                 if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
                     save_instance(self.root, instance)
+                if self.webhook_base:  # in memory only: instance.json keeps the user's value
+                    instance.webhookBaseUrl = self.webhook_base
                 self.instance = instance
+                self._config = None
         return result
+
+    def _configuration(self, definition: BuiltDefinition) -> tuple[LocalInstance, dict[str, Any], list[str]]:
+        path = instance_path(self.root)
+        # The inode too: instance.json is replaced (new inode) on every save, even within one mtime tick.
+        stat = path.stat() if path.exists() else None
+        stamp = hash((stat.st_mtime_ns, stat.st_ino, stat.st_size)) if stat else 0
+        if self._config is None or self._config[0] != stamp:
+            instance = load_instance(self.root)
+            missing: list[str] = []
+            values = config_vars(instance, definition, missing)
+            self._config = (stamp, instance, values, missing)
+            self.instance = instance
+        return self._config[1], self._config[2], self._config[3]
+
+    def _keyring_hint(self) -> str:
+        if self._hint is None:
+            self._hint = keyring_hint()
+        return self._hint
 
     def find_flow(self, ref: str) -> BuiltFlow:
         """A flow by name, stable key or function key; raises `ExecutorError` listing the flows there are."""
@@ -325,15 +400,17 @@ class Executor:
         timeout: float = DEFAULT_TIMEOUT,
         on_update: Listener | None = None,
         replay_of: str | None = None,
+        execution_id: str | None = None,
     ) -> ExecutionOutcome:
         """Run one flow with `request` (an empty JSON request by default) and record the execution.
 
+        `execution_id` is for callers that answer with the id before the execution starts (`cnikit serve`).
         Raises `ExecutorError` when the execution cannot start; every other failure is a failed `ExecutionOutcome`.
         """
         definition = self._definition()
         flow = self.find_flow(flow_ref)
         request = request or TriggerRequest.from_body(b"", "application/json")
-        instance = self.instance or load_instance(self.root)
+        instance, values, missing_secrets = self._configuration(definition)
         cassette_name = cassette or flow.stable_key or flow.key
         cassette_file = httpmock.cassette_path(self.root, cassette_name)
         replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
@@ -342,24 +419,21 @@ class Executor:
         is_sync = sync if sync is not None else _sync_requested(request, flow)
         debug = request.debug or (request.header("prismatic-debug") or "").lower() == "true"
 
-        execution_id = execution_global_id()
+        execution_id = execution_id or execution_global_id()
         started_at = now_iso()
-        missing_secrets: list[str] = []
         keys = state_keys(instance, definition, flow)
         message = {
             "flowKey": flow.key,
-            "trigger": _trigger_spec(flow, config_vars_cache := config_vars(instance, definition, missing_secrets)),
+            "trigger": _trigger_spec(flow, values),
             "payload": encode(
                 _payload(request, body_data, content_type, flow, definition, instance, execution_id, started_at, debug)
             ),
-            "context": encode(
-                _context(flow, definition, instance, execution_id, started_at, debug, config_vars_cache, self)
-            ),
+            "context": encode(_context(flow, definition, instance, execution_id, started_at, debug, values, self)),
             "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
             "stateLimit": STATE_LIMIT,
             "http": {"mode": http, "cassette": replay_exchanges, "cassettePath": str(cassette_file)},
             "mocks": mocks,
-            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
+            "mocksDir": str((local_dir(self.root) / "mocks" / "components").relative_to(self.root)),
         }
         self.store.begin_execution(
             NewExecution(
@@ -412,8 +486,9 @@ class Executor:
 
         notify(ExecutionUpdate("started", execution_id, flow.name))
         add_log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
-        for name in missing_secrets:
-            add_log("warn", None, f"Connection field {name} is empty: no value in the keyring ({keyring_hint()})")
+        if missing_secrets:
+            names = ", ".join(missing_secrets)
+            add_log("warn", None, f"Empty connection fields (no value in the keyring): {names}. {self._keyring_hint()}")
         state_writes: dict[StateKey, str] = {}
         execution_state: dict[str, Any] | None = None
         try:
@@ -450,6 +525,51 @@ class Executor:
             ended_at=outcome.ended_at,
         )
         notify(ExecutionUpdate("finished", execution_id, flow.name, outcome=outcome))
+        return outcome
+
+    def run_lifecycle(self, flow_ref: str, event: LifecycleEvent, *, timeout: float = 60.0) -> LifecycleOutcome:
+        """Run one lifecycle function of a flow (`onInstanceDeploy`, `onInstanceDelete`, `webhookCreate`,
+        `webhookDelete`) with the instance's context; changed state levels are written on success.
+
+        These logs belong to no execution (the platform shows them apart, as management logs).
+        """
+        definition = self._definition()
+        flow = self.find_flow(flow_ref)
+        instance = self.instance or load_instance(self.root)
+        started_at = now_iso()
+        values = config_vars(instance, definition, [])
+        keys = state_keys(instance, definition, flow)
+        outcome = LifecycleOutcome(flow, event)
+
+        def on_event(message: dict[str, Any]) -> None:
+            if message.get("type") == "log":
+                outcome.logs.append(
+                    LogLine(message.get("timestamp") or now_iso(), message["severity"], event, str(message["message"]))
+                )
+
+        body = {
+            "flowKey": flow.key,
+            "event": event,
+            "params": {},
+            "context": encode(
+                _context(flow, definition, instance, execution_global_id(), started_at, False, values, self)
+            ),
+            "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
+            "mocks": load_component_mocks(self.root),
+            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
+        }
+        try:
+            assert self.pool is not None
+            with self.pool.worker() as worker:
+                value = worker.request("lifecycle", body, on_event=on_event, timeout=timeout)
+        except (RunnerError, WorkerFault) as error:
+            outcome.error = error.message if isinstance(error, RunnerError) else str(error)
+            return outcome
+        outcome.ran = bool(value.get("ran"))
+        for level, text in (value.get("state") or {}).items():
+            if level in keys:
+                self.store.set_state(keys[level], json.loads(text))
+                outcome.state_changed.append(level)
         return outcome
 
     def replay(

@@ -33,7 +33,7 @@ class CassetteError(ValueError):
 def cassette_path(root: Path, name: str) -> Path:
     """Where the cassette called `name` lives (`.spectral/local/mocks/http/<name>.json`)."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "cassette"
-    return local_dir(root, create=True) / "mocks" / "http" / f"{safe}.json"
+    return local_dir(root) / "mocks" / "http" / f"{safe}.json"
 
 
 def load_cassette(path: Path) -> list[dict[str, Any]]:

@@ -222,7 +222,9 @@ class Worker:
         return dict(info)
 
     def kill(self) -> None:
-        """Stop the process now (SIGKILL)."""
+        """Stop the process now (SIGKILL); the worker is no longer usable."""
+        with self._lock:
+            self._closed = True
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
 

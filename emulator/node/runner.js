@@ -159,6 +159,8 @@ function componentsFor(run) {
       const componentKey = ref.component.key;
       const event = ref.triggerEventFunctionName || "perform";
       if (event !== "perform") return {}; // lifecycle events of registry triggers have nothing to do offline
+      // The platform's instance deploy/remove triggers pass their payload through, like the webhook trigger.
+      if (componentKey === "management-triggers") return { payload };
       const answer = mockFor(run, "triggers", componentKey, ref.key);
       if (!answer.found) throw missingMock(run, "triggers", componentKey, ref.key, '{"payload": {...}}');
       const result = answer.value && typeof answer.value === "object" ? answer.value : {};
@@ -589,6 +591,38 @@ async function execute(run) {
   };
 }
 
+// --- lifecycle events: onInstanceDeploy, onInstanceDelete, webhookCreate, webhookDelete ------------------------
+
+const LIFECYCLE_EVENTS = ["onInstanceDeploy", "onInstanceDelete", "webhookCreate", "webhookDelete"];
+
+// Runs one lifecycle function of a flow's `<flowKey>_onTrigger` wrapper (spectral puts the referenced component
+// trigger's function first, then the flow's own). State follows the execution rules: returned deltas applied,
+// changed levels returned whole. `{ran: false}` when the flow has no such function.
+async function lifecycle(run) {
+  if (!loaded.component) throw new Error("No bundle loaded: send a load request first.");
+  if (!LIFECYCLE_EVENTS.includes(run.event)) throw new Error(`unknown lifecycle event ${JSON.stringify(run.event)}`);
+  const wrapper = (loaded.component.triggers || {})[`${run.flowKey}_onTrigger`];
+  const fn = wrapper && wrapper[run.event];
+  if (typeof fn !== "function") return { ran: false, state: {} };
+  const initial = {};
+  const state = {};
+  for (const level of STATE_LEVELS) {
+    initial[level] = run.state[level] || "{}";
+    state[level] = JSON.parse(initial[level]);
+  }
+  const { stepIds, ...base } = decode(run.context);
+  const context = { ...base, logger: loggerFor(run), ...state, executionState: {}, _components: componentsFor(run) };
+  run.context = context;
+  run.step = run.event;
+  applyStateDeltas(context, await fn(context, run.params || {}));
+  const changed = {};
+  for (const level of STATE_LEVELS) {
+    const text = JSON.stringify(dropNulls(context[level]));
+    if (text !== initial[level]) changed[level] = text;
+  }
+  return { ran: true, state: changed };
+}
+
 // --- the loop ------------------------------------------------------------------------------------------------
 
 async function handle(message) {
@@ -604,6 +638,17 @@ async function handle(message) {
         return send({ id, type: "result", ok: true, value });
       } catch (error) {
         return send({ id, type: "result", ok: false, error: { ...errorInfo(error), step: error.cnikitStep || run.step } });
+      } finally {
+        current = null;
+      }
+    }
+    if (op === "lifecycle") {
+      const run = { ...message, step: null };
+      current = run;
+      try {
+        return send({ id, type: "result", ok: true, value: await lifecycle(run) });
+      } catch (error) {
+        return send({ id, type: "result", ok: false, error: { ...errorInfo(error), step: run.step } });
       } finally {
         current = null;
       }

@@ -143,7 +143,10 @@ def test_edited_instance_values_reach_the_flow(executor_for: ExecutorFor, memory
     outcome = executor.run("Show Config")
 
     assert outcome.result["data"]["A Number"] == "7"
-    assert any("Acme Connection.password is empty" in line.message for line in outcome.logs)
+    assert any(
+        "Empty connection fields (no value in the keyring): Acme Connection.password" in line.message
+        for line in outcome.logs
+    )
 
 
 def test_every_log_level_console_output_and_truncation(executor_for: ExecutorFor) -> None:
