@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -236,3 +238,20 @@ class TestComparison:
         raw = parse_definition_yaml((self.project / "spectral-10.31.1.yaml").read_text()).raw
         extra = {**raw["requiredConfigVars"][1], "key": "Hidden", "stableKey": "hidden"}
         assert self.compare({"requiredConfigVars": [*raw["requiredConfigVars"], extra]}) == [("CNI931", "configPages")]
+
+
+def test_cnikit_check_built_reports_load_errors_and_fails() -> None:
+    project = FIXTURES / "definition-duplicate-config-var-key"
+    cnikit = Path(sys.executable).parent / "cnikit"
+    result = subprocess.run(
+        [str(cnikit), "check", "--built", "--select", "CNI9", "--no-color", str(project.relative_to(REPO))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        "tests/fixtures/definition-duplicate-config-var-key/src/index.ts:14:9 CNI901 "
+        'Duplicate config var key: "Api Region" (thrown while dist/index.js was loaded)'
+    ) in result.stdout
