@@ -187,6 +187,9 @@ class Analyzer:
             if entry.references is not None:
                 model.config_var_refs.extend(entry.references.config_vars)
                 model.flow_invocations.extend(entry.references.flows)
+        # Forget files of this project that are gone (deleted, or an editor buffer closed without saving).
+        for path in [p for p in self._cache if _is_under(p, root) and run.entries.get(p) is None]:
+            del self._cache[path]
         return model
 
     def _resolve_integration(self, run: _Run, resolver: Resolver, entry_path: Path, model: ProjectModel) -> None:

@@ -161,3 +161,13 @@ def test_a_file_left_open_at_the_end_points_at_where_the_open_code_starts(scaffo
     assert "`export` is not closed before the end of the file" in note.message
     # The flows in the other files are still there.
     assert model.integration is not None and [f.name for f in model.integration.flows] == ["List Items", "Nightly Sync"]
+
+
+def test_deleted_files_leave_the_model(scaffold: Path) -> None:
+    analyzer = Analyzer()
+    extra = scaffold / "src" / "helpers.ts"
+    extra.write_text('export const greeting = "hi";\n')
+    assert extra in analyzer.analyze(scaffold).files
+    extra.unlink()
+    model = analyzer.analyze(scaffold)
+    assert extra not in model.files
