@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -158,6 +159,19 @@ def test_a_registry_trigger_is_told_apart_from_generated_and_default_ones() -> N
     assert store is not None and store.data_source_key == "listStores"
 
 
+def test_a_bundle_without_a_definition_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".spectral").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.ts").write_text('export default { name: "not an integration" };\n')
+    write = "const fs = require('fs'); fs.mkdirSync('dist', { recursive: true }); "
+    write += "fs.writeFileSync('dist/index.js', 'module.exports = { default: {} };');"
+    (tmp_path / "package.json").write_text(json.dumps({"name": "plain", "scripts": {"build": f'node -e "{write}"'}}))
+    [diagnostic] = check_built(tmp_path)
+    assert (diagnostic.code, diagnostic.severity) == ("CNI902", Severity.ERROR)
+    assert "has no default export with codeNativeIntegrationYAML" in diagnostic.message
+    assert (diagnostic.span.file, diagnostic.span.line, diagnostic.span.col) == (tmp_path / "src" / "index.ts", 0, 0)
+
+
 def test_a_failing_build_is_an_error_on_the_build_script() -> None:
     project = FIXTURES / "definition-build-fails"
     [diagnostic] = check_built(project)
@@ -210,6 +224,11 @@ class TestComparison:
         pages = raw["configPages"]
         assert self.compare({"configPages": [pages[1], pages[0]]}) == [("CNI922", "configPages")]
         assert self.compare({"configPages": [pages[1]]}) == [("CNI920", "Connections")]
+
+    def test_extra_page(self) -> None:
+        raw = parse_definition_yaml((self.project / "spectral-10.31.1.yaml").read_text()).raw
+        extra = {"name": "Advanced", "elements": []}
+        assert self.compare({"configPages": [*raw["configPages"], extra]}) == [("CNI921", "configPages")]
 
     def test_html_element(self) -> None:
         assert self.compare({"configPages.1.elements.0.value": "<h2>Changed</h2>"}) == [("CNI923", "Options")]
