@@ -7,13 +7,12 @@ cannot report on something an unknown value might hide.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from cnikit.diagnostics import Fix, TextEdit
 from cnikit.model import (
     ConfigVar,
     Flow,
-    Integration,
     JsArray,
     JsBoolean,
     JsNumber,
@@ -24,11 +23,6 @@ from cnikit.model import (
     ProjectModel,
     Span,
 )
-
-
-def integration_of(project: ProjectModel) -> Integration | None:
-    """The integration, or None when the analyser could not resolve one."""
-    return project.integration
 
 
 def known_flows(project: ProjectModel) -> list[Flow] | None:
@@ -142,19 +136,6 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
 def rename_fix(span: Span, new_text: str) -> Fix:
     """A fix that replaces the text at `span` by `new_text`."""
     return Fix(title=f'Change to "{new_text}"', edits=[TextEdit(span=span, new_text=new_text)])
-
-
-def walk(value: JsValue | None) -> Iterator[JsValue]:
-    """Every value inside `value` (itself included), depth first."""
-    if value is None:
-        return
-    yield value
-    if isinstance(value, JsObject):
-        for prop in value.props.values():
-            yield from walk(prop.value)
-    elif isinstance(value, JsArray):
-        for item in value.items:
-            yield from walk(item)
 
 
 def quoted(text: str) -> str:

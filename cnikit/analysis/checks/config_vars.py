@@ -14,6 +14,7 @@ from cnikit.analysis.checks._common import (
     get,
     inner,
     key_span,
+    quoted,
     rename_fix,
     string,
     strings,
@@ -194,15 +195,9 @@ def picklist_default(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield ctx.report(
                 default.span,
                 f'defaultValue "{default.value}" of picklist "{var.name}" is not one of its pickList values '
-                f"({', '.join(json_quote(value) for value in values)})."
-                + (f' Did you mean "{close}"?' if close else ""),
+                f"({', '.join(quoted(value) for value in values)})." + (f' Did you mean "{close}"?' if close else ""),
                 fix=rename_fix(inner(default.span, default), close) if close else None,
             )
-
-
-def json_quote(text: str) -> str:
-    """`text` in double quotes."""
-    return f'"{text}"'
 
 
 @check("CNI308", Severity.ERROR, "picklist value longer than 64 characters")
@@ -395,7 +390,7 @@ def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
         if obj is None or not obj.complete or "elements" in obj.props or page.title_span is None:
             continue
         stray = [key for key in obj.props if key != "tagline"]
-        hint = f" (its keys {', '.join(json_quote(key) for key in stray)} look like elements)" if stray else ""
+        hint = f" (its keys {', '.join(quoted(key) for key in stray)} look like elements)" if stray else ""
         yield ctx.report(
             page.title_span,
             f'Config page "{page.title}" has no elements{hint}; put its config variables inside elements: {{ … }}.',
