@@ -14,7 +14,18 @@ from cnikit.analysis.module import ModuleInfo, build_module
 from cnikit.analysis.parser import ParsedFile, parse, skip_reason
 from cnikit.analysis.references import FileReferences, scan
 from cnikit.analysis.resolver import CachedValue, Resolver
-from cnikit.model import JsCall, JsMember, JsObject, JsUnknown, ProjectModel, SourceNote, Span
+from cnikit.model import (
+    ConfigVarRef,
+    FlowInvocation,
+    JsCall,
+    JsMember,
+    JsObject,
+    JsString,
+    JsUnknown,
+    ProjectModel,
+    SourceNote,
+    Span,
+)
 
 SOURCE_SUFFIXES = (".ts", ".tsx")
 # Tried in this order for `./name` (TypeScript's own order, then folder index files).
@@ -187,6 +198,8 @@ class Analyzer:
             if entry.references is not None:
                 model.config_var_refs.extend(entry.references.config_vars)
                 model.flow_invocations.extend(entry.references.flows)
+                if entry.references.pending:
+                    self._pending_names(resolver, entry, model)
         # Forget files of this project that are gone (deleted, or an editor buffer closed without saving).
         for path in [p for p in self._cache if _is_under(p, root) and run.entries.get(p) is None]:
             del self._cache[path]
@@ -236,6 +249,18 @@ class Analyzer:
             )
             return
         model.integration = build_integration(obj, value.span, resolver.returned_helper)
+
+    def _pending_names(self, resolver: Resolver, entry: _Entry, model: ProjectModel) -> None:
+        """Config variables and flows named through module-level constants, when those resolve to strings."""
+        assert entry.parsed is not None and entry.module is not None and entry.references is not None
+        for pending in entry.references.pending:
+            value = resolver.evaluate(entry.parsed, entry.module, pending.node)
+            if not isinstance(value, JsString):
+                continue
+            if pending.kind == "flow":
+                model.flow_invocations.append(construct(FlowInvocation, name=value.value, span=pending.span))
+            else:
+                model.config_var_refs.append(construct(ConfigVarRef, name=value.value, span=pending.span, form="index"))
 
     def _notes(self, run: _Run, path: Path, entry: _Entry, model: ProjectModel) -> None:
         if entry.skipped is not None:

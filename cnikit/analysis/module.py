@@ -230,7 +230,7 @@ def _collect_declaration(parsed: ParsedFile, node: Node, info: ModuleInfo, *, ex
             value = declarator.child_by_field_name("value")
             if target is None:
                 continue
-            for name, path in _pattern_names(parsed, target, ()):
+            for name, path in pattern_names(parsed, target, ()):
                 info.decls[name] = Declaration(name, declarator, value, keyword, path)
                 names.append(name)
     elif kind in ("function_declaration", "generator_function_declaration"):
@@ -248,8 +248,8 @@ def _collect_declaration(parsed: ParsedFile, node: Node, info: ModuleInfo, *, ex
     return names
 
 
-def _pattern_names(parsed: ParsedFile, pattern: Node, path: tuple[str | int, ...]) -> list[tuple[str, tuple]]:
-    """Names bound by a binding pattern, each with its property path."""
+def pattern_names(parsed: ParsedFile, pattern: Node, path: tuple[str | int, ...]) -> list[tuple[str, tuple]]:
+    """Names bound by a binding pattern (`x`, `{ a, b: [c] }` …), each with its property path."""
     kind = pattern.type
     if kind == "identifier":
         return [(parsed.text(pattern), path)]
@@ -266,24 +266,24 @@ def _pattern_names(parsed: ParsedFile, pattern: Node, path: tuple[str | int, ...
                     continue
                 key_text = string_value(parsed, key) if key.type == "string" else parsed.text(key)
                 if key.type == "computed_property_name" or key_text is None:
-                    found.extend((n, (*path, None)) for n, _ in _pattern_names(parsed, value, ()))
+                    found.extend((n, (*path, None)) for n, _ in pattern_names(parsed, value, ()))
                 else:
-                    found.extend(_pattern_names(parsed, value, (*path, key_text)))
+                    found.extend(pattern_names(parsed, value, (*path, key_text)))
             elif child.type == "object_assignment_pattern":
                 left = child.child_by_field_name("left")
                 if left is not None:
                     # `{ a = default }`: the value depends on whether `a` is present: unknowable in general.
-                    found.extend((n, (*path, None)) for n, _ in _pattern_names(parsed, left, ()))
+                    found.extend((n, (*path, None)) for n, _ in pattern_names(parsed, left, ()))
             elif child.type == "rest_pattern":
-                found.extend((n, (*path, None)) for n, _ in _pattern_names(parsed, child.named_children[0], ()))
+                found.extend((n, (*path, None)) for n, _ in pattern_names(parsed, child.named_children[0], ()))
     elif kind == "array_pattern":
         for index, child in enumerate(pattern.named_children):
             if child.type in ("assignment_pattern", "rest_pattern"):
                 inner = child.named_children[0] if child.named_children else None
                 if inner is not None:
-                    found.extend((n, (*path, None)) for n, _ in _pattern_names(parsed, inner, ()))
+                    found.extend((n, (*path, None)) for n, _ in pattern_names(parsed, inner, ()))
             else:
-                found.extend(_pattern_names(parsed, child, (*path, index)))
+                found.extend(pattern_names(parsed, child, (*path, index)))
     return found
 
 

@@ -3,7 +3,12 @@
 Recorded forms: `context.configVars["X"]`, `configVars.X` (any `….configVars` or a `configVars` binding, such as
 `const { configVars } = context` or `({ configVars }) =>`), destructuring `const { X } = context.configVars` and
 `({ configVars: { X } })`, `{ configVar: "X" }` objects (manifest inputs, flow schedules), and
-`invokeFlow("X", …)`. Only literal names count: a computed name is unknown and recorded nowhere.
+`invokeFlow("X", …)`.
+
+A name written as an expression (`context.configVars[CONNECTION]`, `` invokeFlow(`${PREFIX} Sync`) ``) is kept
+as *pending*: the analyser evaluates it with the resolver, which only knows module-level bindings — so it is kept
+only when none of its identifiers is bound by an enclosing function, block or loop (a local could hide the
+constant). Names that remain unknown are recorded nowhere.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from functools import cache
 from tree_sitter import Language, Node, Query, QueryCursor
 
 from cnikit.analysis.construct import construct
-from cnikit.analysis.module import string_value
+from cnikit.analysis.module import pattern_names, string_value
 from cnikit.analysis.parser import ParsedFile
 from cnikit.model import ConfigVarRef, FlowInvocation, Span
 
@@ -22,7 +27,7 @@ _SOURCE = """[((identifier) @src (#eq? @src "configVars"))
               (member_expression property: (property_identifier) @src (#eq? @src "configVars"))]"""
 
 _QUERY = f"""
-(subscript_expression object: {_SOURCE} index: [(string) (template_string)] @index)
+(subscript_expression object: {_SOURCE} index: (_) @index)
 (member_expression object: {_SOURCE} property: (property_identifier) @member)
 (variable_declarator name: (object_pattern) @pattern value: {_SOURCE})
 (pair_pattern key: (property_identifier) @key (#eq? @key "configVars") value: (object_pattern) @pattern)
@@ -31,7 +36,7 @@ _QUERY = f"""
 (call_expression
   function: [((identifier) @fn (#eq? @fn "invokeFlow"))
              (member_expression property: (property_identifier) @fn (#eq? @fn "invokeFlow"))]
-  arguments: (arguments . [(string) (template_string)] @flow))
+  arguments: (arguments . (_) @flow))
 """
 
 
@@ -44,11 +49,21 @@ def _query(tsx: bool) -> Query:
 
 
 @dataclass(frozen=True)
+class PendingName:
+    """A config variable or flow named by an expression the resolver may know (a module-level constant)."""
+
+    kind: str  # "config-var" or "flow"
+    node: Node  # the expression
+    span: Span
+
+
+@dataclass(frozen=True)
 class FileReferences:
     """What one file references."""
 
     config_vars: tuple[ConfigVarRef, ...]
     flows: tuple[FlowInvocation, ...]
+    pending: tuple[PendingName, ...] = ()
 
 
 _EMPTY = FileReferences((), ())
@@ -61,6 +76,7 @@ def scan(parsed: ParsedFile) -> FileReferences:
         return _EMPTY
     refs: list[ConfigVarRef] = []
     flows: list[FlowInvocation] = []
+    pending: list[PendingName] = []
     # TSX trees share the TypeScript grammar's node names but not its ids: one compiled query per grammar.
     matches = QueryCursor(_query(parsed.path.suffix == ".tsx")).matches(parsed.root)
     for index, captures in matches:
@@ -69,6 +85,8 @@ def scan(parsed: ParsedFile) -> FileReferences:
             name = string_value(parsed, node)
             if name is not None:
                 refs.append(_ref(name, _inner_span(parsed, node), "index"))
+            elif _module_level_expression(parsed, node):
+                pending.append(PendingName("config-var", node, parsed.span(node)))
         elif index == 1:
             node = captures["member"][0]
             refs.append(_ref(parsed.text(node), parsed.span(node), "member"))
@@ -89,7 +107,141 @@ def scan(parsed: ParsedFile) -> FileReferences:
             name = string_value(parsed, node)
             if name is not None:
                 flows.append(construct(FlowInvocation, name=name, span=_inner_span(parsed, node)))
-    return FileReferences(tuple(refs), tuple(flows))
+            elif _module_level_expression(parsed, node):
+                pending.append(PendingName("flow", node, parsed.span(node)))
+    return FileReferences(tuple(refs), tuple(flows), tuple(pending))
+
+
+# Expressions worth handing to the resolver: constants and what is built from them.
+_CONSTANT_EXPRESSIONS = {
+    "identifier",
+    "member_expression",
+    "subscript_expression",
+    "template_string",
+    "binary_expression",
+    "parenthesized_expression",
+    "as_expression",
+    "satisfies_expression",
+}
+# Nodes that bind names for what they contain.
+_SCOPES = {
+    "arrow_function",
+    "function_expression",
+    "function_declaration",
+    "generator_function",
+    "generator_function_declaration",
+    "method_definition",
+    "statement_block",
+    "for_statement",
+    "for_in_statement",
+    "catch_clause",
+    "class_body",
+    "switch_body",
+}
+
+
+def _module_level_expression(parsed: ParsedFile, node: Node) -> bool:
+    """True when `node` is a constant-like expression whose identifiers all refer to module-level bindings."""
+    if node.type not in _CONSTANT_EXPRESSIONS:
+        return False
+    names = _free_names(parsed, node)
+    if not names:
+        return False
+    scope = node.parent
+    while scope is not None:
+        if scope.type in _SCOPES and names & _bindings(parsed, scope):
+            return False
+        scope = scope.parent
+    return True
+
+
+def _free_names(parsed: ParsedFile, node: Node) -> set[str]:
+    """The identifiers an expression reads (property names of member expressions excluded)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            names.add(parsed.text(current))
+        elif current.type in ("arrow_function", "function_expression", "call_expression", "new_expression"):
+            return set()  # not a constant
+        else:
+            stack.extend(current.named_children)
+    return names
+
+
+_FUNCTIONS = {
+    "arrow_function",
+    "function_expression",
+    "function_declaration",
+    "generator_function",
+    "generator_function_declaration",
+    "method_definition",
+}
+
+
+def _bindings(parsed: ParsedFile, scope: Node) -> set[str]:
+    """The names `scope` binds for the code inside it (JavaScript's rules; `var` is function-wide)."""
+    names: set[str] = set()
+    kind = scope.type
+    if kind in _FUNCTIONS:
+        params = scope.child_by_field_name("parameters")
+        for param in params.named_children if params is not None else []:
+            _add_pattern(parsed, param.child_by_field_name("pattern") or param, names)
+        _add_pattern(parsed, scope.child_by_field_name("parameter"), names)
+        if kind in ("function_expression", "generator_function"):
+            _add_pattern(parsed, scope.child_by_field_name("name"), names)
+        body = scope.child_by_field_name("body")
+        if body is not None:
+            _add_vars(parsed, body, names)
+    elif kind in ("statement_block", "switch_body", "class_body"):
+        for child in scope.named_children:
+            if child.type == "switch_case":
+                for statement in child.named_children:
+                    _add_declaration(parsed, statement, names)
+            else:
+                _add_declaration(parsed, child, names)
+    elif kind == "for_statement":
+        _add_declaration(parsed, scope.child_by_field_name("initializer"), names)
+    elif kind == "for_in_statement":
+        if any(child.type in ("const", "let", "var") for child in scope.children):
+            _add_pattern(parsed, scope.child_by_field_name("left"), names)
+    elif kind == "catch_clause":
+        _add_pattern(parsed, scope.child_by_field_name("parameter"), names)
+    return names
+
+
+def _add_pattern(parsed: ParsedFile, pattern: Node | None, names: set[str]) -> None:
+    if pattern is None:
+        return
+    if pattern.type in ("identifier", "type_identifier", "shorthand_property_identifier_pattern"):
+        names.add(parsed.text(pattern))
+    else:
+        names.update(name for name, _ in pattern_names(parsed, pattern, ()))
+
+
+def _add_declaration(parsed: ParsedFile, node: Node | None, names: set[str]) -> None:
+    """Names a statement declares in its block."""
+    if node is None:
+        return
+    if node.type in ("lexical_declaration", "variable_declaration"):
+        for declarator in node.named_children:
+            if declarator.type == "variable_declarator":
+                _add_pattern(parsed, declarator.child_by_field_name("name"), names)
+    elif node.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+        _add_pattern(parsed, node.child_by_field_name("name"), names)
+
+
+def _add_vars(parsed: ParsedFile, body: Node, names: set[str]) -> None:
+    """`var` declarations anywhere in a function body (outside nested functions): they are function-wide."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "variable_declaration":
+            _add_declaration(parsed, node, names)
+        elif node.type in _FUNCTIONS:
+            continue
+        stack.extend(node.named_children)
 
 
 def _ref(name: str, span: Span, form: str) -> ConfigVarRef:

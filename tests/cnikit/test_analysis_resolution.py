@@ -354,3 +354,18 @@ def test_destructuring_default_export_through_identifiers_and_tsx_files() -> Non
     assert other.span is not None and other.span.file == src / "view.tsx"
     assert [(ref.name, ref.span) for ref in model.config_var_refs] == [("Region", where(src / "view.tsx", "Region"))]
     assert model.notes == []
+
+
+def test_names_given_by_module_level_constants_unless_a_local_hides_them() -> None:
+    model = analyze_project(fixture("analysis-constant-references"))
+    src = fixture("analysis-constant-references") / "src" / "index.ts"
+
+    assert [(ref.name, ref.form, ref.span) for ref in model.config_var_refs] == [
+        ("Acme Connection", "index", where(src, "CONNECTION", nth=1)),  # the first is in the import
+        ("Region", "index", where(src, "Vars.Region")),
+        ("Acme Label", "index", where(src, "`${PREFIX} Label`")),
+        # `(name) => context.configVars[name]`: the parameter hides the module's `name`; nothing is recorded.
+    ]
+    # Inside `for (const SIBLING of …)` the loop variable hides the constant; after the loop it is the constant.
+    # `invokeFlow(context.flow.name)` (recursion) is not a constant.
+    assert [(inv.name, inv.span) for inv in model.flow_invocations] == [("Sibling", where(src, "SIBLING", nth=3))]
