@@ -61,7 +61,7 @@ def completion_impl(model: ProjectModel, before: str, position: types.Position) 
                 edit = replace(match.start(2) if match.group(2) else match.end(1), var.name)
             else:  # `configVars.My Var` is not JavaScript: switch to the index form
                 accessor = "?.[" if match.group(1) == "?." else "["
-                edit = replace(dot_start, f"{accessor}{json.dumps(var.name)}]")
+                edit = replace(dot_start, f"{accessor}{json.dumps(var.name, ensure_ascii=False)}]")
             items.append(
                 types.CompletionItem(
                     label=var.name,

@@ -39,11 +39,25 @@ def uri(path: Path) -> str:
     return path.as_uri()
 
 
+class PublishHistory(dict[str, Sequence[types.Diagnostic]]):
+    """`client.diagnostics` that also remembers every publication, in order, as (uri, diagnostics)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: list[tuple[str, Sequence[types.Diagnostic]]] = []
+
+    def __setitem__(self, uri: str, diagnostics: Sequence[types.Diagnostic]) -> None:
+        self.history.append((uri, diagnostics))
+        super().__setitem__(uri, diagnostics)
+
+
 class Session:
     """A client connected to a running server, with helpers that wait on notifications (never sleep)."""
 
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
+        self.published = PublishHistory()
+        client.diagnostics = self.published
         self.notifications: dict[str, list[Any]] = {}
         self.versions: dict[str, int] = {}
         for method in ("cnikit/executionUpdated", "cnikit/executionLog", "cnikit/status"):

@@ -61,6 +61,29 @@ async def test_editing_updates_the_diagnostics_of_the_buffer(start_session: Star
     assert list(await session.diagnostics(index, lambda ds: not ds)) == []
 
 
+async def test_rapid_edits_are_debounced_into_one_analysis(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-diagnostics")
+    session = await start_session([root], init_options={"diagnosticDelayMs": 400})
+    index = root / "src" / "index.ts"
+    await session.diagnostics(index, lambda ds: len(ds) == 2)
+    session.open(index)
+    original = index.read_text()
+    seen = len(session.published.history)
+    # Five edits in a row: each intermediate state would publish a different set.
+    states = [
+        original.replace("Api Key Nmae", "Api Key Name"),  # one problem left
+        original,  # two again
+        original.replace("Api Key Nmae", "Api Key Name"),
+        original + "\nexport const broken = ;\n",  # three
+        original.replace("Api Key Nmae", "Api Key Name").replace('"Import Contact"', '"Import Contacts"'),  # none
+    ]
+    for text in states:
+        session.replace_all(index, text)
+    await session.diagnostics(index, lambda ds: not ds)
+    after = [list(diagnostics) for uri_, diagnostics in session.published.history[seen:] if uri_ == uri(index)]
+    assert after == [[]], f"expected one publication after the edits, got {len(after)}"
+
+
 async def test_syntax_error_in_one_file_keeps_the_others_checked(start_session: StartSession, workspace) -> None:
     root = workspace("lsp-diagnostics")
     session = await start_session([root])
