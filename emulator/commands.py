@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from emulator.build import BuildMode
     from emulator.executor import ExecutionOutcome, ExecutionUpdate, Executor
     from emulator.store import ExecutionRecord, Store
 
@@ -38,12 +39,19 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> Executor:
+    # Node starts loading the last build's vendor layer now, while Python imports the emulator and builds.
+    from cnikit.project import local_dir
+    from emulator.runner import start_worker
+
+    early = start_worker(local_dir(root) / "build" / "vendor.js", max_memory_mb=max_memory)
+
     from emulator.build import BuildFailed
     from emulator.executor import Executor
     from emulator.instance import InstanceError
     from emulator.runner import RunnerError, WorkerFault
 
-    executor = Executor(root, build_mode="project" if build_mode == "project" else "fast", max_memory_mb=max_memory)
+    mode: BuildMode = "project" if build_mode == "project" else "fast"
+    executor = Executor(root, build_mode=mode, max_memory_mb=max_memory, prespawned=early)
     try:
         result = executor.prepare()
     except BuildFailed as error:

@@ -25,6 +25,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,7 @@ from emulator.build import BuildMode, BuildResult, build
 from emulator.instance import (
     LocalInstance,
     config_vars,
+    flow_api_keys,
     instance_path,
     keyring_hint,
     load_instance,
@@ -44,7 +46,7 @@ from emulator.instance import (
     seed,
     webhook_url,
 )
-from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, WorkerFault, WorkerPool, decode, encode
+from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, Worker, WorkerFault, WorkerPool, decode, encode
 from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso, truncate_log
 
 DEFAULT_TIMEOUT = 15 * 60.0  # the platform stops an execution after 15 minutes
@@ -243,10 +245,8 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
         data: Any = part.get_payload(decode=True) or b""
         part_type = part.get_content_type() if part.get("content-type") else "text/plain"
         if part_type == "application/json" or part_type.endswith("+json"):
-            try:
+            with suppress(ValueError):  # a part that only claims to be JSON stays bytes
                 data = json.loads(data)
-            except ValueError:
-                pass
         elif part.get_filename() is None and (part_type.startswith("text/") or not part.get("content-type")):
             data = data.decode("utf-8", "replace")
         parts[name] = {"data": data, "contentType": part_type}
@@ -283,8 +283,10 @@ class Executor:
         max_memory_mb: int = DEFAULT_MEMORY_MB,
         store: Store | None = None,
         webhook_base: str | None = None,
+        prespawned: Worker | None = None,
     ) -> None:
         self.root = root.resolve()
+        self._prespawned = prespawned  # a worker already loading the vendor layer (`runner.start_worker`)
         # Where `context.webhookUrls` point (a running `cnikit serve`); None keeps instance.json's `webhookBaseUrl`.
         self.webhook_base = webhook_base
         self.build_mode: BuildMode = build_mode
@@ -309,6 +311,9 @@ class Executor:
 
     def close(self) -> None:
         """Stop the workers (the store stays open for the caller that passed it in)."""
+        if self._prespawned is not None:
+            self._prespawned.close()
+            self._prespawned = None
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -329,7 +334,13 @@ class Executor:
         with self._lock:
             if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
                 # Warm the new pool before swapping: a bundle that fails to load leaves the old workers serving.
-                new_pool = WorkerPool(result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb)
+                prespawned, self._prespawned = self._prespawned, None
+                if prespawned is not None and (result.vendor_rebuilt or self.build_mode != "fast"):
+                    prespawned.close()  # it preloaded a vendor layer this build replaced
+                    prespawned = None
+                new_pool = WorkerPool(
+                    result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb, prespawned=prespawned
+                )
                 try:
                     info = new_pool.warm()
                 except BaseException:
@@ -356,6 +367,8 @@ class Executor:
         stamp = hash((stat.st_mtime_ns, stat.st_ino, stat.st_size)) if stat else 0
         if self._config is None or self._config[0] != stamp:
             instance = load_instance(self.root)
+            if self.webhook_base:  # in memory only: instance.json keeps the user's value
+                instance.webhookBaseUrl = self.webhook_base
             missing: list[str] = []
             values = config_vars(instance, definition, missing)
             self._config = (stamp, instance, values, missing)
@@ -640,7 +653,7 @@ def _identity(
     flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance, execution_id: str, started_at: str
 ) -> dict[str, Any]:
     webhook_urls = {f.name: webhook_url(instance, f.stable_key or f.key) for f in definition.flows}
-    api_keys = {f.name: list(f.organization_api_keys or []) for f in definition.flows}
+    api_keys = {f.name: flow_api_keys(instance, f) for f in definition.flows}
     return {
         "webhookUrls": webhook_urls,
         "webhookApiKeys": api_keys,

@@ -246,6 +246,21 @@ def webhook_url(instance: LocalInstance, stable_key: str) -> str:
     return f"{instance.webhookBaseUrl.rstrip('/')}/trigger/{token}"
 
 
+def local_api_key(instance: LocalInstance) -> str:
+    """The local customer's webhook API key (for `customer_required`/`customer_optional` flows): stable per instance."""
+    return "local-" + uuid.uuid5(uuid.NAMESPACE_URL, f"cnikit-api-key:{instance.id}").hex[:16]
+
+
+def flow_api_keys(instance: LocalInstance, flow: Any) -> list[str]:
+    """The keys a flow's webhook accepts (`webhookApiKeys[flow name]`): its organization keys, or the customer's."""
+    security = getattr(flow, "endpoint_security_type", None) or "customer_optional"
+    if security == "organization":
+        return list(getattr(flow, "organization_api_keys", None) or [])
+    if security in ("customer_required", "customer_optional"):
+        return [local_api_key(instance)]
+    return []
+
+
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)

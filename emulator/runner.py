@@ -19,6 +19,7 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -30,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
-
-from cnikit.definition import node_environment
 
 RUNNER_JS = Path(__file__).parent / "node" / "runner.js"
 TAG = "$cnikit$"
@@ -85,6 +84,15 @@ class WorkerFault(Exception):
         self.kind = kind
         self.detail = detail
         super().__init__(message)
+
+
+def node_environment() -> dict[str, str]:
+    """Our environment without `DEBUG` (spectral prints its whole YAML when `DEBUG=true`).
+
+    The rule of `cnikit.definition.node_environment`, repeated here so this module imports nothing heavy: a worker
+    must start before the rest of the emulator is imported (see `start_worker`).
+    """
+    return {key: value for key, value in os.environ.items() if key != "DEBUG"}
 
 
 def node_binary() -> str:
@@ -215,6 +223,13 @@ class Worker:
         how = f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
         return WorkerFault("crash", f"The Node worker running the execution {how}; it has been replaced.", tail)
 
+    def send(self, op: str, body: dict[str, Any] | None = None) -> None:
+        """Send a request without waiting for (or keeping) its result; later requests queue behind it."""
+        line = json.dumps({"id": next(self._ids), "op": op, **(body or {})}, separators=(",", ":")) + "\n"
+        with contextlib.suppress(BrokenPipeError, OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.write(line.encode())
+
     def load(self, bundle: Path, *, timeout: float = 60.0) -> dict[str, Any]:
         """Load a built bundle (once per worker); returns what it exports (YAML, actions, triggers, connections)."""
         info = self.request("load", {"bundle": str(bundle)}, timeout=timeout)
@@ -255,11 +270,33 @@ def _seconds(value: float) -> str:
     return f"{value:g} second{'s' if value != 1 else ''}"
 
 
+def start_worker(vendor: Path, *, max_memory_mb: int = DEFAULT_MEMORY_MB) -> Worker | None:
+    """Start a worker now and have it evaluate the vendor layer of the last build, without waiting.
+
+    A CLI command calls this first thing, so Node loads spectral while Python imports and builds; the worker then
+    goes to the `WorkerPool` (`prespawned`). None when there is no vendor layer yet (first build) or no Node.
+    """
+    if not vendor.is_file():
+        return None
+    try:
+        worker = Worker(vendor.parent, max_memory_mb=max_memory_mb)
+    except (OSError, WorkerFault):
+        return None
+    worker.send("preload", {"path": str(vendor)})
+    return worker
+
+
 class WorkerPool:
     """A few warm workers with one bundle loaded. `with pool.worker() as w:` lends one for one request."""
 
     def __init__(
-        self, bundle: Path, *, cwd: Path | None = None, size: int = 1, max_memory_mb: int = DEFAULT_MEMORY_MB
+        self,
+        bundle: Path,
+        *,
+        cwd: Path | None = None,
+        size: int = 1,
+        max_memory_mb: int = DEFAULT_MEMORY_MB,
+        prespawned: Worker | None = None,
     ) -> None:
         self.bundle = bundle
         self.cwd = cwd or bundle.parent
@@ -270,9 +307,14 @@ class WorkerPool:
         self._cond = threading.Condition()
         self.load_info: dict[str, Any] = {}
         self.replaced = 0  # workers discarded after a fault
+        self._prespawned = prespawned
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.cwd, max_memory_mb=self.max_memory_mb)
+        worker, self._prespawned = self._prespawned, None
+        if worker is None or not worker.alive or worker.max_memory_mb != self.max_memory_mb:
+            if worker is not None:
+                worker.close()
+            worker = Worker(self.cwd, max_memory_mb=self.max_memory_mb)
         try:
             self.load_info = worker.load(self.bundle)
         except BaseException:
@@ -322,6 +364,9 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every idle worker."""
+        if self._prespawned is not None:
+            self._prespawned.close()
+            self._prespawned = None
         with self._cond:
             idle, self._idle = self._idle, []
             self._count -= len(idle)
