@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/cnikit check examples/todo-sync
+	$(BIN)/cnikit run examples/todo-sync --flow "Todo Events" --payload todo-created
+	$(BIN)/cnikit run examples/todo-sync --flow "Sync Report" --payload report
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -40,7 +40,6 @@ from emulator.instance import (
     config_vars,
     flow_api_keys,
     instance_path,
-    keyring_hint,
     load_instance,
     save_instance,
     seed,
@@ -300,7 +299,6 @@ class Executor:
         self._lock = threading.Lock()
         # instance.json's mtime → (instance, configVars, missing secrets): keyring reads are slow, the file rarely
         # changes; an edit (or a new secret, which rewrites the file) invalidates it.
-        self._hint: str | None = None
         self._config: tuple[int, LocalInstance, dict[str, Any], list[str]] | None = None
 
     def __enter__(self) -> Executor:
@@ -374,11 +372,6 @@ class Executor:
             self._config = (stamp, instance, values, missing)
             self.instance = instance
         return self._config[1], self._config[2], self._config[3]
-
-    def _keyring_hint(self) -> str:
-        if self._hint is None:
-            self._hint = keyring_hint()
-        return self._hint
 
     def find_flow(self, ref: str) -> BuiltFlow:
         """A flow by name, stable key or function key; raises `ExecutorError` listing the flows there are."""
@@ -501,7 +494,7 @@ class Executor:
         add_log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
         if missing_secrets:
             names = ", ".join(missing_secrets)
-            add_log("warn", None, f"Empty connection fields (no value in the keyring): {names}. {self._keyring_hint()}")
+            add_log("warn", None, f"Secret connection fields with no value in the keyring run empty: {names}")
         state_writes: dict[StateKey, str] = {}
         execution_state: dict[str, Any] | None = None
         try:

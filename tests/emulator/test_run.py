@@ -144,7 +144,7 @@ def test_edited_instance_values_reach_the_flow(executor_for: ExecutorFor, memory
 
     assert outcome.result["data"]["A Number"] == "7"
     assert any(
-        "Empty connection fields (no value in the keyring): Acme Connection.password" in line.message
+        "Secret connection fields with no value in the keyring run empty: Acme Connection.password" in line.message
         for line in outcome.logs
     )
 
