@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
             logging.getLogger("pygls").setLevel(logging.WARNING)
         server = create_server()
         if tcp is not None:
+            logging.getLogger("pygls.server").setLevel(logging.INFO)  # says "Serving on …" once it listens
             server.start_tcp("127.0.0.1", tcp)
         else:
             server.start_io()
