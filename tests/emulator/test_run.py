@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import msgpack
 import pytest
@@ -183,3 +184,45 @@ def test_debug_mode_logs_each_step_like_the_platform(executor_for: ExecutorFor) 
     step_lines = [m for m in metrics if m.get("platform")]
     assert [m["stepName"] for m in step_lines] == ["onTrigger", "onExecution"]
     assert set(step_lines[0]["memoryUsage"]) == {"rss", "heapTotal", "heapUsed", "external", "arrayBuffers"}
+
+
+def test_the_context_is_complete(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-context")
+
+    outcome = executor.run("Inspect Context")
+
+    assert outcome.succeeded, outcome.error
+    data = outcome.result["data"]
+    expected = {
+        "logger", "configVars", "instanceState", "crossFlowState", "executionState", "integrationState", "stepId",
+        "executionId", "webhookUrls", "webhookApiKeys", "invokeUrl", "customer", "instance", "user", "integration",
+        "flow", "startedAt", "executionFrame", "globalDebug", "components", "invokeFlow", "debug",
+    }  # fmt: skip
+    assert expected <= set(data["keys"])
+    assert data["loggerLevels"] == ["debug", "error", "info", "log", "metric", "trace", "warn"]
+    assert data["executionId"] == outcome.execution_id
+    assert data["flow"]["name"] == "Inspect Context" and data["flow"]["stableId"] == "inspect-context"
+    assert set(data["webhookUrls"]) == {"Inspect Context", "Sibling"}
+    assert data["invokeUrl"] == data["webhookUrls"]["Inspect Context"]
+    assert data["invokeUrl"].startswith("http://127.0.0.1:")
+    assert set(data["webhookApiKeys"]) == {"Inspect Context", "Sibling"}
+    assert data["customer"] == {"id": "local-customer", "name": "Local Customer", "externalId": "local-customer"}
+    assert data["integration"]["name"] == "Emulator Context"
+    assert data["executionFrame"]["executionId"] == outcome.execution_id
+    assert data["executionFrame"]["componentActionKey"] == "inspectContext_onExecution"
+    assert data["startedAt"] == outcome.started_at
+    assert isinstance(data["stepId"], str) and len(data["stepId"]) == 36  # a UUID per step
+    assert data["debugEnabled"] is False and data["invokeFlow"] == "function"
+
+
+def test_the_project_build_script_is_the_slow_path(project: Callable[[str], Path]) -> None:
+    root = project("emu-no-trigger")
+    executor = Executor(root, build_mode="project")
+    try:
+        result = executor.prepare()
+        assert result.mode == "project" and result.bundle == root / "dist" / "index.js"
+        outcome = executor.run("Echo", TriggerRequest.from_body(b'{"x": 1}'))
+        assert outcome.succeeded, outcome.error
+        assert outcome.result["data"]["received"] == {"x": 1}
+    finally:
+        executor.close()
