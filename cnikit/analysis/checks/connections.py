@@ -7,6 +7,7 @@ an activated connection on a user level page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
@@ -32,6 +33,7 @@ OAUTH2_INPUTS = {
     "client_credentials": ("tokenUrl", "scopes", "clientId", "clientSecret"),
 }
 OAUTH2_NAMES = {"authorization_code": "authorization code", "client_credentials": "client credentials"}
+PLACEHOLDER = re.compile(r"\{\{#([^}]+)\}\}")
 SECRET_INPUTS = ("clientsecret", "password", "apikey", "secret", "token", "accesstoken", "privatekey")
 
 
@@ -244,4 +246,55 @@ def secret_input_not_password(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f'Input "{key}" of connection "{var.name}" holds a secret but has type "string", so it is shown '
                     'in clear text; use type "password".',
                     fix=rename_fix(inner(kind.span, kind), "password"),
+                )
+
+
+def _template_inputs(inputs: JsObject) -> Iterator[tuple[str, JsObject]]:
+    for key, prop in inputs.props.items():
+        if isinstance(prop.value, JsObject) and string(prop.value, "type") == "template":
+            yield key, prop.value
+
+
+@check("CNI412", Severity.ERROR, "template connection input without templateValue, or shown")
+def template_input_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var, _, inputs in _inline(ctx):
+        for key, field in _template_inputs(inputs):
+            if field.complete and "templateValue" not in field.props and (span := value_span(field, "type")):
+                yield ctx.report(
+                    span,
+                    f'Template input "{key}" of connection "{var.name}" has no templateValue; a template input is '
+                    'computed from the others, e.g. templateValue: "https://{{#domain}}.acme.com/oauth/token".',
+                )
+            if boolean(field, "shown") and (span := key_span(field, "shown")):
+                yield ctx.report(
+                    span,
+                    f'Template input "{key}" of connection "{var.name}" cannot be shown: it is computed, never '
+                    "entered. Remove shown: true.",
+                )
+
+
+@check("CNI413", Severity.ERROR, "templateValue placeholder names no input")
+def template_placeholders(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var, _, inputs in _inline(ctx):
+        if not inputs.complete:
+            continue
+        templates = {key for key, _ in _template_inputs(inputs)}
+        names = [key for key in inputs.props if key not in templates]
+        for key, field in _template_inputs(inputs):
+            value = get(field, "templateValue")
+            if not isinstance(value, JsString) or value.span is None:
+                continue
+            for match in PLACEHOLDER.finditer(value.value):
+                name = match.group(1)
+                if name in names:
+                    continue
+                close = suggest(name, names)
+                span = inner(value.span, value)
+                at = span.model_copy(update={"col": span.col + match.start(1), "end_col": span.col + match.end(1)})
+                single_line = span.line == span.end_line and span.end_col - span.col == len(value.value)
+                yield ctx.report(
+                    value.span,
+                    f'templateValue of "{key}" in connection "{var.name}" uses {{{{#{name}}}}}, but the connection has '
+                    f"no such input" + (f'; did you mean "{close}"?' if close else f" (inputs: {', '.join(names)})."),
+                    fix=rename_fix(at, close) if close and single_line else None,
                 )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
-from cnikit.analysis.checks._common import get, inner, known_config_vars, rename_fix, suggest, var_span
+from cnikit.analysis.checks._common import get, inner, known_config_vars, rename_fix, strings, suggest, var_span
 from cnikit.diagnostics import Diagnostic, Severity
-from cnikit.model import ConfigVar, JsString, Span
+from cnikit.model import ConfigVar, JsObject, JsString, Span
 
 DATA_SOURCE_TYPES = (
     "string",
@@ -94,3 +94,24 @@ def data_source_before_connection(ctx: CheckContext) -> Iterator[Diagnostic]:
                     "the wizard asks for a connection before it runs data sources, so move the data source to a page "
                     "after the connection's.",
                 )
+
+
+@check("CNI504", Severity.ERROR, "dataSourceReset dependency names no config variable")
+def reset_dependencies(ctx: CheckContext) -> Iterator[Diagnostic]:
+    variables = known_config_vars(ctx.project)
+    if variables is None:
+        return
+    names = sorted({var.name for var in variables})
+    for var in _data_sources(ctx):
+        reset = get(var.obj, "dataSourceReset")
+        dependencies = get(reset, "dependencies") if isinstance(reset, JsObject) else None
+        for name, span in strings(dependencies) or []:
+            if name in names or span is None:
+                continue
+            close = suggest(name, names)
+            yield ctx.report(
+                span,
+                f'Data source "{var.name}" resets when "{name}" changes, but no config variable has that name'
+                + (f'; did you mean "{close}"?' if close else "."),
+                fix=rename_fix(inner(span, JsString(value=name)), close) if close else None,
+            )

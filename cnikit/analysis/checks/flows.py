@@ -670,3 +670,26 @@ def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
         for problem, span in _range_problems(config, "errorConfig", {"maxAttempts": (0, 5), "delaySeconds": (0, 60)}):
             yield ctx.report(span, f'Flow "{_label(flow)}" {problem}')
+
+
+@check("CNI230", Severity.ERROR, "schedule without value or configVar")
+def schedule_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in _flows(ctx):
+        schedule = obj_at(flow.obj, "schedule")
+        if schedule is None or not schedule.complete or "value" in schedule.props or "configVar" in schedule.props:
+            continue
+        stray = next(iter(schedule.props), None)
+        close = {"cron": "value", "expression": "value"}.get(stray or "") or (
+            suggest(stray, ("value", "configVar", "timezone")) if stray else None
+        )
+        prop = schedule.props.get(stray) if stray else None
+        span = prop.key_span if prop and prop.key_span else key_span(flow.obj, "schedule")
+        if span is None:
+            continue
+        yield ctx.report(
+            span,
+            f'Flow "{_label(flow)}" has a schedule with neither value (a cron expression) nor configVar (a schedule '
+            "config variable), so it never runs on a schedule."
+            + (f' Did you mean "{close}"?' if close and close != stray else ""),
+            fix=rename_fix(span, close) if close and close != stray and prop else None,
+        )

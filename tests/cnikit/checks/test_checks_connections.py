@@ -167,13 +167,39 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-template-input-without-value",
+        (
+            "CNI412",
+            "src/index.ts",
+            11,
+            47,
+            (
+                'Template input "baseUrl" of connection "Acme Connection" has no templateValue; a template input '
+                'is computed from the others, e.g. templateValue: "https://{{#domain}}.acme.com/oauth/token".'
+            ),
+        ),
+    ),
+    case(
+        "check-template-placeholder",
+        (
+            "CNI413",
+            "src/index.ts",
+            11,
+            74,
+            (
+                'templateValue of "baseUrl" in connection "Acme Connection" uses {{#domian}}, but the connection '
+                'has no such input; did you mean "domain"?'
+            ),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean's first page holds an on-prem connection with onPremControlled host and
 # port, an OAuth 2.0 authorization-code connection with all five inputs and PKCE, hidden inputs with defaults, a
 # password-typed clientSecret, a component connection and a customer-activated connection; an organization-activated
 # connection sits in scopedConfigVars; the user level page holds a plain variable.
-NEAR_MISSES = {code: "check-clean" for code in [f"CNI4{n:02}" for n in range(1, 12)]}
+NEAR_MISSES = {code: "check-clean" for code in [f"CNI4{n:02}" for n in range(1, 14)]}
 
 # OAuth 2.0 inputs built by templateConnectionInputs(...) cannot be listed statically.
 SILENCED = [("check-unknown-values", "CNI404")]
@@ -186,6 +212,16 @@ SPECTRAL = [
 ]
 
 FIXES = [
+    (
+        "check-template-placeholder",
+        "CNI413",
+        "src/index.ts",
+        11,
+        [
+            '          baseUrl: { label: "Base URL", type: "template", '
+            'templateValue: "https://{{#domain}}.acme.com/api" },'
+        ],
+    ),
     (
         "check-unknown-input-type",
         "CNI406",
