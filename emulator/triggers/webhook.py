@@ -1,0 +1,188 @@
+"""Webhook endpoints over HTTP: the ASGI side of `/trigger/<token>[/<path fragment>]` (spec/runtime.md §2).
+
+Any method; the path after the token is `pathFragment`, the query string `queryParameters`; bodies up to 6 MB
+(bigger ones get 413, as the platform's gateway refuses them). Asynchronous calls answer at once with
+`{"executionId": …}` (or, for a flow with its own trigger, the trigger's HTTP response); synchronous calls wait
+and answer with the flow's result; a thrown error gives `400 {"error": …}`; a result over 5 MB, or the
+`prismatic-prefer-redirect-sync-response` header, gives a 303 to the result's local URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cnikit.definition import BuiltFlow
+from emulator.executor import (
+    ExecutionOutcome,
+    ExecutorError,
+    MalformedPayload,
+    TriggerRequest,
+    execution_global_id,
+    parse_body,
+)
+from emulator.triggers.endpoints import Endpoint, RoutingError, check_api_key, payload_view, route
+from emulator.triggers.queue import Job
+from emulator.triggers.runtime import Runtime, json_body
+
+MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the platform refuses larger webhook payloads
+MAX_INLINE_RESULT = 5 * 1024 * 1024  # larger synchronous results are redirected to (S3, here:) a result URL
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+EXECUTION_HEADER = "prismatic-executionid"
+
+
+def error(status: int, message: str, execution_id: str | None = None) -> Response:
+    """`{"error": message}` with the status, as the platform answers errors."""
+    headers = {EXECUTION_HEADER: execution_id} if execution_id else None
+    return Response(json.dumps({"error": message}), status, headers, media_type="application/json")
+
+
+def invoke_type(request: TriggerRequest) -> str:
+    """`CROSS_FLOW` for `context.invokeFlow` calls (their `prismatic-invoke-type` header), else `WEBHOOK`."""
+    return "CROSS_FLOW" if (request.header("prismatic-invoke-type") or "").lower() == "cross flow" else "WEBHOOK"
+
+
+def wants_sync(request: TriggerRequest, flow: BuiltFlow) -> bool:
+    """The `prismatic-synchronous` header when it says true/false, else the flow's `isSynchronous`."""
+    header = (request.header("prismatic-synchronous") or "").lower()
+    if header in ("true", "false"):
+        return header == "true"
+    return flow.is_synchronous
+
+
+def render(outcome: ExecutionOutcome, *, redirect: bool, base_url: str) -> Response:
+    """The HTTP response for a finished execution (sync result, trigger response or `{"executionId"}`)."""
+    answer = outcome.http_response()
+    status = int(answer.get("statusCode") or 200)
+    content_type = str(answer.get("contentType") or "application/json")
+    headers = {str(k): str(v) for k, v in (answer.get("headers") or {}).items()}
+    headers[EXECUTION_HEADER] = outcome.execution_id
+    body = b"" if answer.get("body") is None and status in (204, 304) else json_body(answer.get("body"))
+    has_status = outcome.sync and isinstance(outcome.result, dict) and "statusCode" in outcome.result
+    if outcome.sync and outcome.succeeded and not has_status and (redirect or len(body) > MAX_INLINE_RESULT):
+        headers["location"] = f"{base_url}/__cnikit/results/{outcome.execution_id}"
+        return Response(b"", 303, headers)
+    if 100 <= status < 200 or status > 599:
+        status = 200  # not an answer HTTP can carry: say so rather than fail
+    return Response(body, status, headers, media_type=content_type)
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The body, or None when it is over 6 MB (the rest is not read into memory)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def trigger_request(request: Request, body: bytes, fragment: str) -> TriggerRequest:
+    """The request as the executor stores and replays it."""
+    return TriggerRequest(
+        headers={k: v for k, v in request.headers.items()},
+        body=body,
+        method=request.method,
+        query=dict(request.query_params),
+        path_fragment=fragment,
+    )
+
+
+class WebhookHandler:
+    """Answers `/trigger/...` for a `Runtime`."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._table: tuple[int, int, dict[str, Endpoint]] | None = None
+
+    def routes(self) -> list[Route]:
+        """The Starlette routes."""
+        return [
+            Route("/trigger/{token}", self.handle, methods=METHODS),
+            Route("/trigger/{token}/{fragment:path}", self.handle, methods=METHODS),
+        ]
+
+    def _endpoint(self, token: str) -> Endpoint | None:
+        definition, instance = self.runtime.definition, self.runtime.instance
+        table = self._table
+        if table is None or table[0] != id(definition) or table[1] != id(instance):
+            table = (id(definition), id(instance), {e.token: e for e in self.runtime.endpoints()})
+            self._table = table
+        return table[2].get(token)
+
+    async def handle(self, request: Request) -> Response:
+        """One webhook call."""
+        token = request.path_params["token"]
+        endpoint = self._endpoint(token)
+        if endpoint is None:
+            urls = ", ".join(e.url for e in self.runtime.endpoints())
+            return error(404, f"No endpoint with id: {token}. This server's endpoints: {urls}")
+        if not self.runtime.deployed:
+            return error(404, "The local instance is removed: run `cnikit instance deploy` to deploy it again.")
+        try:
+            body = await read_body(request)
+        except ClientDisconnect:
+            return Response(b"", 400)
+        if body is None:
+            return error(413, f"Request payload is larger than the maximum allowed size of {MAX_REQUEST_BYTES} bytes.")
+        trigger = trigger_request(request, body, request.path_params.get("fragment", ""))
+        try:
+            parse_body(trigger)
+        except MalformedPayload as malformed:
+            return error(400, str(malformed))
+        try:
+            flow = await self._flow(endpoint, trigger)
+            check_api_key(flow, self.runtime.instance, trigger)
+        except RoutingError as routing:
+            return error(routing.status, routing.message)
+        if self.runtime.capture:
+            self.runtime.capture_request(flow, trigger)
+        base_url = str(request.base_url).rstrip("/")
+        kind = invoke_type(trigger)
+        redirect = (trigger.header("prismatic-prefer-redirect-sync-response") or "").lower() == "true"
+        try:
+            if wants_sync(trigger, flow):
+                execution_id = execution_global_id()
+                outcome = await asyncio.to_thread(self.runtime.run_sync, flow, trigger, kind, execution_id)
+                return render(outcome, redirect=redirect, base_url=base_url)
+            job = self.runtime.dispatcher.submit(Job(flow, trigger, kind))
+        except ExecutorError as failure:
+            return error(400, str(failure))
+        if job.state == "skipped":
+            body_json = {"executionId": None, "duplicate": True, "message": "Duplicate request ignored (dedupe id)."}
+            return Response(json.dumps(body_json), 200, media_type="application/json")
+        if flow.trigger_kind in ("wrapper", "component") and job.state == "running" and not flow.retry_config:
+            # A flow with its own trigger answers the caller itself: wait for it (here: the whole execution).
+            finished: ExecutionOutcome | None = await asyncio.wrap_future(job.future)
+            if finished is not None:
+                if not finished.succeeded and finished.error_step == "onTrigger":
+                    return error(400, finished.error or "the trigger failed", finished.execution_id)
+                return render(finished, redirect=False, base_url=base_url)
+        payload: dict[str, Any] = {"executionId": job.id}
+        return Response(json.dumps(payload), 200, {EXECUTION_HEADER: job.id}, media_type="application/json")
+
+    async def _flow(self, endpoint: Endpoint, trigger: TriggerRequest) -> BuiltFlow:
+        if endpoint.flow is not None:
+            return endpoint.flow
+        definition = self.runtime.definition
+        preprocess = definition.flow_named(definition.preprocess_flow_name or "")
+        if preprocess is None:
+            return route(definition, self.runtime.instance, endpoint, payload_view(trigger), prefix="payload.results.")
+        outcome = await asyncio.to_thread(
+            self.runtime.run_sync, preprocess, trigger, "INTEGRATION_ENDPOINT_TEST", execution_global_id()
+        )
+        if not outcome.succeeded:
+            raise RoutingError(400, f"The preprocess flow '{preprocess.name}' failed: {outcome.error}")
+        result = outcome.result.get("data") if isinstance(outcome.result, dict) else outcome.result
+        source = result if isinstance(result, dict) else {}
+        return route(definition, self.runtime.instance, endpoint, source, prefix="onExecution.results.")
