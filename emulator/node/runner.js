@@ -212,15 +212,20 @@ function loggerFor(run) {
   };
 }
 
-// Anything the flow writes to stdout would corrupt the protocol: it becomes a log line of the current execution.
-process.stdout.write = (chunk, encoding, callback) => {
+// Anything the flow writes to stdout would corrupt the protocol: it becomes a log line of the current execution,
+// and so does what it writes to stderr (console.warn / console.error). Outside an execution stderr stays stderr:
+// runner.py keeps its tail to explain a worker that died.
+const writeErr = process.stderr.write.bind(process.stderr);
+const captured = (severity, fallback) => (chunk, encoding, callback) => {
   const text = Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
-  if (current) log(current, "info", text.replace(/\n$/, ""));
-  else process.stderr.write(text);
+  if (current) log(current, severity, text.replace(/\n$/, ""));
+  else fallback(text);
   const done = typeof encoding === "function" ? encoding : callback;
   if (typeof done === "function") done();
   return true;
 };
+process.stdout.write = captured("info", writeErr);
+process.stderr.write = captured("error", writeErr);
 
 // --- outbound HTTP: live, record, replay -------------------------------------------------------------------------
 
@@ -642,9 +647,11 @@ async function handle(message) {
     if (op === "preload") return send({ id, type: "result", ok: true, value: preload(message) });
     if (op === "execute") {
       const run = { ...message, step: null };
+      // An error escaping the flow's promises (a timer callback that throws) fails the execution, as on the platform.
+      const crashed = new Promise((_, reject) => (run.crash = reject));
       current = run;
       try {
-        const value = await execute(run);
+        const value = await Promise.race([execute(run), crashed]);
         return send({ id, type: "result", ok: true, value });
       } catch (error) {
         return send({ id, type: "result", ok: false, error: { ...errorInfo(error), step: error.cnikitStep || run.step } });
@@ -669,10 +676,10 @@ async function handle(message) {
   }
 }
 
-// Errors escaping the flow's promises (a timer callback that throws) fail the running execution, not the worker.
+// Errors escaping the flow's promises fail the running execution, never the worker.
 const escaped = (error) => {
-  if (current) log(current, "error", `Uncaught: ${errorInfo(error).stack || errorInfo(error).message}`);
-  else process.stderr.write(`cnikit runner: uncaught ${errorInfo(error).stack}\n`);
+  if (current) current.crash(error);
+  else writeErr(`cnikit runner: uncaught ${errorInfo(error).stack}\n`);
 };
 process.on("uncaughtException", escaped);
 process.on("unhandledRejection", escaped);
