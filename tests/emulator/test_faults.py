@@ -6,8 +6,12 @@ import os
 import re
 import signal
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from emulator.executor import ExecutionUpdate, Executor
+from emulator.runner import RunnerError
 
 ExecutorFor = Callable[..., Executor]
 
@@ -60,3 +64,26 @@ def test_a_worker_killed_mid_execution_fails_it_and_is_replaced(executor_for: Ex
     _assert_recovers(executor)
     assert executor.pool is not None and executor.pool.replaced == 1
     assert all(worker.pid != killed[0] for worker in executor.pool.workers())
+
+
+def test_an_error_thrown_outside_the_flow_s_promises_fails_the_execution_not_the_worker(
+    executor_for: ExecutorFor,
+) -> None:
+    executor = executor_for("emu-faults")
+
+    outcome = executor.run("Throw Later", timeout=60)
+
+    assert not outcome.succeeded
+    assert outcome.error == "thrown from a timer"
+    _assert_recovers(executor)
+    assert executor.pool is not None and executor.pool.replaced == 0
+
+
+def test_a_bundle_that_spectral_refuses_to_load_is_a_clear_error(project: Callable[[str], Path]) -> None:
+    root = project("definition-duplicate-config-var-key")
+    executor = Executor(root)
+    try:
+        with pytest.raises(RunnerError, match='Duplicate config var key: "'):
+            executor.prepare()
+    finally:
+        executor.close()

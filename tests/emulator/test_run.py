@@ -167,6 +167,7 @@ def test_every_log_level_console_output_and_truncation(executor_for: ExecutorFor
         ("error", "an error line"),
         ("metric", '{"widgets":3}'),
         ("info", "from console.log"),
+        ("error", "from console.error"),
     ]:
         assert by_message[message].severity == severity
         assert by_message[message].step == "onExecution"

@@ -1,0 +1,169 @@
+"""Webhooks the way the platform answers them (spec/runtime.md §2, worked examples E1–E4, E8)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from cnikit.payloads import load_payload
+from emulator.executor import Executor, TriggerRequest
+
+from .conftest import Served
+
+EXECUTION_HEADER = "prismatic-executionid"
+
+
+@pytest.fixture
+def hooks(serve: Callable[..., Served]) -> Served:
+    return serve("serve-webhooks")
+
+
+def test_async_call_answers_at_once_with_the_execution_id(hooks: Served) -> None:
+    # E1
+    response = hooks.client.post(hooks.flows["Echo"], json={"renderId": 51266, "status": "complete"})
+    assert response.status_code == 200
+    execution_id = response.json()["executionId"]
+    assert response.headers[EXECUTION_HEADER] == execution_id
+    record = hooks.wait(execution_id)
+    assert record["status"] == "succeeded" and record["invokeType"] == "WEBHOOK"
+    assert record["result"]["data"]["body"] == {"renderId": 51266, "status": "complete"}
+
+
+def test_path_fragment_query_headers_and_body_reach_the_flow(hooks: Served) -> None:
+    # E2
+    response = hooks.client.post(
+        hooks.flows["Echo"] + "/my/custom/path?param-one=ParamValueOne&param-two=ParamValueTwo",
+        headers={"header-one": "First header value"},
+        json={"Payload Key 1": "Payload Value 1", "Do Thing?": True, "quantity": 123},
+    )
+    data = hooks.wait(response.json()["executionId"])["result"]["data"]
+    assert data["pathFragment"] == "my/custom/path"
+    assert data["query"] == {"param-one": "ParamValueOne", "param-two": "ParamValueTwo"}
+    assert data["headerOne"] == "First header value"
+    assert data["body"]["quantity"] == 123
+
+
+def test_multipart_parts_are_keyed_by_field_name(hooks: Served) -> None:
+    # E3
+    person = json.dumps({"firstname": "Taylor", "lastname": "Swift"})
+    png = b"\x89PNG\r\n\x1a\n\x00\x01binary"
+    response = hooks.client.post(
+        hooks.flows["Echo"],
+        files={"person": (None, person, "application/json"), "photo": ("taylor.png", png, "image/png")},
+    )
+    body = hooks.wait(response.json()["executionId"])["result"]["data"]["body"]
+    assert body["person"] == {"data": {"firstname": "Taylor", "lastname": "Swift"}, "contentType": "application/json"}
+    assert body["photo"]["contentType"] == "image/png"
+    assert body["photo"]["data"] == {"type": "Buffer", "data": list(png)}  # a Node Buffer, as JSON sees it
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_every_method_invokes_the_flow(hooks: Served, method: str) -> None:
+    response = hooks.client.request(method, hooks.flows["Echo"] + "?verify=1")
+    assert response.status_code == 200
+    record = hooks.wait(response.json()["executionId"])
+    assert record["status"] == "succeeded"
+    assert record["result"]["data"]["query"] == {"verify": "1"}
+
+
+def test_xml_stays_text_and_binary_stays_bytes(hooks: Served) -> None:
+    xml = hooks.client.post(hooks.flows["Echo"], content=b"<a>1</a>", headers={"content-type": "application/xml"})
+    assert hooks.wait(xml.json()["executionId"])["result"]["data"]["body"] == "<a>1</a>"
+    raw = bytes(range(256))
+    binary = hooks.client.post(hooks.flows["Echo"], content=raw, headers={"content-type": "image/png"})
+    assert hooks.wait(binary.json()["executionId"])["result"]["data"]["rawLength"] == 256
+
+
+def test_sync_call_answers_with_the_result_status_headers_and_content_type(hooks: Served) -> None:
+    # E4
+    plain = hooks.client.post(hooks.flows["Answer"], json={"reply": "<ok/>", "contentType": "application/xml"})
+    assert plain.status_code == 200 and plain.text == "<ok/>"
+    assert plain.headers["content-type"].startswith("application/xml")
+    assert EXECUTION_HEADER in plain.headers
+    custom = hooks.client.post(
+        hooks.flows["Answer"],
+        json={"reply": {"customError": "nope"}, "status": 415, "headers": {"X-Custom-Header": "foo"}},
+    )
+    assert custom.status_code == 415 and custom.headers["x-custom-header"] == "foo"
+    assert custom.json() == {"customError": "nope"}
+    moved = hooks.client.post(
+        hooks.flows["Answer"],
+        json={"reply": "Redirecting you...", "status": 303, "headers": {"Location": "https://example.com"}},
+    )
+    assert moved.status_code == 303 and moved.headers["location"] == "https://example.com"
+
+
+def test_a_thrown_error_gives_400_with_the_message(hooks: Served) -> None:
+    response = hooks.client.post(hooks.flows["Answer"], json={"fail": "The widget requested is not in the database"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "The widget requested is not in the database"}
+    record = hooks.wait(response.headers[EXECUTION_HEADER])
+    assert record["status"] == "failed"
+
+
+def test_malformed_json_gives_400_and_runs_nothing(hooks: Served) -> None:
+    response = hooks.client.post(hooks.flows["Echo"], content=b"{bad-data", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Received malformed JSON payload."}
+    assert hooks.admin("GET", "executions")["executions"] == []
+
+
+def test_large_or_redirect_preferring_sync_results_are_a_303_to_the_result(hooks: Served) -> None:
+    preferred = hooks.client.post(
+        hooks.flows["Answer"], json={"reply": "hi"}, headers={"prismatic-prefer-redirect-sync-response": "true"}
+    )
+    assert preferred.status_code == 303
+    assert hooks.client.get(preferred.headers["location"]).text == "hi"
+    big = hooks.client.post(hooks.flows["Answer"], json={"bigMb": 6})
+    assert big.status_code == 303
+    fetched = hooks.client.get(big.headers["location"])
+    assert len(fetched.content) == 6 * 1024 * 1024 and fetched.headers["content-type"].startswith("text/plain")
+
+
+def test_the_synchronous_header_overrides_the_flow(hooks: Served) -> None:
+    sync_echo = hooks.client.post(hooks.flows["Echo"], json={"a": 1}, headers={"prismatic-synchronous": "true"})
+    assert sync_echo.status_code == 200 and sync_echo.json()["body"] == {"a": 1}
+    async_answer = hooks.client.post(hooks.flows["Answer"], json={"reply": 1}, headers={"prismatic-synchronous": "false"})
+    assert set(async_answer.json()) == {"executionId"}
+
+
+def test_bodies_over_6_mb_are_refused(hooks: Served) -> None:
+    response = hooks.client.post(hooks.flows["Echo"], content=b"x" * (6 * 1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert "maximum allowed size" in response.json()["error"]
+    assert hooks.admin("GET", "executions")["executions"] == []
+
+
+def test_a_custom_trigger_answers_the_caller_itself(hooks: Served) -> None:
+    # E8
+    response = hooks.client.post(
+        hooks.flows["Confirm"],
+        content=b"id,name\n1,widget\n",
+        headers={"content-type": "text/csv", "x-confirmation-code": "XYZ-123"},
+    )
+    assert response.status_code == 200 and response.text == "XYZ-123"
+    assert response.headers["content-type"].startswith("text/plain")
+    record = hooks.wait(response.headers[EXECUTION_HEADER])
+    assert record["result"]["data"]["rows"] == [["id", "name"], ["1", "widget"]]
+
+
+def test_an_unknown_endpoint_is_404_naming_the_real_ones(hooks: Served) -> None:
+    response = hooks.client.post(f"{hooks.url}/trigger/bm9wZQ==", json={})
+    assert response.status_code == 404
+    assert hooks.flows["Echo"] in response.json()["error"]
+
+
+def test_capture_saves_requests_as_payload_files_that_replay(serve: Callable[..., Served]) -> None:
+    captured = serve("serve-webhooks", capture=True)
+    response = captured.client.post(captured.flows["Echo"], json={"order": 7}, headers={"x-shop": "acme"})
+    captured.wait(response.json()["executionId"])
+    files = sorted((captured.root / ".spectral" / "flows" / "echo" / "payloads").glob("captured-*.json"))
+    assert len(files) == 1
+    payload = load_payload(files[0])
+    assert payload.data == {"order": 7} and payload.headers["x-shop"] == "acme"
+    assert any(e.kind == "capture" for e in captured.events)
+    with Executor(captured.root) as executor:
+        outcome = executor.run("Echo", TriggerRequest.from_payload(payload))
+    assert outcome.result["data"]["body"] == {"order": 7}
