@@ -125,7 +125,7 @@ def instance_with_customer_field(ctx: CheckContext) -> Iterator[Diagnostic]:
         )
 
 
-@check("CNI107", Severity.WARNING, "triggerPreprocessFlowConfig field is not a headers./body. path")
+@check("CNI107", Severity.WARNING, "routing field is not a trigger payload path, or has a capitalised header")
 def trigger_config_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
     integration = ctx.project.integration
     config = obj_at(integration.obj, "triggerPreprocessFlowConfig") if integration else None
