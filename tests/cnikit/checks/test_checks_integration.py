@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cnikit.analysis import analyze_project
 from tests.cnikit.checks.support import (
+    FIXTURES,
     Found,
     apply_fix,
     assert_family_covered,
@@ -185,3 +187,15 @@ def test_description_fix_adds_a_description_after_the_name(tmp_path: Path) -> No
         "  flows: [syncOrders],",
     ]
     assert diagnostics(root, select=["CNI109"]) == []
+
+
+@pytest.mark.parametrize("fixture", ["check-clean", "check-clean-shared-endpoint"])
+def test_near_miss_fixtures_are_fully_resolved_and_report_nothing(fixture: str) -> None:
+    """Their silence only means something if the analyser saw everything in them."""
+    model = analyze_project(FIXTURES / fixture)
+    integration = model.integration
+    assert integration is not None
+    assert integration.flows_complete and integration.config_vars_complete and integration.component_registry_complete
+    assert all(flow.obj.complete and flow.name and flow.stable_key for flow in integration.flows)
+    assert all(var.obj is not None and var.obj.complete for var in integration.all_config_vars())
+    assert found(fixture) == []

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cnikit.analysis import analyze_project
 from tests.cnikit.checks.support import (
+    FIXTURES,
     Found,
     apply_fix,
     assert_family_covered,
@@ -66,6 +68,16 @@ FIXES = [
         ['    await context.invokeFlow("Sync Invoices", { since: context.startedAt });'],
     ),
 ]
+
+
+def test_unknown_fixtures_really_hide_flows_and_config_vars() -> None:
+    """The silence above is the unknown-value rule at work, not a reference the analyser missed."""
+    flows = analyze_project(FIXTURES / "check-unknown-flows")
+    assert flows.integration is not None and not flows.integration.flows_complete
+    assert [call.name for call in flows.flow_invocations] == ["Archive Orders EU"]
+    variables = analyze_project(FIXTURES / "check-unknown-config-vars")
+    assert variables.integration is not None and not variables.integration.config_vars_complete
+    assert "EU Schedule" in [ref.name for ref in variables.config_var_refs]
 
 
 @pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
