@@ -42,6 +42,8 @@ def register(ls: CnikitLanguageServer) -> None:
         from server.platform_commands import refresh_status
 
         ls.spawn(refresh_status(ls))
+        for callback in ls.on_initialized:
+            callback()
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: CnikitLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
@@ -58,6 +60,8 @@ def register(ls: CnikitLanguageServer) -> None:
 
     @ls.feature(types.SHUTDOWN)
     async def shutdown(ls: CnikitLanguageServer, params: None) -> None:
+        for task in list(ls.tasks):
+            task.cancel()  # watchers and debounced analyses stop before the stores close
         for callback in ls.on_shutdown:
             try:
                 result = callback()

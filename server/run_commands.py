@@ -115,14 +115,24 @@ def log_line_impl(timestamp: str, severity: str, step: str | None, message: str)
 # -- the emulator of each project ----------------------------------------------------------------------------------
 
 
+WATCH_INTERVAL_S = 1.0  # how often the stores are asked whether another process wrote an execution
+
+
 class LocalRuns:
-    """One store and one warm executor per project, created on first use and closed at shutdown."""
+    """One store and one warm executor per project, created on first use and closed at shutdown.
+
+    Executions other processes record (a `cnikit run` in a terminal, `cnikit serve`) are noticed by `watch` and
+    reported with the same notifications, so the client's trees stay current without asking.
+    """
 
     def __init__(self, ls: CnikitLanguageServer) -> None:
         self._ls = ls
         self._lock = threading.Lock()
         self._stores: dict[Path, Store] = {}
         self._executors: dict[Path, Executor] = {}
+        # Per project: execution id → (status, ended_at, steps, last log id) as last reported.
+        self._seen: dict[Path, dict[str, tuple[str, str | None, int, int]]] = {}
+        self._seen_lock = threading.Lock()
 
     def store(self, root: Path) -> Store:
         """The project's emulator store (created on first use)."""
@@ -164,12 +174,101 @@ class LocalRuns:
                 loop.call_soon_threadsafe(ls.notify, EXECUTION_LOG, params)
                 return
             record = store.get_execution(update.execution_id)
-            params = {"project": str(root), "execution": summary_impl(record, store.steps(record.id))}
+            steps = store.steps(record.id)
+            self.mark_seen(root, record, len(steps))
+            params = {"project": str(root), "execution": summary_impl(record, steps)}
             loop.call_soon_threadsafe(ls.notify, EXECUTION_UPDATED, params)
             if update.kind == "finished":
                 loop.call_soon_threadsafe(refresh_code_lenses, ls)
 
         return forward
+
+    def _db_exists(self, root: Path) -> bool:
+        from cnikit.project import local_dir
+        from emulator.store import DB_NAME
+
+        return (local_dir(root) / DB_NAME).exists()
+
+    def baseline(self) -> None:
+        """Remember the executions already recorded, so only new ones are reported."""
+        for root in list(self._ls.projects.states):
+            if root not in self._seen and self._db_exists(root):
+                store = self.store(root)
+                store.changed()
+                known: dict[str, tuple[str, str | None, int, int]] = {
+                    record.id: (
+                        record.status,
+                        record.ended_at,
+                        len(store.steps(record.id)),
+                        _last_log_id(store, record.id),
+                    )
+                    for record in store.list_executions(limit=50)
+                }
+                with self._seen_lock:
+                    self._seen[root] = known
+
+    def collect_external(self) -> list[tuple[str, dict[str, Any]]]:
+        """What other processes recorded since the last look: notifications for new or changed executions and new
+        log lines (in that order per execution). Runs in a thread; the caller sends them from the event loop."""
+        messages: list[tuple[str, dict[str, Any]]] = []
+        for root in list(self._ls.projects.states):
+            if not self._db_exists(root):
+                continue
+            store = self.store(root)
+            with self._seen_lock:
+                first_look = root not in self._seen
+                seen = self._seen.setdefault(root, {})
+            if not first_look and not store.changed():
+                continue
+            for record in reversed(store.list_executions(limit=20)):
+                steps = store.steps(record.id)
+                with self._seen_lock:
+                    previous = seen.get(record.id)
+                last_log = previous[3] if previous else 0
+                for line in store.logs(record.id, after_id=last_log):
+                    messages.append(
+                        (
+                            EXECUTION_LOG,
+                            {
+                                "project": str(root),
+                                "executionId": record.id,
+                                "timestamp": line.timestamp,
+                                "severity": line.severity,
+                                "step": line.step,
+                                "message": line.message,
+                            },
+                        )
+                    )
+                    last_log = line.id
+                now = (record.status, record.ended_at, len(steps), last_log)
+                if previous is None or previous[:3] != now[:3]:
+                    messages.append(
+                        (EXECUTION_UPDATED, {"project": str(root), "execution": summary_impl(record, steps)})
+                    )
+                with self._seen_lock:
+                    seen[record.id] = now
+        return messages
+
+    def mark_seen(self, root: Path, record: ExecutionRecord, steps: int) -> None:
+        """An execution this server reported itself (its own runs) is not reported again by `watch`."""
+        last_log = _last_log_id(self.store(root), record.id)
+        with self._seen_lock:
+            self._seen.setdefault(root, {})[record.id] = (record.status, record.ended_at, steps, last_log)
+
+    async def watch(self) -> None:
+        """Report executions recorded by other processes, for as long as the server runs."""
+        await asyncio.to_thread(self.baseline)
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            try:
+                messages = await asyncio.to_thread(self.collect_external)
+            except Exception:  # a locked or damaged store: try again at the next tick
+                log.exception("watching the emulator stores failed")
+                continue
+            for method, params in messages:
+                self._ls.notify(method, params)
+            if any(method == EXECUTION_UPDATED and params["execution"]["endedAt"] for method, params in messages):
+                refresh_code_lenses(self._ls)
 
     def close(self) -> None:
         """Stop the workers and close the stores."""
@@ -180,6 +279,11 @@ class LocalRuns:
                 store.close()
             self._executors.clear()
             self._stores.clear()
+
+
+def _last_log_id(store: Store, execution_id: str) -> int:
+    logs = store.logs(execution_id)
+    return logs[-1].id if logs else 0
 
 
 def refresh_code_lenses(ls: CnikitLanguageServer) -> None:
@@ -279,6 +383,7 @@ def _request(payload: str | None, root: Path) -> TriggerRequest | None:
 def register(ls: CnikitLanguageServer) -> None:
     """Register the local run commands."""
     runs = LocalRuns(ls)
+    ls.on_initialized.append(lambda: ls.spawn(runs.watch()))
     ls.on_shutdown.append(lambda: asyncio.to_thread(runs.close))
 
     async def run_locally(ls: CnikitLanguageServer, args: RunArgs) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +168,22 @@ async def test_hover_shows_the_local_instance_value_after_a_run(start_session: S
     after = await session.client.text_document_hover_async(params)
     assert after is not None and isinstance(after.contents, types.MarkupContent)
     assert 'Local instance value: `"Hello"`' in after.contents.value
+
+
+async def test_runs_from_another_process_are_reported(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-run-locally")
+    session = await start_session([root])
+    await session.analysed()
+    cnikit = Path(sys.executable).parent / "cnikit"
+    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    process = await asyncio.create_subprocess_exec(
+        str(cnikit), "run", str(root), "--flow", "Greet", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert await asyncio.wait_for(process.wait(), 60) == 0
+    update = await session.notification(
+        "cnikit/executionUpdated", lambda p: execution(p)["flow"] == "Greet" and execution(p)["status"] != "running"
+    )
+    assert execution(update)["status"] == "succeeded"
+    log = await session.notification("cnikit/executionLog", lambda p: field(p, "message") == "Hello, nobody")
+    assert field(log, "executionId") == execution(update)["id"]
