@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -51,3 +52,15 @@ def empty_project(tmp_path: Path) -> Path:
 def make_app(root: Path, screen: str = "results") -> CnikitApp:
     """The app on `root` with the clock frozen at `seed.NOW` (relative times are deterministic)."""
     return CnikitApp(Workspace(root), screen=screen, now=lambda: NOW)
+
+
+SNAPSHOT_PYTHON = (3, 11)  # snapshots render slightly differently across Python/Textual versions: one baseline
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to rewrite snapshots on another Python than the baseline's (harlequin's guard)."""
+    if config.getoption("--snapshot-update", default=False) and sys.version_info[:2] != SNAPSHOT_PYTHON:
+        raise pytest.UsageError(
+            f"Update TUI snapshots with Python {'.'.join(map(str, SNAPSHOT_PYTHON))}, "
+            f"not {sys.version_info.major}.{sys.version_info.minor}: the baselines were drawn there."
+        )

@@ -145,7 +145,7 @@ class ExecutionScreen(Screen[None]):
             output = self.source.step_output(self.row.id, step)
         except Exception as error:
             output = StepOutput(None, found=False, note=f"Could not read the output of {step}: {error}")
-        self.query_one(OutputView).show(output)
+        self.query_one(OutputView).show(output, step)
 
     def action_replay(self) -> None:
         """Replay this execution."""

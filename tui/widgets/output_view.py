@@ -33,7 +33,10 @@ def jsonable(value: Any, content_type: str | None = None) -> Any:
     return value
 
 
-def output_text(output: StepOutput) -> tuple[str, str]:
+KINDS = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def output_text(output: StepOutput, step: str = "") -> tuple[str, str]:
     """(summary line, JSON text) for a step output."""
     if not output.found:
         return (output.note or "This step has no recorded output.", "")
@@ -44,7 +47,8 @@ def output_text(output: StepOutput) -> tuple[str, str]:
         content_type = value.get("contentType") if isinstance(value.get("contentType"), str) else None
         summary = f"Binary data: {describe_binary(bytes(value['data']), content_type)}"
     else:
-        summary = output.note or f"{type(value).__name__ if value is not None else 'null'} result"
+        kind = KINDS.get(type(value), "null") if value is not None else "null"
+        summary = output.note or f"{step or 'The step'} returned {kind}"
     text = json.dumps(jsonable(value), indent=2, ensure_ascii=False, default=str)
     return (summary, text)
 
@@ -62,9 +66,9 @@ class OutputView(Vertical):
         yield Static("Choose a step to see its output.", id="output-summary")
         yield CodeArea("", language="json", read_only=True, id="output-json")
 
-    def show(self, output: StepOutput) -> None:
+    def show(self, output: StepOutput, step: str = "") -> None:
         """Show one step's output."""
-        summary, text = output_text(output)
+        summary, text = output_text(output, step)
         self.query_one("#output-summary", Static).update(summary)
         self.query_one("#output-json", CodeArea).load_text(text)
 
