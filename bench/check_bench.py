@@ -14,6 +14,8 @@ Figures (medians) are printed; the method and results live in BENCHMARKS.md (sec
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,16 +119,44 @@ def generate_project(root: Path) -> Path:
     return src / "flows" / "group3.ts"
 
 
-def median_ms(function: Callable[[], object], runs: int, setup: Callable[[], object] | None = None) -> float:
-    """The median wall time of `function` in milliseconds (setup, if any, runs untimed before each call)."""
-    times = []
+@dataclass
+class Figure:
+    """Medians of one measure: wall-clock time, and CPU time (what the work costs when the machine is shared)."""
+
+    label: str
+    wall: float
+    cpu: float
+    target: float | None = None
+
+
+def measure(
+    label: str,
+    function: Callable[[], object],
+    runs: int,
+    *,
+    setup: Callable[[], object] | None = None,
+    target: float | None = None,
+    children: bool = False,
+) -> Figure:
+    """Run `function` `runs` times (setup, if any, untimed before each); medians in ms. With `children`, CPU time
+    is that of the child processes `function` waited for."""
+    walls, cpus = [], []
     for _ in range(runs):
         if setup is not None:
             setup()
+        cpu_start = _cpu(children)
         start = time.perf_counter()
         function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((_cpu(children) - cpu_start) * 1000)
+    return Figure(label, statistics.median(walls), statistics.median(cpus), target)
+
+
+def _cpu(children: bool) -> float:
+    if children:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+    return time.process_time()
 
 
 def main() -> None:
@@ -138,15 +169,16 @@ def main() -> None:
     from cnikit.analysis.checks import load_checks, run_checks
 
     load_checks()
-    results: list[tuple[str, float, float | None]] = []
+    results: list[Figure] = []
+    load_before = os.getloadavg()[0]
 
     # 1. The example, warm.
     analyzer = Analyzer()
     model = analyzer.analyze(EXAMPLE)
     assert model.integration is not None, model.notes
     run_checks(model)
-    warm = median_ms(lambda: run_checks(analyzer.analyze(EXAMPLE)), args.runs)
-    results.append(("todo-sync: analysis + checks, in process, warm", warm, 30))
+    label = "todo-sync: analysis + checks, in process, warm"
+    results.append(measure(label, lambda: run_checks(analyzer.analyze(EXAMPLE)), args.runs, target=30))
 
     with tempfile.TemporaryDirectory(prefix="cnikit-bench-") as tmp:
         root = Path(tmp) / "generated"
@@ -158,8 +190,8 @@ def main() -> None:
         assert len(model.files) == 20, len(model.files)
 
         # 2. Cold: a fresh analyser parses all 20 files.
-        cold = median_ms(lambda: run_checks(Analyzer().analyze(root)), args.runs)
-        results.append(("generated (50 flows, 200 vars, 20 files): cold", cold, 150))
+        label = "generated (50 flows, 200 vars, 20 files): cold"
+        results.append(measure(label, lambda: run_checks(Analyzer().analyze(root)), args.runs, target=150))
 
         # 3. One file changed: the same analyser re-parses only that file.
         analyzer = Analyzer()
@@ -171,36 +203,55 @@ def main() -> None:
             touched.write_text(original.replace('"Generated flow 15"', f'"Generated flow 15 v{next(counter)}"'))
 
         before = analyzer.parse_count
-        incremental = median_ms(lambda: run_checks(analyzer.analyze(root)), args.runs, setup=touch)
+        label = "generated: after one file changed"
+        results.append(measure(label, lambda: run_checks(analyzer.analyze(root)), args.runs, setup=touch, target=20))
         assert analyzer.parse_count - before == args.runs, "each run should re-parse exactly the changed file"
-        results.append(("generated: after one file changed", incremental, 20))
 
     # 4. The whole process, as a user or CI runs it.
     cnikit = Path(sys.executable).parent / "cnikit"
     command = [str(cnikit), "check", str(EXAMPLE)]
     subprocess.run(command, capture_output=True, check=False)  # warm the OS file cache
-    process = median_ms(lambda: subprocess.run(command, capture_output=True, check=False), args.process_runs)
-    results.append(("`cnikit check examples/todo-sync`, whole process", process, 1000))
+    label = "`cnikit check examples/todo-sync`, whole process"
+    process = measure(
+        label,
+        lambda: subprocess.run(command, capture_output=True, check=False),
+        args.process_runs,
+        target=1000,
+        children=True,
+    )
+    results.append(process)
 
     # 5. tsc --noEmit on the same project, side by side.
     tsc = next(
         (p for p in (EXAMPLE / "node_modules/.bin/tsc", REPO / "tests/fixtures/node_modules/.bin/tsc") if p.exists()),
         None,
     ) or shutil.which("tsc")
-    tsc_ms: float | None = None
+    tsc_figure: Figure | None = None
     if tsc is not None:
         tsc_command = [str(tsc), "--noEmit", "-p", str(EXAMPLE)]
         subprocess.run(tsc_command, capture_output=True, check=False)
-        tsc_ms = median_ms(lambda: subprocess.run(tsc_command, capture_output=True, check=False), args.process_runs)
-        results.append(("`tsc --noEmit` on examples/todo-sync, whole process", tsc_ms, None))
+        label = "`tsc --noEmit -p examples/todo-sync`, whole process"
+        tsc_figure = measure(
+            label,
+            lambda: subprocess.run(tsc_command, capture_output=True, check=False),
+            args.process_runs,
+            children=True,
+        )
+        results.append(tsc_figure)
 
-    width = max(len(label) for label, _, _ in results)
-    print(f"{'measure':<{width}}  {'median':>10}  target")
-    for label, value, target in results:
-        verdict = "" if target is None else (f"< {target} ms  " + ("ok" if value < target else "MISSED"))
-        print(f"{label:<{width}}  {value:>7.1f} ms  {verdict}")
-    if tsc_ms is not None:
-        print(f"tsc --noEmit / cnikit check (whole processes): {tsc_ms / process:.1f}x")
+    width = max(len(figure.label) for figure in results)
+    print(f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'measure':<{width}}  {'wall':>10}  {'cpu':>10}  target (wall)")
+    for figure in results:
+        verdict = ""
+        if figure.target is not None:
+            verdict = f"< {figure.target:.0f} ms  " + ("ok" if figure.wall < figure.target else "MISSED")
+        print(f"{figure.label:<{width}}  {figure.wall:>7.1f} ms  {figure.cpu:>7.1f} ms  {verdict}")
+    if tsc_figure is not None:
+        print(
+            f"tsc --noEmit / cnikit check (whole processes): {tsc_figure.wall / process.wall:.1f}x wall, "
+            f"{tsc_figure.cpu / process.cpu:.1f}x cpu"
+        )
 
 
 if __name__ == "__main__":
