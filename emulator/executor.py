@@ -299,6 +299,7 @@ class Executor:
         self._lock = threading.Lock()
         # instance.json's mtime → (instance, configVars, missing secrets): keyring reads are slow, the file rarely
         # changes; an edit (or a new secret, which rewrites the file) invalidates it.
+        self._identities: dict[tuple[str, int, int], dict[str, Any]] = {}
         self._config: tuple[int, LocalInstance, dict[str, Any], list[str]] | None = None
 
     def __enter__(self) -> Executor:
@@ -357,6 +358,16 @@ class Executor:
                 self.instance = instance
                 self._config = None
         return result
+
+    def identity(self, flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance) -> dict[str, Any]:
+        """Webhook URLs, API keys, customer, instance, user, integration and flow of an execution (memoized)."""
+        key = (flow.name, id(definition), id(instance))
+        found = self._identities.get(key)
+        if found is None:
+            if len(self._identities) > 256:  # instances and definitions come and go in a long-lived process
+                self._identities.clear()
+            found = self._identities[key] = _identity(flow, definition, instance)
+        return found
 
     def _configuration(self, definition: BuiltDefinition) -> tuple[LocalInstance, dict[str, Any], list[str]]:
         path = instance_path(self.root)
@@ -432,7 +443,15 @@ class Executor:
             "flowKey": flow.key,
             "trigger": _trigger_spec(flow, values),
             "payload": encode(
-                _payload(request, body_data, content_type, flow, definition, instance, execution_id, started_at, debug)
+                _payload(
+                    request,
+                    body_data,
+                    content_type,
+                    self.identity(flow, definition, instance),
+                    execution_id,
+                    started_at,
+                    debug,
+                )
             ),
             "context": encode(_context(flow, definition, instance, execution_id, started_at, debug, values, self)),
             "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
@@ -642,16 +661,14 @@ def _input_value(spec: Any, values: dict[str, Any]) -> Any:
     return spec.get("value")
 
 
-def _identity(
-    flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance, execution_id: str, started_at: str
-) -> dict[str, Any]:
+def _identity(flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance) -> dict[str, Any]:
+    """Who and where, for payload and context alike (all but executionId and startedAt)."""
     webhook_urls = {f.name: webhook_url(instance, f.stable_key or f.key) for f in definition.flows}
     api_keys = {f.name: flow_api_keys(instance, f) for f in definition.flows}
     return {
         "webhookUrls": webhook_urls,
         "webhookApiKeys": api_keys,
         "invokeUrl": webhook_urls[flow.name],
-        "executionId": execution_id,
         "customer": instance.customer.model_dump(),
         "instance": {"id": instance.global_id("Instance"), "name": instance.name},
         "user": instance.user.model_dump(),
@@ -666,7 +683,6 @@ def _identity(
             "name": flow.name,
             "stableId": flow.stable_key or "",
         },
-        "startedAt": started_at,
     }
 
 
@@ -674,9 +690,7 @@ def _payload(
     request: TriggerRequest,
     body_data: Any,
     content_type: str,
-    flow: BuiltFlow,
-    definition: BuiltDefinition,
-    instance: LocalInstance,
+    identity: dict[str, Any],
     execution_id: str,
     started_at: str,
     debug: bool,
@@ -687,7 +701,9 @@ def _payload(
         "rawBody": {"data": request.body, "contentType": content_type},
         "body": {"data": body_data, "contentType": content_type},
         "pathFragment": request.path_fragment,
-        **_identity(flow, definition, instance, execution_id, started_at),
+        **identity,
+        "executionId": execution_id,
+        "startedAt": started_at,
         "globalDebug": debug,
     }
 
@@ -702,8 +718,11 @@ def _context(
     values: dict[str, Any],
     executor: Executor,
 ) -> dict[str, Any]:
+    identity = executor.identity(flow, definition, instance)
     return {
-        **_identity(flow, definition, instance, execution_id, started_at),
+        **identity,
+        "executionId": execution_id,
+        "startedAt": started_at,
         "configVars": values,
         "stepIds": {"onTrigger": str(uuid.uuid4()), "onExecution": str(uuid.uuid4())},
         "executionFrame": {

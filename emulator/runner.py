@@ -20,14 +20,13 @@ import contextlib
 import itertools
 import json
 import os
-import queue
+import select
 import shutil
 import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -103,21 +102,15 @@ def node_binary() -> str:
     return node
 
 
-@dataclass
-class _Pending:
-    events: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue)
-
-
 class Worker:
-    """One warm Node process running runner.js."""
+    """One warm Node process running runner.js. One request at a time (the pool lends a worker to one caller)."""
 
     def __init__(self, cwd: Path, *, max_memory_mb: int = DEFAULT_MEMORY_MB) -> None:
         self.max_memory_mb = max_memory_mb
         self.bundle: Path | None = None
         self.load_info: dict[str, Any] = {}
         self._ids = itertools.count(1)
-        self._pending: dict[int, _Pending] = {}
-        self._lock = threading.Lock()
+        self._buffer = b""
         self._stderr: deque[str] = deque(maxlen=200)
         self._closed = False
         self.process = subprocess.Popen(
@@ -129,7 +122,8 @@ class Worker:
             stderr=subprocess.PIPE,
             bufsize=0,
         )
-        threading.Thread(target=self._read_stdout, name=f"cnikit-worker-{self.pid}", daemon=True).start()
+        assert self.process.stdout is not None
+        self._stdout = self.process.stdout.fileno()
         self._stderr_thread = threading.Thread(
             target=self._read_stderr, name=f"cnikit-worker-{self.pid}-e", daemon=True
         )
@@ -145,21 +139,6 @@ class Worker:
         """True while the process runs."""
         return not self._closed and self.process.poll() is None
 
-    def _read_stdout(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            pending = self._pending.get(message.get("id"))
-            if pending is not None:
-                pending.events.put(message)
-        with self._lock:
-            self._closed = True
-            for pending in self._pending.values():
-                pending.events.put(None)  # the process is gone: wake every waiting request
-
     def _read_stderr(self) -> None:
         assert self.process.stderr is not None
         for raw in self.process.stderr:
@@ -169,6 +148,23 @@ class Worker:
         """The last lines Node wrote to stderr (what it said before dying)."""
         return "\n".join(self._stderr)
 
+    def _readline(self, deadline: _Deadline) -> bytes | None:
+        """The next stdout line; b"" at end of file; None when the deadline passed first.
+
+        Read in the calling thread (no reader thread): a warm execution is a few milliseconds, and handing lines
+        between threads costs GIL switches of that order on a busy machine.
+        """
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([self._stdout], [], [], deadline.remaining())
+            if not ready:
+                return None
+            chunk = os.read(self._stdout, 1 << 16)
+            if not chunk:
+                return b""
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line
+
     def request(
         self, op: str, body: dict[str, Any] | None = None, *, on_event: EventHandler | None = None, timeout: float
     ) -> Any:
@@ -177,39 +173,39 @@ class Worker:
         Returns the result value. Raises `RunnerError` when Node answered with an error, `WorkerFault` when the
         worker timed out (it is killed), ran out of memory or died.
         """
+        if self._closed:
+            raise WorkerFault("crash", "the worker has stopped")
         request_id = next(self._ids)
-        pending = _Pending()
-        with self._lock:
-            if self._closed:
-                raise WorkerFault("crash", "the worker has stopped")
-            self._pending[request_id] = pending
+        line = json.dumps({"id": request_id, "op": op, **(body or {})}, separators=(",", ":")) + "\n"
         try:
-            line = json.dumps({"id": request_id, "op": op, **(body or {})}, separators=(",", ":")) + "\n"
+            assert self.process.stdin is not None
+            self.process.stdin.write(line.encode())
+        except (BrokenPipeError, OSError):
+            raise self._death() from None
+        deadline = _Deadline(timeout)
+        while True:
+            raw = self._readline(deadline)
+            if raw is None:
+                self.kill()
+                raise WorkerFault(
+                    "timeout",
+                    f"Execution exceeded the maximum allowed duration of {_seconds(timeout)} and was stopped.",
+                )
+            if raw == b"":
+                self._closed = True
+                raise self._death()
             try:
-                assert self.process.stdin is not None
-                self.process.stdin.write(line.encode())
-            except (BrokenPipeError, OSError):
-                raise self._death() from None
-            deadline = _Deadline(timeout)
-            while True:
-                try:
-                    message = pending.events.get(timeout=deadline.remaining())
-                except queue.Empty:
-                    self.kill()
-                    raise WorkerFault(
-                        "timeout",
-                        f"Execution exceeded the maximum allowed duration of {_seconds(timeout)} and was stopped.",
-                    ) from None
-                if message is None:
-                    raise self._death()
-                if message.get("type") == "result":
-                    if message.get("ok"):
-                        return message.get("value")
-                    raise RunnerError(message.get("error") or {})
-                if on_event is not None:
-                    on_event(message)
-        finally:
-            self._pending.pop(request_id, None)
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            if message.get("id") != request_id:
+                continue  # the answer to a fire-and-forget request (`send`)
+            if message.get("type") == "result":
+                if message.get("ok"):
+                    return message.get("value")
+                raise RunnerError(message.get("error") or {})
+            if on_event is not None:
+                on_event(message)
 
     def _death(self) -> WorkerFault:
         try:
@@ -238,8 +234,7 @@ class Worker:
 
     def kill(self) -> None:
         """Stop the process now (SIGKILL); the worker is no longer usable."""
-        with self._lock:
-            self._closed = True
+        self._closed = True
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
 
