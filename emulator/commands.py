@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -44,6 +46,7 @@ def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> E
     from emulator.runner import start_worker
 
     early = start_worker(local_dir(root) / "build" / "vendor.js", max_memory_mb=max_memory)
+    _warm_keyring_if_needed(local_dir(root) / "instance.json")
 
     from emulator.build import BuildFailed
     from emulator.executor import Executor
@@ -67,6 +70,23 @@ def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> E
     if result.rebuilt:
         typer.secho(f"built in {result.seconds * 1000:.0f} ms", fg=typer.colors.BRIGHT_BLACK, err=True)
     return executor
+
+
+def _warm_keyring_if_needed(instance_file: Path) -> None:
+    """Find the keyring backend in the background when the instance has secrets: finding it takes a while."""
+    try:
+        connections = json.loads(instance_file.read_text(encoding="utf-8")).get("connections") or {}
+    except (OSError, ValueError, AttributeError):
+        return
+    if any(isinstance(c, dict) and c.get("secretFields") for c in connections.values()):
+        threading.Thread(target=_warm_keyring, name="cnikit-keyring", daemon=True).start()
+
+
+def _warm_keyring() -> None:
+    from cnikit.secrets import SecretStoreError, backend
+
+    with suppress(SecretStoreError):  # the run itself reports a missing keyring
+        backend()
 
 
 def _plain(value: Any) -> Any:
