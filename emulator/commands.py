@@ -96,10 +96,21 @@ def _plain(value: Any) -> Any:
     return encode(value)
 
 
+def _readable(value: Any) -> Any:
+    """For people: binary data as a `<binary, N bytes>` note instead of base64."""
+    if isinstance(value, bytes | bytearray):
+        return f"<binary, {len(value)} bytes>"
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    return value
+
+
 def _show_value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(_plain(value), indent=2, default=str)
+    return json.dumps(_readable(value), indent=2, default=str)
 
 
 _COLORS = {"error": typer.colors.RED, "warn": typer.colors.YELLOW, "debug": typer.colors.GREEN}

@@ -219,6 +219,13 @@ def config_vars(
     return values
 
 
+def set_config_value(root: Path, key: str, value: Any) -> None:
+    """Set one (non-connection) config variable's value in instance.json."""
+    instance = load_instance(root)
+    instance.configVars[key] = value
+    save_instance(root, instance)
+
+
 def keyring_hint() -> str:
     """Where secrets are stored now, or why they cannot be and what to do (from `cnikit.secrets`)."""
     from cnikit.secrets import keyring_status

@@ -11,7 +11,7 @@ import pytest
 
 from cnikit.payloads import load_payload
 from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
-from emulator.instance import instance_path, set_connection_secret
+from emulator.instance import instance_path, set_config_value, set_connection_secret
 from tests.fakes.keyring import MemoryKeyring
 
 ExecutorFor = Callable[..., Executor]
@@ -139,11 +139,12 @@ def test_edited_instance_values_reach_the_flow(executor_for: ExecutorFor, memory
     raw = json.loads(path.read_text())
     raw["configVars"]["A Number"] = "7"
     path.write_text(json.dumps(raw))
-    executor.instance = None
+    set_config_value(executor.root, "A String", "changed")
 
     outcome = executor.run("Show Config")
 
     assert outcome.result["data"]["A Number"] == "7"
+    assert outcome.result["data"]["A String"] == "changed"
     assert any(
         "Secret connection fields with no value in the keyring run empty: Acme Connection.password" in line.message
         for line in outcome.logs
