@@ -124,7 +124,8 @@ export class ServerHost implements ServerApi {
         { scheme: "file", pattern: "**/.spectral/flows/*/payloads/*.json" },
       ],
       synchronize: { configurationSection: "cnikit" },
-      initializationOptions: settings,
+      // The resolved executable, so the server's terminal commands run the same cnikit.
+      initializationOptions: { ...settings, cnikitPath: resolution.path },
       outputChannel: this.output,
       traceOutputChannel: this.traceChannel,
       revealOutputChannelOn: RevealOutputChannelOn.Never,

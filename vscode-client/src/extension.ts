@@ -136,7 +136,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (!project) return [messageNode("No active integration: select one in the Integrations view.")];
     if (executionsStale || store.activeProject !== project) {
       executionsStale = false;
-      store.replace(project, await host.execute<ExecutionSummary[]>(ServerCommand.listExecutions, { project }));
+      const local = await host.execute<ExecutionSummary[]>(ServerCommand.listExecutions, { project, source: "local" });
+      // Cloud executions only when logged in; a cloud failure must not hide the local ones.
+      const cloud = status?.user
+        ? await host
+            .execute<ExecutionSummary[]>(ServerCommand.listExecutions, { project, source: "cloud" })
+            .catch((error: unknown) => {
+              ui.log(`Cloud executions unavailable: ${error instanceof Error ? error.message : String(error)}`);
+              return [];
+            })
+        : [];
+      store.replace(project, [...local, ...cloud]);
     }
     const nodes = executionNodes(store.list(), project, Date.now());
     return nodes.length > 0 ? nodes : [messageNode("No executions yet: run a flow locally or test it in Prismatic.")];
@@ -165,6 +175,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const tick = setInterval(() => {
     if (executionsView.visible && store.list().length > 0) executionsTree.refresh();
   }, RELATIVE_TIME_TICK_MS);
+  tick.unref();
   context.subscriptions.push({ dispose: () => clearInterval(tick) });
 
   // --- virtual documents ----------------------------------------------------------------------------------------
@@ -182,10 +193,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       serverState = state;
       drawStatus();
       if (state === "running" && !wasRunning) {
-        void host
-          .execute<StatusParams>(ServerCommand.getStatus)
+        void initialStatus()
           .then((params) => applyStatus(params))
-          .catch((error: unknown) => ui.log(`getStatus: ${error instanceof Error ? error.message : String(error)}`));
+          .catch((error: unknown) => ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`));
       }
       if (state === "running" || wasRunning) {
         refresh("integrations");
@@ -197,10 +207,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     executionUpdated: ({ project, execution }) => {
       if (store.apply(project, execution)) executionsTree.refresh();
       documents.executionChanged(execution.id, true);
+      void handlers.onExecutionUpdated(execution);
     },
     executionLog: ({ executionId }) => documents.executionChanged(executionId, false),
     interceptLens: (command, arg) => handlers.interceptLens(command, arg),
   });
+  // The status at start: `getStatus`, or (from a server without it) the active project of `listProjects`.
+  const initialStatus = async (): Promise<StatusParams> => {
+    try {
+      return await host.execute<StatusParams>(ServerCommand.getStatus);
+    } catch {
+      const active = (await host.execute<ProjectInfo[]>(ServerCommand.listProjects)).find((p) => p.active);
+      return {
+        user: null,
+        organization: null,
+        url: status?.url ?? null,
+        activeProject: active?.project ?? null,
+        activeIntegration: active?.name ?? null,
+      };
+    }
+  };
   const applyStatus = (params: StatusParams): void => {
     const projectChanged = params.activeProject !== status?.activeProject;
     status = params;

@@ -129,6 +129,8 @@ function projectArg(project: string | undefined): object {
 
 export class Handlers {
   private readonly busy = new Set<string>();
+  /** Executions started from a command, by id: their failure is worth a notification. */
+  private readonly watched = new Map<string, { label: string; project: string }>();
   private loginPending = false;
 
   constructor(
@@ -330,15 +332,25 @@ export class Handlers {
       ...(payload ? { payload } : {}),
     });
     this.host.refresh("executions");
-    if (result.status === "failed") {
-      const ref: LogsRef = {
-        project: target.project ?? this.activeProject() ?? "",
-        executionId: result.executionId,
-        source: "local",
-      };
-      const action = await this.ui.error(`Flow "${flow.name}" failed when run locally.`, "Show Logs");
-      if (action === "Show Logs") await this.openLogs(ref);
-    }
+    const project = target.project ?? this.activeProject() ?? "";
+    const label = `Flow "${flow.name}"`;
+    if (result.status === "running") this.watched.set(result.executionId, { label, project });
+    else if (result.status === "failed") await this.reportFailure(label, project, result.executionId);
+  }
+
+  /** Called on every `cnikit/executionUpdated`: a run started from a command that fails says so. */
+  async onExecutionUpdated(execution: ExecutionSummary): Promise<void> {
+    const run = this.watched.get(execution.id);
+    if (!run || execution.source !== "local" || execution.status === "running") return;
+    this.watched.delete(execution.id);
+    if (execution.status === "failed") await this.reportFailure(run.label, run.project, execution.id, execution.error);
+  }
+
+  private async reportFailure(label: string, project: string, executionId: string, error?: string | null): Promise<void> {
+    const ref: LogsRef = { project, executionId, source: "local" };
+    const reason = error ? `: ${error.split("\n")[0]}` : ".";
+    const action = await this.ui.error(`${label} failed when run locally${reason}`, "Show Logs");
+    if (action === "Show Logs") await this.openLogs(ref);
   }
 
   async testIntegration(arg?: unknown): Promise<void> {
@@ -391,8 +403,14 @@ export class Handlers {
       project = project ?? this.activeProject();
     }
     await this.ui.focusExecutionResults();
-    await this.server.execute(ServerCommand.replayExecution, { ...projectArg(project), executionId });
+    const result = await this.server.execute<{ executionId: string; status: string }>(ServerCommand.replayExecution, {
+      ...projectArg(project),
+      executionId,
+    });
     this.host.refresh("executions");
+    if (result.status === "running") {
+      this.watched.set(result.executionId, { label: `The replay of ${executionId}`, project: project ?? "" });
+    }
   }
 
   async openLogs(arg?: unknown): Promise<void> {

@@ -100,7 +100,7 @@ export interface StatusUser {
 export interface StatusParams {
   user: StatusUser | null;
   organization: string | null;
-  url: string;
+  url: string | null;
   activeProject: string | null;
   activeIntegration: string | null;
 }

@@ -23,7 +23,7 @@ export function userItem(status: StatusParams | null): StatusItem {
     `**Name:** ${status.user.name}`,
     `**Email:** ${status.user.email}`,
     `**Organization:** ${status.organization ?? "—"}`,
-    `**Endpoint:** ${status.url}`,
+    `**Endpoint:** ${status.url ?? "—"}`,
   ];
   return {
     text: `$(account) ${status.organization || "Logged in"}`,

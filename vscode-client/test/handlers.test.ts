@@ -189,6 +189,22 @@ test("a failed local run says so and offers its logs", async () => {
   assert.deepEqual(parseLogsQuery(uri.split("?")[1]), { project: "/ws/todo", executionId: "e9", source: "local" });
 });
 
+test("a local run that fails later (the server answers 'running' first) is reported once, with its error", async () => {
+  const ui = new ScriptedUi(["Nightly"]);
+  const { handlers, run } = setup(
+    { "cnikit.server.listFlows": FLOWS, "cnikit.server.runLocally": { executionId: "e7", status: "running" } },
+    ui,
+  );
+  await run("cnikit.runLocally");
+  assert.deepEqual(ui.shown, []);
+  await handlers.onExecutionUpdated(execution({ id: "other", status: "failed" }));
+  await handlers.onExecutionUpdated(execution({ id: "e7", status: "running", endedAt: null }));
+  assert.deepEqual(ui.shown, [], "neither someone else's execution nor progress is a failure");
+  await handlers.onExecutionUpdated(execution({ id: "e7", status: "failed", error: "TypeError: x is undefined\n  at perform" }));
+  await handlers.onExecutionUpdated(execution({ id: "e7", status: "failed", error: "again" }));
+  assert.deepEqual(ui.shown, ['error: Flow "Nightly" failed when run locally: TypeError: x is undefined']);
+});
+
 test("the inline Run button of a payload item runs that flow with that payload, no questions asked", async () => {
   const ui = new ScriptedUi();
   const { server, run } = setup(

@@ -103,7 +103,8 @@ test("an update to an execution re-reads its open documents once per burst, and 
   const logs = vscode.Uri.parse(logsUri(ref));
   const step = vscode.Uri.parse(stepUri({ ...ref, step: "onExecution" }));
   const other = vscode.Uri.parse(logsUri({ ...ref, executionId: "exec-2" }));
-  openDocuments.textDocuments.splice(0, Infinity, { uri: logs }, { uri: step }, { uri: other });
+  const open = (uri: vscode.Uri) => ({ uri, languageId: "plaintext", text: "", getText: () => "" });
+  openDocuments.textDocuments.splice(0, Infinity, open(logs), open(step), open(other));
   const fired: string[] = [];
   docs.onDidChange((uri) => fired.push(uri.toString()));
   docs.executionChanged("exec-1", false);
