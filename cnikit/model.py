@@ -349,6 +349,9 @@ class ProjectModel(BaseModel):
     flow_invocations: list[FlowInvocation] = Field(default_factory=list)
     files: list[Path] = Field(default_factory=list)  # every source file read
     notes: list[SourceNote] = Field(default_factory=list)
+    # Unsaved editor contents the model was built from (resolved paths). Checks that read other files of the
+    # project, such as payload files, read these first so problems show while typing. Not serialised.
+    overlays: dict[Path, str] = Field(default_factory=dict, exclude=True)
 
 
 def flow_function_key(name: str) -> str:

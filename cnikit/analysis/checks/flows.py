@@ -514,7 +514,8 @@ def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
 def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
     for flow in _flows(ctx):
         value = get(obj_at(flow.obj, "schedule"), "timezone")
-        if isinstance(value, JsString) and value.span and (problem := time_zone_problem(value.value)):
+        # An empty timezone is what spectral writes when none is given: the platform's default (UTC).
+        if isinstance(value, JsString) and value.value and value.span and (problem := time_zone_problem(value.value)):
             close = suggest(value.value, time_zones())
             yield ctx.report(
                 value.span,

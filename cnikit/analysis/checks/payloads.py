@@ -15,27 +15,34 @@ from cnikit.analysis.checks import CheckContext, check
 from cnikit.analysis.checks._common import known_flows, rename_fix, suggest
 from cnikit.diagnostics import Diagnostic, Severity
 from cnikit.model import Span
-from cnikit.payloads import CONTENT_TYPES, PayloadError, list_payloads, load_payload
+from cnikit.payloads import CONTENT_TYPES, PayloadError, list_payloads, parse_payload
 
 CONTENT_TYPE_VALUE = re.compile(r'"contentType"\s*:\s*("(?:[^"\\]|\\.)*"|[^,}\s]+)')
 
 
-def _problems(ctx: CheckContext) -> Iterator[tuple[Path, PayloadError]]:
-    """Every payload file `cnikit.payloads` refuses, with its error."""
+def read(ctx: CheckContext, path: Path) -> str:
+    """A file of the project as the editor has it: the unsaved overlay when there is one, else the file on disk."""
+    overlay = ctx.project.overlays.get(path.resolve())
+    return overlay if overlay is not None else path.read_text(encoding="utf-8")
+
+
+def _problems(ctx: CheckContext) -> Iterator[tuple[Path, str, PayloadError]]:
+    """Every payload file `cnikit.payloads` refuses, with the text it read and its error."""
     for files in list_payloads(ctx.root).values():
         for path in files:
             try:
-                load_payload(path)
+                text = read(ctx, path)
+            except (OSError, UnicodeDecodeError):
+                continue  # unreadable now (being written, or not text): the next run sees it again
+            try:
+                parse_payload(text, path)
             except PayloadError as error:
-                yield path, error
+                yield path, text, error
 
 
-def _line_span(path: Path, line: int, col: int) -> Span:
+def _line_span(path: Path, text: str, line: int, col: int) -> Span:
     """From (line, col) to the end of that line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        lines = []
+    lines = text.splitlines()
     end = len(lines[line]) if line < len(lines) else col
     return Span(file=path, line=line, col=col, end_line=line, end_col=max(end, col + 1))
 
@@ -50,10 +57,10 @@ def _offset_span(path: Path, text: str, start: int, end: int) -> Span:
 
 @check("CNI801", Severity.ERROR, "payload file is not valid JSON")
 def payload_json(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for path, error in _problems(ctx):
+    for path, text, error in _problems(ctx):
         if error.reason.startswith("invalid JSON"):
             yield ctx.report(
-                _line_span(path, error.line, error.col),
+                _line_span(path, text, error.line, error.col),
                 f"Payload file {path.name} is not valid JSON ({error.reason.removeprefix('invalid JSON: ')}); "
                 "expected an object with headers, data and contentType.",
             )
@@ -61,12 +68,11 @@ def payload_json(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI802", Severity.ERROR, "payload contentType is not one the platform accepts")
 def payload_content_type(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for path, error in _problems(ctx):
+    for path, text, error in _problems(ctx):
         if not error.reason.startswith("contentType"):
             continue
-        text = path.read_text(encoding="utf-8")
         match = CONTENT_TYPE_VALUE.search(text)
-        span = _offset_span(path, text, *match.span(1)) if match else _line_span(path, 0, 0)
+        span = _offset_span(path, text, *match.span(1)) if match else _line_span(path, text, 0, 0)
         value = json.loads(text).get("contentType")
         close = suggest(value, CONTENT_TYPES) if isinstance(value, str) else None
         quoted = match is not None and match.group(1).startswith('"')
@@ -82,14 +88,13 @@ def payload_content_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI803", Severity.ERROR, "payload file has the wrong shape")
 def payload_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for path, error in _problems(ctx):
+    for path, text, error in _problems(ctx):
         if error.reason.startswith(("invalid JSON", "contentType")):
             continue
-        text = path.read_text(encoding="utf-8")
         key = next((key for key in ("headers", "data") if error.reason.startswith(key)), None)
         match = re.search(rf'"{key}"\s*:', text) if key else None
         span = _offset_span(path, text, match.start(), match.start() + len(key) + 2) if match and key else None
-        yield ctx.report(span or _line_span(path, 0, 0), f"Payload file {path.name}: {error.reason}.")
+        yield ctx.report(span or _line_span(path, text, 0, 0), f"Payload file {path.name}: {error.reason}.")
 
 
 @check("CNI804", Severity.WARNING, "payload folder of a stable key no flow has")
@@ -104,8 +109,12 @@ def payload_orphan(ctx: CheckContext) -> Iterator[Diagnostic]:
         close = suggest(stable_key, keys)
         hint = f'; did you mean "{close}"?' if close else f"; the flows' stable keys are {', '.join(keys)}."
         for path in files:
+            try:
+                text = read(ctx, path)
+            except (OSError, UnicodeDecodeError):
+                text = ""
             yield ctx.report(
-                _line_span(path, 0, 0),
+                _line_span(path, text, 0, 0),
                 f'Payload file {path.name} is stored for flow stable key "{stable_key}", but no flow has that stable '
                 f"key, so no flow can use it{hint}",
             )

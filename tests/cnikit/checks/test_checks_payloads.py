@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cnikit.analysis import Analyzer
+from cnikit.analysis.checks import run_checks
 from tests.cnikit.checks.support import (
     Found,
     apply_fix,
@@ -87,6 +89,21 @@ FIXES = [
         ['  "contentType": "application/json"'],
     ),
 ]
+
+
+def test_unsaved_payload_buffer_is_checked(tmp_path: Path) -> None:
+    """The editor's unsaved text of a payload file is what gets checked, not the file on disk."""
+    root = copy_fixture("check-payload-content-type", tmp_path)
+    payload = root / ".spectral" / "flows" / "sync-orders" / "payloads" / "new-order.json"
+    model = Analyzer().analyze(root)
+    assert [d.code for d in run_checks(model, select=["CNI80"])] == ["CNI802"]
+    fixed = '{"headers": {}, "data": {"orderId": "A-1"}, "contentType": "application/json"}'
+    model.overlays = {payload.resolve(): fixed}
+    assert run_checks(model, select=["CNI80"]) == []
+    model.overlays = {payload.resolve(): '{"headers": {}, "data": {"orderId": "A-1"},\n}'}
+    [broken] = run_checks(model, select=["CNI80"])
+    assert (broken.code, broken.span.line, broken.span.col) == ("CNI801", 1, 0)
+    assert payload.read_text().count("application/jsn") == 1  # the file on disk is untouched
 
 
 @pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
