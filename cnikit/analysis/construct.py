@@ -16,22 +16,43 @@ M = TypeVar("M", bound=BaseModel)
 
 _new = object.__new__
 _set = object.__setattr__
-_field_names: dict[type, frozenset[str]] = {}
+_IMMUTABLE = (str, int, float, bool, bytes, tuple, frozenset, type(None))
+
+
+class _Spec:
+    """Per model class: its field names and how to fill in the ones not given."""
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        self.names = frozenset(cls.model_fields)
+        self.shared: dict[str, Any] = {}  # immutable defaults, shared between instances
+        self.copied: dict[str, Any] = {}  # mutable defaults, copied per instance
+        self.factories: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            if info.default_factory is not None:
+                self.factories[name] = info.default_factory
+            elif isinstance(info.default, _IMMUTABLE):
+                self.shared[name] = info.default
+            else:
+                self.copied[name] = info.default
+
+
+_specs: dict[type, _Spec] = {}
 
 
 def construct(cls: type[M], **fields: Any) -> M:
     """An instance of `cls` with `fields` set as given (no validation), like `cls.model_construct(**fields)`."""
-    names = _field_names.get(cls)
-    if names is None:
-        names = _field_names[cls] = frozenset(cls.model_fields)
+    spec = _specs.get(cls)
+    if spec is None:
+        spec = _specs[cls] = _Spec(cls)
     fields_set = set(fields)
-    if len(fields_set) != len(names):
-        for name in names - fields_set:
-            info = cls.model_fields[name]
-            if info.default_factory is not None:
-                fields[name] = info.default_factory()  # type: ignore[call-arg]
+    if len(fields) != len(spec.names):
+        for name in spec.names - fields_set:
+            if name in spec.shared:
+                fields[name] = spec.shared[name]
+            elif name in spec.factories:
+                fields[name] = spec.factories[name]()
             else:
-                fields[name] = copy.copy(info.default)
+                fields[name] = copy.copy(spec.copied[name])
     instance = _new(cls)
     _set(instance, "__dict__", fields)
     _set(instance, "__pydantic_fields_set__", fields_set)

@@ -38,6 +38,10 @@ class ParsedFile:
     source: bytes
     tree: Tree
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    _ascii: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ascii = self.source.isascii()
 
     @property
     def root(self) -> Node:
@@ -49,6 +53,8 @@ class ParsedFile:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def _col(self, row: int, byte_col: int) -> int:
+        if self._ascii:
+            return byte_col  # one byte per character
         if not self._line_starts:
             starts = [0]
             find = self.source.find
