@@ -134,8 +134,10 @@ class Analyzer:
         else:
             try:
                 data = path.read_bytes()
-            except OSError:
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 return None
+            except OSError as error:  # it exists but cannot be read (permissions …): say so rather than ignore it
+                return _Entry(b"", None, None, None, f"cannot be read ({error.strerror or error}); not analysed")
         digest = _digest(data)
         cached = self._cache.get(path)
         if cached is not None and cached.digest == digest:

@@ -171,3 +171,13 @@ def test_deleted_files_leave_the_model(scaffold: Path) -> None:
     extra.unlink()
     model = analyzer.analyze(scaffold)
     assert extra not in model.files
+
+
+def test_an_unreadable_file_is_reported_not_ignored(scaffold: Path) -> None:
+    loop = scaffold / "src" / "loop.ts"
+    loop.symlink_to(loop)  # reading it fails with "too many levels of symbolic links", even as root
+    model = Analyzer().analyze(scaffold)
+    (note,) = [n for n in model.notes if n.kind == "skipped"]
+    assert note.span.file == loop
+    assert "cannot be read" in note.message
+    assert model.integration is not None and len(model.integration.flows) == 2
