@@ -15,6 +15,8 @@ from cnikit.model import (
     Flow,
     JsArray,
     JsBoolean,
+    JsFunction,
+    JsNull,
     JsNumber,
     JsObject,
     JsString,
@@ -23,6 +25,16 @@ from cnikit.model import (
     ProjectModel,
     Span,
 )
+
+
+def found_flows(project: ProjectModel) -> list[Flow]:
+    """The flows the analyser found (perhaps not all of them: enough for checks that look at one flow at a time)."""
+    return project.integration.flows if project.integration is not None else []
+
+
+def found_config_vars(project: ProjectModel) -> list[ConfigVar]:
+    """The config variables the analyser found (perhaps not all: enough for checks on one variable at a time)."""
+    return project.integration.all_config_vars() if project.integration is not None else []
 
 
 def known_flows(project: ProjectModel) -> list[Flow] | None:
@@ -39,6 +51,28 @@ def known_config_vars(project: ProjectModel) -> list[ConfigVar] | None:
     if integration is None or not integration.config_vars_complete:
         return None
     return integration.all_config_vars()
+
+
+def truthy(value: JsValue | None) -> bool | None:
+    """JavaScript truthiness of a value, None when the value is not statically known."""
+    if value is None or isinstance(value, JsUndefined | JsNull):
+        return False
+    if isinstance(value, JsBoolean):
+        return value.value
+    if isinstance(value, JsNumber):
+        return value.value != 0
+    if isinstance(value, JsString):
+        return value.value != ""
+    if isinstance(value, JsObject | JsFunction) or value.kind in ("array", "call"):
+        return True
+    return None
+
+
+def present(obj: JsObject, key: str) -> bool | None:
+    """Whether `obj[key]` is truthy; None when unknown (an unknown value, or a key a spread may hide)."""
+    if key not in obj.props:
+        return False if obj.complete else None
+    return truthy(obj.props[key].value)
 
 
 def get(obj: JsObject | None, key: str) -> JsValue | None:

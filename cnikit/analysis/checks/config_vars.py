@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
 from cnikit.analysis.checks._common import (
+    found_config_vars,
     get,
     inner,
     key_span,
@@ -49,12 +50,6 @@ PICKLIST_VALUE_MAX = 64
 STANDARD_HELPERS = ("configVar", "literal")
 
 
-def _vars(ctx: CheckContext) -> list[ConfigVar]:
-    """The config variables the analyser found (not necessarily all: fine for checks on one variable)."""
-    integration = ctx.project.integration
-    return integration.all_config_vars() if integration is not None else []
-
-
 def _pages(ctx: CheckContext) -> list[ConfigPage]:
     integration = ctx.project.integration
     if integration is None:
@@ -64,7 +59,7 @@ def _pages(ctx: CheckContext) -> list[ConfigPage]:
 
 def _standard(ctx: CheckContext) -> Iterator[ConfigVar]:
     """Plain config variables (`configVar({...})` or an untyped literal) whose object was resolved."""
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if var.helper in STANDARD_HELPERS and var.obj is not None:
             yield var
 
@@ -124,7 +119,7 @@ def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check("CNI303", Severity.ERROR, "duplicate config variable stable key")
 def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
     seen: dict[str, ConfigVar] = {}
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if var.stable_key is None:
             continue
         first = seen.setdefault(var.stable_key, var)
@@ -139,7 +134,7 @@ def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check("CNI304", Severity.ERROR, "config variable without stableKey")
 def missing_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
     helpers = (*STANDARD_HELPERS, "connectionConfigVar", "dataSourceConfigVar")
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if var.helper not in helpers or var.obj is None or not var.obj.complete:
             continue
         value = var.obj.get("stableKey")
@@ -243,7 +238,7 @@ def code_language(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI310", Severity.ERROR, "invalid collectionType")
 def collection_type(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         value = get(var.obj, "collectionType")
         if not isinstance(value, JsString) or value.span is None:
             continue
@@ -281,7 +276,7 @@ def organization_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI312", Severity.ERROR, "unknown permissionAndVisibilityType")
 def unknown_visibility(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         value = get(var.obj, "permissionAndVisibilityType")
         if isinstance(value, JsString) and value.value not in VISIBILITY_TYPES and value.span:
             close = suggest(value.value, VISIBILITY_TYPES)
@@ -335,7 +330,7 @@ def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI316", Severity.ERROR, "config variable name contains a dot")
 def dotted_name(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if "." in var.name and var.helper != "unknown" and (span := var_span(var)):
             yield ctx.report(
                 span,

@@ -13,17 +13,18 @@ from collections.abc import Iterator
 from cnikit.analysis.checks import CheckContext, check
 from cnikit.analysis.checks._common import (
     boolean,
+    found_config_vars,
     get,
     inner,
     key_span,
     obj_at,
+    present,
     rename_fix,
     string,
     suggest,
     value_span,
     var_span,
 )
-from cnikit.analysis.checks.flows import present
 from cnikit.diagnostics import Diagnostic, Severity
 from cnikit.model import ConfigVar, JsMember, JsObject, JsString
 
@@ -37,14 +38,9 @@ PLACEHOLDER = re.compile(r"\{\{#([^}]+)\}\}")
 SECRET_INPUTS = ("clientsecret", "password", "apikey", "secret", "token", "accesstoken", "privatekey")
 
 
-def _vars(ctx: CheckContext) -> list[ConfigVar]:
-    integration = ctx.project.integration
-    return integration.all_config_vars() if integration is not None else []
-
-
 def _inline(ctx: CheckContext) -> Iterator[tuple[ConfigVar, JsObject, JsObject]]:
     """Inline connection definitions: (variable, its object, its `inputs` object)."""
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if var.helper != "connectionConfigVar" or var.obj is None:
             continue
         inputs = obj_at(var.obj, "inputs")
@@ -76,7 +72,7 @@ def connection_not_on_first_page(ctx: CheckContext) -> Iterator[Diagnostic]:
     if integration is None or not integration.config_pages:
         return
     first = integration.config_pages[0].title
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         if var.is_connection and not var.scoped and not var.user_level and var.page_index and (span := var_span(var)):
             yield ctx.report(
                 span,
@@ -141,7 +137,7 @@ def oauth2_required_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI405", Severity.ERROR, "oauth2PkceMethod on a connection that is not authorization code")
 def pkce_without_auth_code(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         obj = var.obj
         if var.helper != "connectionConfigVar" or obj is None or "oauth2PkceMethod" not in obj.props:
             continue
@@ -188,7 +184,7 @@ def hidden_input_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI408", Severity.ERROR, "activated connection in the wrong place")
 def activated_connection_place(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         span = var_span(var)
         if span is None:
             continue
@@ -208,7 +204,7 @@ def activated_connection_place(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI409", Severity.ERROR, "organization- or customer-activated connection on a user level page")
 def activated_connection_on_user_level_page(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         activated = var.helper in ("organizationActivatedConnection", "customerActivatedConnection")
         if activated and var.user_level and (span := var_span(var)):
             yield ctx.report(
@@ -221,7 +217,7 @@ def activated_connection_on_user_level_page(ctx: CheckContext) -> Iterator[Diagn
 
 @check("CNI410", Severity.ERROR, "connectionConfigVar without inputs or a component connection")
 def connection_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for var in _vars(ctx):
+    for var in found_config_vars(ctx.project):
         obj = var.obj
         if var.helper != "connectionConfigVar" or obj is None or not obj.complete:
             continue

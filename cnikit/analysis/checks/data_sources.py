@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
-from cnikit.analysis.checks._common import get, inner, known_config_vars, rename_fix, strings, suggest, var_span
+from cnikit.analysis.checks._common import (
+    found_config_vars,
+    get,
+    inner,
+    known_config_vars,
+    rename_fix,
+    strings,
+    suggest,
+    var_span,
+)
 from cnikit.diagnostics import Diagnostic, Severity
 from cnikit.model import ConfigVar, JsObject, JsString, Span
 
@@ -26,8 +35,7 @@ DATA_SOURCE_TYPES = (
 
 
 def _data_sources(ctx: CheckContext) -> Iterator[ConfigVar]:
-    integration = ctx.project.integration
-    for var in integration.all_config_vars() if integration is not None else []:
+    for var in found_config_vars(ctx.project):
         if var.helper == "dataSourceConfigVar" and var.obj is not None:
             yield var
 

@@ -15,6 +15,7 @@ from cnikit.analysis.checks._common import (
     boolean,
     first_span,
     flow_span,
+    found_flows,
     get,
     has,
     inner,
@@ -22,6 +23,7 @@ from cnikit.analysis.checks._common import (
     known_config_vars,
     number,
     obj_at,
+    present,
     rename_fix,
     string,
     strings,
@@ -38,7 +40,6 @@ from cnikit.model import (
     JsObject,
     JsString,
     JsUndefined,
-    JsValue,
     Span,
 )
 
@@ -77,12 +78,6 @@ FLOW_PROPERTIES = (
 )
 
 
-def _flows(ctx: CheckContext) -> list[Flow]:
-    """The flows the analyser found (possibly not all of them: fine for checks on one flow at a time)."""
-    integration = ctx.project.integration
-    return integration.flows if integration is not None else []
-
-
 def _label(flow: Flow) -> str:
     """The flow as spectral names it in its messages."""
     return flow.name if flow.name is not None else "This flow"
@@ -102,28 +97,6 @@ def _where(ctx: CheckContext, span: Span | None) -> str:
 def js_number(value: float) -> str:
     """A number the way JavaScript's `String(n)` prints it (`3`, not `3.0`)."""
     return str(int(value)) if float(value).is_integer() else repr(value)
-
-
-def truthy(value: JsValue | None) -> bool | None:
-    """JavaScript truthiness of a value, None when the value is not statically known."""
-    if value is None or isinstance(value, JsUndefined | JsNull):
-        return False
-    if isinstance(value, JsBoolean):
-        return value.value
-    if isinstance(value, JsNumber):
-        return value.value != 0
-    if isinstance(value, JsString):
-        return value.value != ""
-    if isinstance(value, JsObject | JsFunction) or value.kind in ("array", "call"):
-        return True
-    return None
-
-
-def present(obj: JsObject, key: str) -> bool | None:
-    """Whether `obj[key]` is truthy; None when unknown (an unknown value, or a key a spread may hide)."""
-    if key not in obj.props:
-        return False if obj.complete else None
-    return truthy(obj.props[key].value)
 
 
 def has_schedule(flow: Flow) -> bool | None:
@@ -194,7 +167,7 @@ def time_zone_problem(name: str) -> str | None:
 @check("CNI201", Severity.ERROR, "duplicate flow name")
 def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
     seen: dict[str, Flow] = {}
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if flow.name is None:
             continue
         first = seen.setdefault(flow.name, flow)
@@ -209,7 +182,7 @@ def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check("CNI202", Severity.ERROR, "duplicate flow stable key")
 def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
     seen: dict[str, Flow] = {}
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if flow.stable_key is None:
             continue
         first = seen.setdefault(flow.stable_key, flow)
@@ -224,7 +197,7 @@ def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check("CNI213", Severity.ERROR, "two flow names give the same function key")
 def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
     seen: dict[str, Flow] = {}
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         key = flow.key
         if not key or flow.name is None:
             continue
@@ -240,7 +213,7 @@ def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI214", Severity.ERROR, "flow without name, stableKey or onExecution")
 def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         missing = [key for key in ("name", "stableKey", "onExecution") if has(flow.obj, key) is False]
         span = first_span(flow.name_span, flow.obj.span, flow.span)
         if missing and span:
@@ -252,7 +225,7 @@ def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI215", Severity.ERROR, "unknown flow property")
 def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         for key, prop in flow.obj.props.items():
             if key in FLOW_PROPERTIES or prop.key_span is None:
                 continue
@@ -270,7 +243,7 @@ def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI203", Severity.ERROR, "polling flow without schedule")
 def polling_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if string(flow.obj, "triggerType") == "polling" and has_schedule(flow) is False:
             span = value_span(flow.obj, "triggerType", flow_span(flow))
             if span:
@@ -283,7 +256,7 @@ def polling_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI204", Severity.ERROR, "FIFO queue on a scheduled flow")
 def fifo_with_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         fifo, _, _ = queue_flags(flow)
         if fifo and has_schedule(flow) and (span := key_span(flow.obj, "queueConfig")):
             yield ctx.report(
@@ -295,7 +268,7 @@ def fifo_with_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI205", Severity.ERROR, "singleton executions without schedule")
 def singleton_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         _, singleton, queue = queue_flags(flow)
         if singleton and has_schedule(flow) is False:
             span = key_span(queue, "singletonExecutions", key_span(flow.obj, "queueConfig"))
@@ -309,7 +282,7 @@ def singleton_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI206", Severity.ERROR, "FIFO queue and singleton executions together")
 def fifo_and_singleton(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         fifo, singleton, queue = queue_flags(flow)
         if fifo and singleton and (span := key_span(queue, "singletonExecutions")):
             yield ctx.report(
@@ -321,7 +294,7 @@ def fifo_and_singleton(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI207", Severity.ERROR, "concurrencyLimit outside 2..15")
 def concurrency_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         queue = obj_at(flow.obj, "queueConfig")
         limit = number(queue, "concurrencyLimit")
         kind = get(queue, "type")
@@ -347,7 +320,7 @@ def _resolver_key(flow: Flow) -> str | None:
 
 @check("CNI208", Severity.ERROR, "trigger resolver without batchConfig")
 def resolver_without_batch_config(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         key = _resolver_key(flow)
         if key and present(flow.obj, "batchConfig") is False and (span := key_span(flow.obj, key)):
             yield ctx.report(
@@ -359,7 +332,7 @@ def resolver_without_batch_config(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI209", Severity.ERROR, "onDeployResolver without onDeployTrigger")
 def on_deploy_resolver_without_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if not present(flow.obj, "onDeployResolver"):
             continue
         deploy = get(flow.obj, "onDeployTrigger")
@@ -400,7 +373,7 @@ def _batch_problem(flow: Flow, field: str, required: bool) -> tuple[str, Span] |
 
 @check("CNI210", Severity.ERROR, "batchConfig.batchSize is not an integer >= 1")
 def batch_size(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if problem := _batch_problem(flow, "batchSize", required=True):
             shown, span = problem
             yield ctx.report(
@@ -411,7 +384,7 @@ def batch_size(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI211", Severity.ERROR, "batchConfig.concurrentBatchLimit is not an integer >= 1")
 def concurrent_batch_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if problem := _batch_problem(flow, "concurrentBatchLimit", required=False):
             shown, span = problem
             yield ctx.report(
@@ -423,7 +396,7 @@ def concurrent_batch_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI212", Severity.ERROR, "lifecycle hooks without onTrigger (invalid trigger configuration)")
 def lifecycle_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         hook = next((key for key in LIFECYCLE_HOOKS if present(flow.obj, key)), None)
         if hook is None or present(flow.obj, "onTrigger") is not False or present(flow.obj, "trigger") is not False:
             continue
@@ -451,7 +424,7 @@ def lifecycle_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI216", Severity.ERROR, "FIFO queue on a synchronous or preprocess flow")
 def fifo_on_sync_or_preprocess(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         fifo, _, _ = queue_flags(flow)
         if not fifo:
             continue
@@ -472,7 +445,7 @@ def fifo_on_sync_or_preprocess(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI217", Severity.WARNING, "dedupeIdField without a FIFO queue")
 def dedupe_without_fifo(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         fifo, _, queue = queue_flags(flow)
         if fifo is False and string(queue, "dedupeIdField") is not None and (span := key_span(queue, "dedupeIdField")):
             yield ctx.report(
@@ -484,7 +457,7 @@ def dedupe_without_fifo(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI218", Severity.ERROR, "unknown queueConfig type")
 def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         queue = obj_at(flow.obj, "queueConfig")
         kind = get(queue, "type")
         if isinstance(kind, JsString) and kind.value not in QUEUE_TYPES and kind.span:
@@ -502,7 +475,7 @@ def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI219", Severity.ERROR, "invalid cron expression in a flow schedule")
 def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         value = get(obj_at(flow.obj, "schedule"), "value")
         if isinstance(value, JsString) and value.span and (problem := cron_problem(value.value)):
             yield ctx.report(
@@ -512,7 +485,7 @@ def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI220", Severity.WARNING, "unknown time zone in a flow schedule")
 def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         value = get(obj_at(flow.obj, "schedule"), "timezone")
         # An empty timezone is what spectral writes when none is given: the platform's default (UTC).
         if isinstance(value, JsString) and value.value and value.span and (problem := time_zone_problem(value.value)):
@@ -530,7 +503,7 @@ def schedule_config_var_type(ctx: CheckContext) -> Iterator[Diagnostic]:
     if variables is None:
         return
     by_name = {var.name: var for var in variables}
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         ref = get(obj_at(flow.obj, "schedule"), "configVar")
         if not isinstance(ref, JsString) or ref.span is None:
             continue
@@ -548,7 +521,7 @@ def schedule_config_var_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI222", Severity.ERROR, "unknown endpointSecurityType")
 def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         value = get(flow.obj, "endpointSecurityType")
         if isinstance(value, JsString) and value.value not in ENDPOINT_SECURITY_TYPES and value.span:
             close = suggest(value.value, ENDPOINT_SECURITY_TYPES)
@@ -562,7 +535,7 @@ def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI223", Severity.ERROR, "organization endpoint security without organizationApiKeys")
 def organization_without_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if string(flow.obj, "endpointSecurityType") != "organization":
             continue
         keys = get(flow.obj, "organizationApiKeys")
@@ -578,7 +551,7 @@ def organization_without_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI224", Severity.WARNING, "organizationApiKeys without organization endpoint security")
 def keys_without_organization(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if "organizationApiKeys" not in flow.obj.props:
             continue
         security = get(flow.obj, "endpointSecurityType")
@@ -595,7 +568,7 @@ def keys_without_organization(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI225", Severity.WARNING, "customer_required flow without testApiKeys")
 def customer_required_without_test_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if string(flow.obj, "endpointSecurityType") != "customer_required":
             continue
         if present(flow.obj, "testApiKeys") is False and (span := value_span(flow.obj, "endpointSecurityType")):
@@ -611,7 +584,7 @@ def customer_required_without_test_keys(ctx: CheckContext) -> Iterator[Diagnosti
 
 @check("CNI226", Severity.ERROR, "agent flow without schemas.invoke")
 def agent_flow_schema(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         schemas = get(flow.obj, "schemas")
         without_invoke = isinstance(schemas, JsObject) and schemas.complete and "invoke" not in schemas.props
         agent_without_schemas = boolean(flow.obj, "isAgentFlow") and present(flow.obj, "schemas") is False
@@ -627,7 +600,7 @@ def agent_flow_schema(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI227", Severity.ERROR, "agent flow is not synchronous")
 def agent_flow_sync(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         if not boolean(flow.obj, "isAgentFlow"):
             continue
         sync = get(flow.obj, "isSynchronous")
@@ -652,7 +625,7 @@ def _range_problems(obj: JsObject | None, name: str, limits: dict[str, tuple[int
 
 @check("CNI228", Severity.ERROR, "retryConfig out of range")
 def retry_config_range(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         retry = obj_at(flow.obj, "retryConfig")
         for problem, span in _range_problems(retry, "retryConfig", {"maxAttempts": (0, 10), "delayMinutes": (0, 60)}):
             yield ctx.report(span, f'Flow "{_label(flow)}" {problem}')
@@ -660,7 +633,7 @@ def retry_config_range(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI229", Severity.ERROR, "errorConfig invalid")
 def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         config = obj_at(flow.obj, "errorConfig")
         handler = get(config, "errorHandlerType")
         if isinstance(handler, JsString) and handler.value not in ("fail", "ignore", "retry") and handler.span:
@@ -675,7 +648,7 @@ def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI230", Severity.ERROR, "schedule without value or configVar")
 def schedule_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for flow in _flows(ctx):
+    for flow in found_flows(ctx.project):
         schedule = obj_at(flow.obj, "schedule")
         if schedule is None or not schedule.complete or "value" in schedule.props or "configVar" in schedule.props:
             continue

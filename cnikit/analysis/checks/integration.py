@@ -8,8 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
-from cnikit.analysis.checks._common import first_span, get, inner, key_span, obj_at, rename_fix, string, suggest
-from cnikit.analysis.checks.flows import present
+from cnikit.analysis.checks._common import (
+    first_span,
+    get,
+    inner,
+    key_span,
+    obj_at,
+    present,
+    rename_fix,
+    string,
+    suggest,
+)
 from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from cnikit.model import Flow, Integration, JsArray, JsObject, JsString, JsUndefined, Span
 
