@@ -64,7 +64,7 @@ def string_value(parsed: ParsedFile, node: Node) -> str | None:
             if child.type == "string_fragment":
                 parts.append(parsed.text(child))
             elif child.type == "escape_sequence":
-                parts.append(_unescape(parsed.text(child)))
+                parts.append(unescape(parsed.text(child)))
             else:
                 return None
         return "".join(parts)
@@ -74,7 +74,7 @@ def string_value(parsed: ParsedFile, node: Node) -> str | None:
             if child.type == "string_fragment":
                 parts.append(parsed.text(child))
             elif child.type == "escape_sequence":
-                parts.append(_unescape(parsed.text(child)))
+                parts.append(unescape(parsed.text(child)))
             else:
                 return None
         return "".join(parts)
@@ -84,7 +84,8 @@ def string_value(parsed: ParsedFile, node: Node) -> str | None:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
-def _unescape(escape: str) -> str:
+def unescape(escape: str) -> str:
+    """The character(s) a JavaScript escape sequence (`\\n`, `\\u00e9`, `\\u{1F600}`, `\\x41` …) stands for."""
     body = escape[1:]
     if body[:1] == "u":
         hexdigits = body[2:-1] if body[1:2] == "{" else body[1:]

@@ -9,7 +9,6 @@ it never guesses.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,7 +16,7 @@ from typing import Protocol
 from tree_sitter import Node
 
 from cnikit.analysis.construct import construct
-from cnikit.analysis.module import Declaration, ModuleInfo, string_value
+from cnikit.analysis.module import Declaration, ModuleInfo, string_value, unescape
 from cnikit.analysis.parser import ParsedFile
 from cnikit.model import (
     JsArray,
@@ -134,7 +133,8 @@ def _unknown(reason: str, span: Span | None = None) -> JsUnknown:
 
 
 class Resolver:
-    """Evaluates expressions of one project. Create one per analysis: it memoises declaration values."""
+    """Evaluates expressions of one project for one analysis (declaration values are memoised per analysis, and
+    reused across analyses through `cache` while the files they were computed from are unchanged)."""
 
     def __init__(self, sources: Sources, cache: dict[tuple[Path, str], CachedValue] | None = None) -> None:
         """`cache` persists declaration values across analyses; an entry is reused while none of the files its
@@ -356,9 +356,7 @@ class Resolver:
             elif child.type == "string_fragment":
                 parts.append(parsed.text(child))
             elif child.type == "escape_sequence":
-                from cnikit.analysis.module import _unescape
-
-                parts.append(_unescape(parsed.text(child)))
+                parts.append(unescape(parsed.text(child)))
         return construct(JsString, span=span, value="".join(parts))
 
     def _number(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
@@ -846,13 +844,3 @@ def _as_text(value: JsValue | None) -> str | None:
     if isinstance(value, JsUndefined):
         return "undefined"
     return None
-
-
-def strings(values: Iterable[JsValue]) -> list[str] | None:
-    """The values as strings, or None when any of them is not a known string."""
-    out: list[str] = []
-    for value in values:
-        if not isinstance(value, JsString):
-            return None
-        out.append(value.value)
-    return out
