@@ -185,7 +185,7 @@ def _sarif(diagnostics: Sequence[Diagnostic], base: Path, rules: Mapping[str, Ru
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": display_path(d.span.file, base), "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": _artifact(d.span.file, base),
                         "region": {
                             "startLine": d.span.line + 1,
                             "startColumn": d.span.col + 1,
@@ -202,7 +202,7 @@ def _sarif(diagnostics: Sequence[Diagnostic], base: Path, rules: Mapping[str, Ru
                     "description": {"text": d.fix.title},
                     "artifactChanges": [
                         {
-                            "artifactLocation": {"uri": display_path(edit.span.file, base), "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": _artifact(edit.span.file, base),
                             "replacements": [
                                 {
                                     "deletedRegion": {
@@ -234,6 +234,14 @@ def _sarif(diagnostics: Sequence[Diagnostic], base: Path, rules: Mapping[str, Ru
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _artifact(path: Path, base: Path) -> dict[str, str]:
+    """A SARIF artifact location: relative to %SRCROOT% (the current folder) when below it, else a file URI."""
+    try:
+        return {"uri": path.relative_to(base).as_posix(), "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        return {"uri": path.as_uri() if path.is_absolute() else path.as_posix()}
 
 
 def _escape_data(text: str) -> str:

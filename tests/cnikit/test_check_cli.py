@@ -200,3 +200,10 @@ def test_whole_process_exit_status_and_output() -> None:
     assert "title=CNI001::Syntax error" in result.stdout
     result = subprocess.run([str(cnikit), "check", str(CLEAN)], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout) == (0, "No problems found in 1 project (1 file).\n")
+
+
+def test_sarif_locations_outside_the_current_folder_are_file_uris(tmp_path: Path) -> None:
+    _, out, _ = run(str(BROKEN), "--format", "sarif", cwd=tmp_path)
+    (result,) = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "CNI001"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": (BROKEN / "src" / "flows.ts").as_uri()}
