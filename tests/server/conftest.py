@@ -146,6 +146,12 @@ class Session:
             )
         )
 
+    def close(self, path: Path) -> None:
+        """didClose `path` (the file on disk is the truth again)."""
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
+        )
+
     async def command(self, name: str, args: dict[str, Any] | None = None) -> Any:
         """workspace/executeCommand with one argument object."""
         return await self.client.workspace_execute_command_async(
@@ -156,51 +162,63 @@ class Session:
 StartSession = Callable[..., Awaitable[Session]]
 
 
+async def launch(
+    folders: Sequence[Path],
+    *,
+    config_file: Path,
+    init_options: dict[str, Any] | None = None,
+    configuration: dict[str, Any] | None = None,
+    server_command: list[str] | None = None,
+    env: dict[str, str | None] | None = None,
+) -> Session:
+    """Start a server on workspace folders and initialize it like VS Code does."""
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "CNIKIT_CONFIG_FILE": str(config_file)}
+    environment.pop("DEBUG", None)
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    config = ClientServerConfig(
+        server_command=server_command or [sys.executable, "-m", "server"], server_env=environment
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    session = Session(client)
+    if configuration is not None:
+        client.set_configuration(configuration, section="cnikit")
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            workspace_folders=[types.WorkspaceFolder(uri=uri(folder), name=folder.name) for folder in folders],
+            root_uri=uri(folders[0]) if folders else None,
+            initialization_options=init_options,
+        )
+    )
+    return session
+
+
+async def close(session: Session) -> None:
+    """Shut the server down (shutdown, exit) and stop the client."""
+    try:
+        await asyncio.wait_for(session.client.shutdown_session(), 10)
+    finally:
+        await session.client.stop()
+
+
 @pytest_asyncio.fixture
 async def start_session(tmp_path: Path) -> AsyncIterator[StartSession]:
     """Start servers on workspace folders: `await start_session([folder, …], init_options=…)`."""
     sessions: list[Session] = []
 
-    async def start(
-        folders: Sequence[Path],
-        *,
-        init_options: dict[str, Any] | None = None,
-        configuration: dict[str, Any] | None = None,
-        server_command: list[str] | None = None,
-        env: dict[str, str | None] | None = None,
-    ) -> Session:
-        environment = {**os.environ, "PYTHONPATH": str(REPO), "CNIKIT_CONFIG_FILE": str(tmp_path / "config.yml")}
-        environment.pop("DEBUG", None)
-        for key, value in (env or {}).items():
-            if value is None:
-                environment.pop(key, None)
-            else:
-                environment[key] = value
-        config = ClientServerConfig(
-            server_command=server_command or [sys.executable, "-m", "server"], server_env=environment
-        )
-        client = await config.start()
-        assert isinstance(client, LanguageClient)
-        session = Session(client)
+    async def start(folders: Sequence[Path], **options: Any) -> Session:
+        session = await launch(folders, config_file=tmp_path / "config.yml", **options)
         sessions.append(session)
-        if configuration is not None:
-            client.set_configuration(configuration, section="cnikit")
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=client_capabilities("visual-studio-code"),
-                workspace_folders=[types.WorkspaceFolder(uri=uri(folder), name=folder.name) for folder in folders],
-                root_uri=uri(folders[0]) if folders else None,
-                initialization_options=init_options,
-            )
-        )
         return session
 
     yield start
     for session in sessions:
-        try:
-            await asyncio.wait_for(session.client.shutdown_session(), 10)
-        finally:
-            await session.client.stop()
+        await close(session)
 
 
 @pytest.fixture

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+import pytest_asyncio
 from lsprotocol import types
 
-from tests.server.conftest import Session, StartSession, uri
+from tests.server.conftest import Session, close, copy_fixture, launch, uri
 
 
 def position_in(text: str, needle: str, offset: int = 0) -> types.Position:
@@ -27,23 +30,34 @@ def doc(path: Path) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri(path))
 
 
-async def navigation(start_session: StartSession, workspace) -> tuple[Session, Path]:
-    root = workspace("lsp-navigation")
-    return await start_session([root]), root
+# One server for the whole module: these tests only read, and each one closes the buffers it opens.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def navigation(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Session, Path]]:
+    folder = tmp_path_factory.mktemp("navigation")
+    root = copy_fixture("lsp-navigation", folder)
+    session = await launch([root], config_file=folder / "config.yml")
+    yield session, root
+    await close(session)
 
 
 async def complete(session: Session, path: Path, text: str, needle: str) -> types.CompletionList:
     """Open `path` with `text` and complete right after `needle`."""
     session.open(path, text)
-    result = await session.client.text_document_completion_async(
-        types.CompletionParams(text_document=doc(path), position=position_in(text, needle, len(needle)))
-    )
+    try:
+        result = await session.client.text_document_completion_async(
+            types.CompletionParams(text_document=doc(path), position=position_in(text, needle, len(needle)))
+        )
+    finally:
+        session.close(path)
     assert isinstance(result, types.CompletionList)
     return result
 
 
-async def test_completion_of_config_variables_in_an_index_access(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_completion_of_config_variables_in_an_index_access(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text().replace('context.configVars["Api Base Url"];', 'context.configVars["Ap')
     result = await complete(session, flows, text, 'configVars["Ap')
@@ -56,8 +70,8 @@ async def test_completion_of_config_variables_in_an_index_access(start_session: 
     assert item.text_edit.range.end.character - item.text_edit.range.start.character == len("Ap")
 
 
-async def test_completion_after_a_dot_switches_to_the_index_form(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_completion_after_a_dot_switches_to_the_index_form(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text().replace('const size = configVars["Batch Size"];', "const size = configVars.Ba")
     result = await complete(session, flows, text, "configVars.Ba")
@@ -67,8 +81,8 @@ async def test_completion_after_a_dot_switches_to_the_index_form(start_session: 
     assert item.text_edit.range.end.character - item.text_edit.range.start.character == len(".Ba")
 
 
-async def test_completion_of_flow_names_in_invoke_flow(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_completion_of_flow_names_in_invoke_flow(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text().replace('context.invokeFlow("Notify Team", { base, size });', 'context.invokeFlow("')
     result = await complete(session, flows, text, 'invokeFlow("')
@@ -76,19 +90,20 @@ async def test_completion_of_flow_names_in_invoke_flow(start_session: StartSessi
     assert {item.detail for item in result.items} == {"flow · notify-team", "flow · sync-orders"}
 
 
-async def test_no_completion_outside_config_vars_and_invoke_flow(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_no_completion_outside_config_vars_and_invoke_flow(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text()
     session.open(flows, text)
     result = await session.client.text_document_completion_async(
         types.CompletionParams(text_document=doc(flows), position=position_in(text, "return { data", 6))
     )
+    session.close(flows)
     assert result is None
 
 
-async def test_hover_on_a_config_variable_reference(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_hover_on_a_config_variable_reference(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text()
     hover = await session.client.text_document_hover_async(
@@ -105,8 +120,8 @@ async def test_hover_on_a_config_variable_reference(start_session: StartSession,
     assert hover.range is not None and "Api Base Url" in text_at(flows, hover.range)
 
 
-async def test_hover_on_an_invoked_flow(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_hover_on_an_invoked_flow(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     hover = await session.client.text_document_hover_async(
         types.HoverParams(text_document=doc(flows), position=position_in(flows.read_text(), '"Notify Team", {', 2))
@@ -116,8 +131,8 @@ async def test_hover_on_an_invoked_flow(start_session: StartSession, workspace) 
     assert "stable key `notify-team`" in hover.contents.value
 
 
-async def test_definition_of_a_config_variable_and_of_a_flow(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_definition_of_a_config_variable_and_of_a_flow(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     text = flows.read_text()
     found = await session.client.text_document_definition_async(
@@ -136,8 +151,8 @@ async def test_definition_of_a_config_variable_and_of_a_flow(start_session: Star
     assert found[0].range.start.line == position_in(text, 'name: "Notify Team"').line
 
 
-async def test_references_of_a_config_variable(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_references_of_a_config_variable(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     pages = root / "src" / "configPages.ts"
     flows = root / "src" / "flows.ts"
     found = await session.client.text_document_references_async(
@@ -167,8 +182,8 @@ async def test_references_of_a_config_variable(start_session: StartSession, work
     assert without is not None and len(without) == 2
 
 
-async def test_document_symbols(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_document_symbols(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     pages = root / "src" / "configPages.ts"
     symbols = await session.client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=doc(pages))
@@ -197,8 +212,8 @@ async def test_document_symbols(start_session: StartSession, workspace) -> None:
     assert [s.name for s in symbols if isinstance(s, types.DocumentSymbol)] == ["Order Sync"]
 
 
-async def test_code_lenses_above_each_flow(start_session: StartSession, workspace) -> None:
-    session, root = await navigation(start_session, workspace)
+async def test_code_lenses_above_each_flow(navigation: tuple[Session, Path]) -> None:
+    session, root = navigation
     flows = root / "src" / "flows.ts"
     lenses = await session.client.text_document_code_lens_async(types.CodeLensParams(text_document=doc(flows)))
     assert lenses is not None
