@@ -474,12 +474,12 @@ export class Handlers {
 
   async importIntegration(arg?: unknown): Promise<void> {
     await this.exclusive("import", "An import is already running; wait for it to finish.", async () => {
-      const data = nodeData(arg);
-      const project = data?.project ?? this.activeProject();
-      if (!project) throw new Error("No active integration. Please select an integration first.");
-      const result = await this.server.execute<{ integrationId: string }>(ServerCommand.importIntegration, {
-        project,
-      });
+      // Without a project the server imports its active one (or says there is none).
+      const project = nodeData(arg)?.project ?? this.activeProject();
+      const result = await this.server.execute<{ integrationId: string }>(
+        ServerCommand.importIntegration,
+        projectArg(project),
+      );
       this.host.refresh("integrations");
       await this.ui.info(`Integration imported successfully! ID: ${result.integrationId}`);
     });

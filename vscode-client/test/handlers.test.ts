@@ -425,15 +425,21 @@ test("Prismatic URL refuses an invalid URL, ignores an unchanged one and offers 
   assert.deepEqual(ui.opened, ["external https://auth/x"]);
 });
 
-test("Import reports the new integration id; without an active integration it says what to do", async () => {
+test("Import reports the new integration id; without an active integration the server's reason is shown", async () => {
   const ui = new ScriptedUi();
   const { refreshed, run } = setup({ "cnikit.server.importIntegration": { integrationId: "SW50ZWc=" } }, ui);
   await run("cnikit.integrations.import");
   assert.deepEqual(ui.shown, ["info: Integration imported successfully! ID: SW50ZWc="]);
   assert.deepEqual(refreshed, ["integrations"]);
   const ui2 = new ScriptedUi();
-  await setup({}, ui2, { ...STATUS, activeProject: null }).run("cnikit.integrations.import");
-  assert.deepEqual(ui2.shown, ["error: No active integration. Please select an integration first."]);
+  const second = setup(
+    { "cnikit.server.importIntegration": new Error("No CNI project in this workspace (a folder with .spectral/ within 5 levels)") },
+    ui2,
+    { ...STATUS, activeProject: null },
+  );
+  await second.run("cnikit.integrations.import");
+  assert.deepEqual(second.server.calls, [["cnikit.server.importIntegration", {}]]);
+  assert.deepEqual(ui2.shown, ["error: No CNI project in this workspace (a folder with .spectral/ within 5 levels)"]);
 });
 
 test("Open Integration in Browser opens the designer URL the server gives", async () => {
