@@ -12,7 +12,11 @@
 // One execution at a time per process: runner.py keeps a pool of processes for concurrency.
 "use strict";
 
+const fs = require("node:fs");
 const http = require("node:http");
+const Module = require("node:module");
+const path = require("node:path");
+const vm = require("node:vm");
 const https = require("node:https");
 const util = require("node:util");
 const { Readable, Writable } = require("node:stream");
@@ -85,6 +89,8 @@ function load({ bundle }) {
     }
     return originalRun.call(this, store, fn, ...args);
   };
+  const vendor = path.join(path.dirname(bundle), "vendor.js");
+  if (fs.existsSync(vendor)) preload({ path: vendor }); // the fast build's vendor layer (no-op if preloaded)
   let exported;
   try {
     exported = require(bundle);
@@ -118,11 +124,40 @@ function load({ bundle }) {
 
 // While Python is still starting (imports, the build of the project's own layer), the worker evaluates the vendor
 // layer: the npm packages, spectral first. `load` then only runs the project's code.
-function preload({ path }) {
+// V8's code cache for the vendor layer (next to it, per Node version) halves its load time after the first.
+function preload({ path: file }) {
   const started = Date.now();
-  const vendor = require(path);
-  for (const entry of Object.values(vendor)) if (typeof entry === "function") entry();
-  return { ms: Date.now() - started };
+  if (require.cache[file]) return { ms: 0, cached: true };
+  const cacheFile = `${file}.${process.version}.v8cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  require.cache[file] = mod;
+  try {
+    script.runInThisContext().call(mod.exports, mod.exports, (id) => mod.require(id), mod, file, path.dirname(file));
+    for (const entry of Object.values(mod.exports)) if (typeof entry === "function") entry();
+  } catch (error) {
+    delete require.cache[file];
+    throw error;
+  }
+  mod.loaded = true;
+  if (!cachedData || script.cachedDataRejected) {
+    const tmp = `${cacheFile}.${process.pid}`;
+    try {
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      // a read-only build folder only costs speed
+    }
+  }
+  return { ms: Date.now() - started, cached: Boolean(cachedData) && !script.cachedDataRejected };
 }
 
 // --- registry components answered by local mocks -----------------------------------------------------------------
