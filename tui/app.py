@@ -45,8 +45,7 @@ class CnikitApp(App[None]):
     """`cnikit tui`: one project, four screens (modes), keyboard first."""
 
     TITLE = "cnikit"
-    CSS_PATH = "app.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]  # noqa: RUF012 (typed by App)
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses elsewhere (tests, bench) find it too
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "results": _results,
         "wizard": _wizard,
@@ -60,7 +59,7 @@ class CnikitApp(App[None]):
         Binding("f4", "switch_mode('payloads')", "Payloads", show=False, id="app.payloads"),
         Binding("f5", "switch_mode('account')", "Account", show=False, id="app.account"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, id="app.theme"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
     def __init__(

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cnikit import payloads
-
 if TYPE_CHECKING:
     from cnikit.definition import BuiltDefinition
     from emulator.executor import ExecutionUpdate, Executor
@@ -142,6 +140,7 @@ class Workspace:
     def run_flow(self, flow: str, payload: str | None) -> str:
         """Run a flow locally with a payload file (or an empty body); returns the new execution's id. A payload
         file that is not valid raises `PayloadError` saying what is wrong and where."""
+        from cnikit import payloads
         from emulator.executor import TriggerRequest
 
         executor = self.executor
@@ -246,6 +245,8 @@ class Workspace:
     # -- payloads ------------------------------------------------------------------------------------------------------
     def payload_files(self, flow: FlowInfo) -> list[Path]:
         """The payload files of a flow (official location), sorted."""
+        from cnikit import payloads
+
         return payloads.list_payloads(self.root).get(flow.stable_key, [])
 
     def close(self) -> None:

@@ -72,6 +72,7 @@ async def test_filters_by_status_and_by_flow(tmp_path: Path) -> None:
         assert all(screen.table.row_at(i).status == "failed" for i in range(6))  # type: ignore[union-attr]
 
         flows = screen.query_one("#filter-flow", Select)
+        # Offered at once: the flows of the newest executions.
         assert {value for _, value in flows._options} >= {name for _, name, _ in FLOWS}
         flows.value = "Nightly Sync"
         await pilot.pause()

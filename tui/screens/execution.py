@@ -11,11 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from tui.format import duration, relative_time, status_icon
 from tui.sources import ExecutionRow, ExecutionSource, StepOutput, StepRow
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.log_view import LogView
 from tui.widgets.output_view import OutputView
 
@@ -37,7 +38,7 @@ class ExecutionScreen(Screen[None]):
     ]
 
     def __init__(self, source: ExecutionSource, row: ExecutionRow) -> None:
-        super().__init__(id="execution")
+        super().__init__()
         self.source = source
         self.row = row
         self.steps: list[StepRow] = []
@@ -60,7 +61,7 @@ class ExecutionScreen(Screen[None]):
                     yield LogView(id="log-view")
                 with TabPane("Output", id="output"):
                     yield OutputView(id="output-view")
-        yield Footer()
+        yield KeyBar()
 
     def _summary(self) -> Content:
         row = self.row

@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Static, TextArea, Tree
+from textual.widgets import Input, Label, Static, TextArea, Tree
 
 from cnikit import payloads
 from tui.widgets.code_area import CodeArea
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.navbar import NavBar
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class PayloadsScreen(Screen[None]):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="payloads")
+        super().__init__()
         self.flows: list[FlowInfo] = []
         self.current: Path | None = None
         self.buffers: dict[Path, str] = {}  # unsaved edits, by file
@@ -87,7 +88,7 @@ class PayloadsScreen(Screen[None]):
                 yield Static("Choose a payload file, or a flow and press a to create one.", id="payload-title")
                 yield CodeArea("", language="json", id="payload-text")
                 yield Static("", id="payload-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#payload-text", CodeArea).disabled = True

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from tui.sources import STATUSES, ExecutionQuery, ExecutionRow, ExecutionSource
 from tui.widgets.execution_table import ExecutionTable, header_text
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.navbar import NavBar
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class ResultsScreen(Screen[None]):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="results")
+        super().__init__()
         self.cloud = False
         self._version = -1
         self.reloaded = asyncio.Event()  # set after every reload caused by new data (tests wait on it)
@@ -70,7 +71,7 @@ class ResultsScreen(Screen[None]):
         yield Static("", id="results-header")
         yield ExecutionTable(source, self.cnikit.now, id="executions")
         yield Static("", id="results-empty")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._version = self.source.version()
@@ -78,7 +79,12 @@ class ResultsScreen(Screen[None]):
         self.query_one(ExecutionTable).focus()
         self._update_chrome()
         self._offer_flows([])
-        if not self.cloud:
+        self._flows_requested = False
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The integration's own flow list needs a build: fetched the first time the flow filter is used, not at start.
+        if getattr(event.widget, "id", None) == "filter-flow" and not self._flows_requested and not self.cloud:
+            self._flows_requested = True
             self.load_flows()
 
     @work(thread=True, exclusive=True, group="results-flows")
@@ -93,7 +99,12 @@ class ResultsScreen(Screen[None]):
 
     def _offer_flows(self, names: list[str]) -> None:
         """Flow filter choices: `names` plus the flows of the newest executions."""
-        seen = [row.flow for row in self.source.page(ExecutionQuery(), 0, self.table.page_size)]
+        table = self.table
+        if table.query_filter == ExecutionQuery():
+            # The newest page is the one the table shows first: read it through the table's cache.
+            seen = [row.flow for i in range(min(table.page_size, table.row_count)) if (row := table.row_at(i))]
+        else:
+            seen = [row.flow for row in self.source.page(ExecutionQuery(), 0, table.page_size)]
         choices = list(dict.fromkeys([*names, *sorted(set(seen))]))
         select = self.query_one("#filter-flow", Select)
         current = select.value

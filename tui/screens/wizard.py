@@ -13,10 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, LoadingIndicator, Markdown, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, LoadingIndicator, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.widgets.config_fields import ConfigField, data_source_field, field_for
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.navbar import NavBar
 from tui.wizard_form import FieldSpec, PageSpec, html_to_markdown
 
@@ -90,7 +91,7 @@ class WizardScreen(Screen[None]):
     ]
 
     def __init__(self) -> None:
-        super().__init__(id="wizard")
+        super().__init__()
         self.pages: list[PageSpec] = []
         self.page_index = 0
         self.data: WizardData | None = None
@@ -114,7 +115,7 @@ class WizardScreen(Screen[None]):
             yield Button("Back", id="wizard-back", compact=True)
             yield Button("Next", id="wizard-next", compact=True, variant="primary")
             yield Button("Save", id="wizard-save", compact=True, variant="success")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load()

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -108,6 +108,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         self.page_size = page_size
         self.row_count = 0
         self._pages: OrderedDict[int, list[ExecutionRow]] = OrderedDict()
+        self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
         self.reload()
@@ -153,6 +154,14 @@ class ExecutionTable(ScrollView, can_focus=True):
         return self.row_at(self.cursor)
 
     # -- rendering -------------------------------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Resolve the component styles once per frame (they depend on focus and theme), then render the lines."""
+        self._styles = {
+            name: self.get_component_rich_style(f"execution-table--{name}", partial=name != "cursor")
+            for name in ("cursor", "succeeded", "failed", "running", "muted")
+        }
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         """One visible line: the execution at scroll offset + y."""
         index = self.scroll_offset.y + y
@@ -160,11 +169,12 @@ class ExecutionTable(ScrollView, can_focus=True):
         row = self.row_at(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
+        styles = self._styles
         base = self.rich_style
         if index == self.cursor:
-            base = base + self.get_component_rich_style("execution-table--cursor")
-        status_style = self.get_component_rich_style(f"execution-table--{row.status}", partial=True)
-        muted = self.get_component_rich_style("execution-table--muted", partial=True)
+            base = base + styles["cursor"]
+        status_style = styles.get(row.status, Style())
+        muted = styles["muted"]
         icon = {"succeeded": "✔", "failed": "✘", "running": "●"}.get(row.status, "?")
         invoke = row.invoke_type + (" ↻" if row.replay_of else "")
         values = [
@@ -176,14 +186,21 @@ class ExecutionTable(ScrollView, can_focus=True):
             row.id,
         ]
         cells = _cells(values, width)
-        styles: list[Style] = [status_style, Style(), Style(), muted, Style(), muted]
-        segments = [Segment(text, base + style) for text, style in zip(cells, styles, strict=True)]
+        cell_styles: list[Style] = [status_style, Style(), Style(), muted, Style(), muted]
+        segments = [Segment(text, base + style) for text, style in zip(cells, cell_styles, strict=True)]
         strip = Strip(segments)
         return strip.crop_extend(0, width, base)
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_cursor_into_view()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the two lines whose highlight changed are drawn again.
+            width = self.size.width
+            for index in (old, new):
+                self.refresh(Region(0, index - top, width, 1))
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self.row_at(new)))
 
     def _scroll_cursor_into_view(self) -> None:
