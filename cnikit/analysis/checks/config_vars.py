@@ -7,6 +7,7 @@ case spectral misses (a key in both `configPages` and `userLevelConfigPages`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from cnikit.analysis.checks import CheckContext, check
@@ -46,6 +47,7 @@ COLLECTION_TYPES = ("valuelist", "keyvaluelist")
 CODE_LANGUAGES = ("json", "xml", "html")
 VISIBILITY_TYPES = ("customer", "embedded", "organization")
 PICKLIST_VALUE_MAX = 64
+SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 # Helpers whose object literal is a plain config variable (dataType, defaultValue …).
 STANDARD_HELPERS = ("configVar", "literal")
 
@@ -390,3 +392,15 @@ def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
             page.title_span,
             f'Config page "{page.title}" has no elements{hint}; put its config variables inside elements: {{ … }}.',
         )
+
+
+@check("CNI319", Severity.WARNING, "HTML helper text with a script")
+def html_script(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for page in _pages(ctx):
+        for element in page.html_elements:
+            if element.html and SCRIPT.search(element.html) and element.span:
+                yield ctx.report(
+                    element.span,
+                    f'HTML element "{element.key}" on config page "{page.title}" contains a <script>; the wizard '
+                    "shows helper text, it does not run scripts. Remove it.",
+                )

@@ -235,8 +235,7 @@ def secret_input_not_password(ctx: CheckContext) -> Iterator[Diagnostic]:
         for key, prop in inputs.props.items():
             field = prop.value
             kind = get(field, "type") if isinstance(field, JsObject) else None
-            normal = key.lower().replace("_", "").replace("-", "")
-            if isinstance(kind, JsString) and kind.value == "string" and normal in SECRET_INPUTS and kind.span:
+            if isinstance(kind, JsString) and kind.value == "string" and _normal(key) in SECRET_INPUTS and kind.span:
                 yield ctx.report(
                     kind.span,
                     f'Input "{key}" of connection "{var.name}" holds a secret but has type "string", so it is shown '
@@ -294,3 +293,24 @@ def template_placeholders(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"no such input" + (f'; did you mean "{close}"?' if close else f" (inputs: {', '.join(names)})."),
                     fix=rename_fix(at, close) if close and single_line else None,
                 )
+
+
+@check("CNI414", Severity.WARNING, "secret connection input with a default written in the source")
+def literal_secret_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for var, _, inputs in _inline(ctx):
+        for key, prop in inputs.props.items():
+            field = prop.value
+            if not isinstance(field, JsObject):
+                continue
+            secret = string(field, "type") == "password" or _normal(key) in SECRET_INPUTS
+            default = get(field, "default")
+            if secret and isinstance(default, JsString) and default.value and default.span:
+                yield ctx.report(
+                    default.span,
+                    f'Input "{key}" of connection "{var.name}" has its secret written in the source; read it from the '
+                    "environment instead (default: process.env.X, kept in .env and out of version control).",
+                )
+
+
+def _normal(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "")

@@ -33,6 +33,7 @@ from cnikit.analysis.checks._common import (
 from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from cnikit.model import (
     Flow,
+    JsArray,
     JsBoolean,
     JsFunction,
     JsNull,
@@ -667,3 +668,80 @@ def schedule_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
             + (f' Did you mean "{close}"?' if close and close != stray else ""),
             fix=rename_fix(span, close) if close and close != stray and prop else None,
         )
+
+
+def _payload_path_problem(path: str) -> str | None:
+    """What is wrong with a path into the trigger payload (`body.data.id`, `headers.x-id`), or None."""
+    root, _, rest = path.partition(".")
+    if root not in ("headers", "body", "rawBody", "queryParameters") or not rest:
+        return 'it should start with "body." or "headers." (e.g. "body.data.id" or "headers.x-acme-id")'
+    if root == "headers" and rest != rest.lower():
+        return f'header names should be lowercase ("headers.{rest.lower()}"): clients differ in how they case them'
+    return None
+
+
+@check("CNI231", Severity.WARNING, "dedupeIdField or uniqueRequestIdField is not a trigger payload path")
+def payload_id_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in found_flows(ctx.project):
+        for owner, field in (("queueConfig", "dedupeIdField"), ("retryConfig", "uniqueRequestIdField")):
+            value = get(obj_at(flow.obj, owner), field)
+            if isinstance(value, JsString) and value.span and (problem := _payload_path_problem(value.value)):
+                yield ctx.report(value.span, f'Flow "{_label(flow)}" {owner}.{field} "{value.value}": {problem}.')
+
+
+@check("CNI232", Severity.WARNING, "organizationApiKeys written in the source")
+def literal_api_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in found_flows(ctx.project):
+        value = get(flow.obj, "organizationApiKeys")
+        items = value.items if isinstance(value, JsArray) else []
+        for item in items:
+            if isinstance(item, JsString) and item.value and item.span:
+                yield ctx.report(
+                    item.span,
+                    f'Flow "{_label(flow)}" has an API key written in the source; anyone with the code can call '
+                    "the flow. Read it from the environment (process.env.X, kept in .env) instead.",
+                )
+
+
+@check("CNI233", Severity.WARNING, "agent flow input without a description")
+def invoke_schema_descriptions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in found_flows(ctx.project):
+        invoke = obj_at(obj_at(flow.obj, "schemas"), "invoke")
+        properties = obj_at(invoke, "properties")
+        for key, prop in (properties.props if properties else {}).items():
+            field = prop.value
+            if isinstance(field, JsObject) and field.complete and "description" not in field.props and prop.key_span:
+                yield ctx.report(
+                    prop.key_span,
+                    f'Input "{key}" of the invoke schema of flow "{_label(flow)}" has no description; an AI agent '
+                    "reads descriptions to know what to pass (spectral's schema type requires one).",
+                )
+
+
+@check("CNI234", Severity.ERROR, "polling flow without an onTrigger function")
+def polling_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in found_flows(ctx.project):
+        if string(flow.obj, "triggerType") != "polling" or present(flow.obj, "trigger") is not False:
+            continue
+        on_trigger = get(flow.obj, "onTrigger")
+        missing = (on_trigger is None and flow.obj.complete) or isinstance(on_trigger, JsUndefined | JsNull)
+        if missing and (span := value_span(flow.obj, "triggerType")):
+            yield ctx.report(
+                span,
+                f'Polling flow "{_label(flow)}" has no onTrigger: a polling flow polls in its onTrigger function '
+                "(with context.polling) on each scheduled run. Add onTrigger.",
+            )
+
+
+@check("CNI235", Severity.ERROR, "batch flow that also defines onTrigger or onDeployTrigger")
+def batch_with_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for flow in found_flows(ctx.project):
+        if not present(flow.obj, "trigger"):
+            continue
+        for key in ("onTrigger", "onDeployTrigger"):
+            if present(flow.obj, key) and (span := key_span(flow.obj, key)):
+                yield ctx.report(
+                    span,
+                    f'Flow "{_label(flow)}" has a batched trigger (trigger: batchFlowTrigger(...)), which replaces '
+                    f"{key}: this {key} never runs. Move its work into the batch trigger.",
+                )

@@ -94,6 +94,8 @@ def unknown_endpoint_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 def _routing_config(integration: Integration) -> tuple[JsObject, Span] | None:
     """The preprocess config that routes requests (a preprocess flow's, else the trigger one) and its key span."""
     flows = _preprocess_flows(integration)
+    if not flows and not integration.flows_complete:
+        return None  # an unseen flow may be the preprocess flow
     owner = flows[0].obj if len(flows) == 1 else integration.obj
     key = "preprocessFlowConfig" if len(flows) == 1 else "triggerPreprocessFlowConfig"
     config = obj_at(owner, key)
@@ -203,4 +205,21 @@ def missing_description(ctx: CheckContext) -> Iterator[Diagnostic]:
                     )
                 ],
             ),
+        )
+
+
+@check("CNI110", Severity.WARNING, "user level configuration on a routed endpoint without externalCustomerUserIdField")
+def user_level_without_user_field(ctx: CheckContext) -> Iterator[Diagnostic]:
+    integration = ctx.project.integration
+    if integration is None or not integration.user_level_config_pages:
+        return
+    if string(integration.obj, "endpointType") not in ROUTED_ENDPOINT_TYPES:
+        return
+    routing = _routing_config(integration)
+    if routing and routing[0].complete and "externalCustomerUserIdField" not in routing[0].props:
+        yield ctx.report(
+            routing[1],
+            "This integration has userLevelConfigPages on an instance or shared endpoint, so the preprocess config "
+            'needs externalCustomerUserIdField (e.g. "headers.x-acme-user"): it says which user\'s configuration '
+            "a request runs with.",
         )

@@ -246,13 +246,26 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-html-element-script",
+        (
+            "CNI319",
+            "src/index.ts",
+            6,
+            24,
+            (
+                'HTML element "<h2>Help</h2>" on config page "Settings" contains a <script>; the wizard shows '
+                "helper text, it does not run scripts. Remove it."
+            ),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean has distinct keys and stable keys on two pages, a user level page and
 # scoped variables, a picklist whose default is an option, a code variable with codeLanguage, a string valuelist, an
 # organization variable with a default, an objectSelection from a data source, a valid schedule variable, a boolean
 # default `false`, an HTML string element.
-NEAR_MISSES = {code: "check-clean" for code in [f"CNI3{n:02}" for n in range(1, 19)]}
+NEAR_MISSES = {code: "check-clean" for code in [f"CNI3{n:02}" for n in range(1, 20)]}
 
 # Values the analyser cannot know silence the checks that read them: a pickList computed with .map(), a code
 # variable whose codeLanguage may come from a spread, a "Help" element on two pages built by a function (it may be

@@ -193,13 +193,26 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-literal-secret-default",
+        (
+            "CNI414",
+            "src/index.ts",
+            11,
+            96,
+            (
+                'Input "apiKey" of connection "Acme Connection" has its secret written in the source; read it '
+                "from the environment instead (default: process.env.X, kept in .env and out of version control)."
+            ),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean's first page holds an on-prem connection with onPremControlled host and
 # port, an OAuth 2.0 authorization-code connection with all five inputs and PKCE, hidden inputs with defaults, a
 # password-typed clientSecret, a component connection and a customer-activated connection; an organization-activated
 # connection sits in scopedConfigVars; the user level page holds a plain variable.
-NEAR_MISSES = {code: "check-clean" for code in [f"CNI4{n:02}" for n in range(1, 14)]}
+NEAR_MISSES = {code: "check-clean" for code in [f"CNI4{n:02}" for n in range(1, 15)]}
 
 # OAuth 2.0 inputs built by templateConnectionInputs(...) cannot be listed statically.
 SILENCED = [("check-unknown-values", "CNI404")]

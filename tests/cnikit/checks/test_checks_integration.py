@@ -107,6 +107,18 @@ TRIGGERS = [
             "integration does.",
         ),
     ),
+    case(
+        "check-user-level-without-user-field",
+        (
+            "CNI110",
+            "src/index.ts",
+            33,
+            3,
+            "This integration has userLevelConfigPages on an instance or shared endpoint, so the preprocess config "
+            'needs externalCustomerUserIdField (e.g. "headers.x-acme-user"): it says which user\'s configuration a '
+            "request runs with.",
+        ),
+    ),
 ]
 
 # The near-miss of each check: a fixture where the same feature is used correctly (check-clean has one preprocess
@@ -121,6 +133,7 @@ NEAR_MISSES = {
     "CNI107": "check-clean-shared-endpoint",  # lowercase headers.x-acme-flow
     "CNI108": "check-clean",
     "CNI109": "check-clean",
+    "CNI110": "check-clean",  # user level pages, and the preprocess flow says externalCustomerUserIdField
 }
 
 # Values the analyser cannot know (an endpointType computed from process.env) silence the checks that read them.
