@@ -4,7 +4,8 @@ spectral's `integration()` turns the TypeScript definition into the YAML the pla
 C.1, C.2). This module gets that YAML the way `prism integrations:import` does — build with the project's own
 `build` script, `require` `dist/index.js` in Node with `DEBUG` stripped (spectral prints its whole YAML when
 `DEBUG=true`) — and parses it into typed models every face can use (the emulator reads flows, triggers and schedules
-from here).
+from here). The wizard's view of connections (input labels, types, comments, hidden inputs) and data sources is not
+in the YAML; it is read from the bundle's `connections` and `dataSources` exports and attached to the config vars.
 
 `check_built` is `cnikit check --built`: errors spectral throws while loading become diagnostics placed on the
 source the analyser knows, and every disagreement between the static model and the built definition is reported —
@@ -27,7 +28,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -87,7 +88,31 @@ const load = () => {
   }
   const component = exported && exported.default !== undefined ? exported.default : exported;
   const yaml = component ? component.codeNativeIntegrationYAML : undefined;
-  return typeof yaml === "string" ? { ok: true, yaml } : { ok: false, missing: true, message: "", stack: "" };
+  if (typeof yaml !== "string") return { ok: false, missing: true, message: "", stack: "" };
+  const dataSources = {};
+  const sources = component.dataSources && typeof component.dataSources === "object" ? component.dataSources : {};
+  for (const [key, source] of Object.entries(sources)) {
+    dataSources[key] = { key: plain(source && source.key), dataSourceType: plain(source && source.dataSourceType) };
+  }
+  const connections = Array.isArray(component.connections) ? plain(component.connections) : [];
+  return { ok: true, yaml, exports: { key: plain(component.key), connections, dataSources } };
+};
+// A JSON-safe copy: functions (perform, clean …), symbols and undefined drop out, as in JSON; a property whose getter
+// throws is left out; the depth cap ends cycles.
+const plain = (value, depth = 0) => {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "bigint") return String(value);
+  if (typeof value !== "object" || depth > 32) return undefined;
+  if (Array.isArray(value)) return value.map((item) => plain(item, depth + 1) ?? null);
+  const copy = {};
+  for (const key of Object.keys(value)) {
+    try {
+      const item = plain(value[key], depth + 1);
+      if (item !== undefined) copy[key] = item;
+    } catch {}
+  }
+  return copy;
 };
 done(load());
 """
@@ -199,8 +224,52 @@ class BuiltFlow(_Built):
         return None
 
 
+class BuiltConnectionInput(_Built):
+    """One input of an inline connection, as the bundle's `connections` export describes it (spectral's
+    `convertInput`/`convertTemplateInput`), with `write_only` from the YAML (spectral leaves it out of the export).
+
+    The YAML omits inputs with `shown: false` and template inputs; they are kept here with `hidden` set, since the
+    platform fills them in itself (a default, or the `template_value` built from the other inputs).
+    """
+
+    key: str
+    label: str = ""
+    type: str = "string"  # string, text, data, password, boolean or template
+    required: bool = False
+    default: Any = None  # spectral's default ("" for text types, "false" for boolean); a list for collections
+    shown: bool = True
+    comments: str | None = None
+    placeholder: str | None = None
+    example: str | None = None
+    write_only: bool = False
+    collection: Literal["valuelist", "keyvaluelist"] | None = None
+    model: list[dict[str, Any]] | None = None  # choices: [{label, value}]
+    on_premise_controlled: bool = False
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @property
+    def secret(self) -> bool:
+        """True for `password` inputs: masked, and kept in the keyring rather than a file."""
+        return self.type == "password"
+
+    @property
+    def template_value(self) -> str | None:
+        """The template (`{{#otherInput}}…`) of a template input; None for every other input."""
+        return str(self.default) if self.type == "template" and self.default is not None else None
+
+    @property
+    def hidden(self) -> bool:
+        """True when the wizard does not ask for this input (`shown: false`, or a template input)."""
+        return not self.shown or self.type == "template"
+
+
 class BuiltConfigVar(_Built):
-    """One entry of `requiredConfigVars`."""
+    """One entry of `requiredConfigVars`.
+
+    `connection_inputs` and `data_source_type` come from the bundle's `connections` and `dataSources` exports, for
+    the connections and data sources the integration defines inline; they stay empty when only the YAML was read,
+    and for components' connections and data sources (their manifest describes them, not the bundle).
+    """
 
     key: str
     stable_key: str | None = None
@@ -218,12 +287,18 @@ class BuiltConfigVar(_Built):
     connection_key: str | None = None  # inline or referenced connection: the connection's key in its component
     data_source_key: str | None = None  # inline or referenced data source: the data source's key in its component
     use_scoped_config_var: str | None = None  # customer-/organization-activated connections
+    connection_inputs: list[BuiltConnectionInput] = Field(default_factory=list)  # inline connections, in order
+    data_source_type: str | None = None  # inline data sources: the bundle exports `dataSources[data_source_key]`
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @property
     def is_connection(self) -> bool:
         """True for every kind of connection."""
         return self.data_type == "connection"
+
+    def connection_input(self, key: str) -> BuiltConnectionInput | None:
+        """The connection input with this key."""
+        return next((item for item in self.connection_inputs if item.key == key), None)
 
 
 class BuiltPageElement(_Built):
@@ -263,6 +338,8 @@ class BuiltDefinition(_Built):
     flows: list[BuiltFlow] = Field(default_factory=list)
     required_config_vars: list[BuiltConfigVar] = Field(default_factory=list)
     config_pages: list[BuiltConfigPage] = Field(default_factory=list)
+    # True when the bundle's `connections` and `dataSources` were read (config vars' `connection_inputs`, …).
+    has_component_exports: bool = False
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     def flow_named(self, name: str) -> BuiltFlow | None:
@@ -318,15 +395,96 @@ def _flow(raw: dict[str, Any]) -> BuiltFlow:
     )
 
 
-def _config_var(raw: dict[str, Any]) -> BuiltConfigVar:
+class _ExportedConnection(_Built):
+    key: str
+    inputs: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class _ExportedDataSource(_Built):
+    data_source_type: str | None = None
+
+
+class _Exports(_Built):
+    """The bundle's default export beyond the YAML, JSON-safe: the CNI component's key, `connections`, `dataSources`."""
+
+    key: str | None = None
+    connections: list[_ExportedConnection] = Field(default_factory=list)
+    data_sources: dict[str, _ExportedDataSource] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Own:
+    """What the bundle exports for the integration's own (inline) connections and data sources."""
+
+    component_key: str | None  # None: the definition does not say, every reference counts as the integration's own
+    connections: dict[str, _ExportedConnection]
+    data_sources: dict[str, _ExportedDataSource]
+
+    def owns(self, reference: object) -> str | None:
+        """The key of a `connection`/`dataSource` reference of the YAML when it points at the integration's own
+        component, else None (a registry component's connection or data source)."""
+        if not isinstance(reference, dict) or not isinstance(reference.get("key"), str):
+            return None
+        component = reference.get("component")
+        component_key = component.get("key") if isinstance(component, dict) else None
+        return reference["key"] if self.component_key in (None, component_key) else None
+
+
+def _read_exports(exports: Mapping[str, Any], flows: list[BuiltFlow]) -> _Own:
+    try:
+        parsed = _Exports.model_validate(exports)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DefinitionError(
+            f"the bundle's connections/dataSources export does not have the expected shape: {where}: {first['msg']}",
+            kind="yaml",
+        ) from None
+    component_key = parsed.key or (flows[0].on_execution.component_key if flows else None)
+    return _Own(component_key, {c.key: c for c in parsed.connections}, parsed.data_sources)
+
+
+def _connection_inputs(exported: _ExportedConnection, yaml_inputs: object) -> list[BuiltConnectionInput]:
+    """The connection's inputs, in definition order; `writeOnly` only survives in the YAML's input `meta`."""
+    yaml_inputs = yaml_inputs if isinstance(yaml_inputs, dict) else {}
+    inputs = []
+    for index, item in enumerate(exported.inputs):
+        where = f"connection {json.dumps(exported.key)}: inputs[{index}]"
+        key = item.get("key")
+        if not isinstance(key, str):
+            raise DefinitionError(f"{where}: expected a string key, found {_show(key)}", kind="yaml")
+        yaml_input = yaml_inputs.get(key)
+        meta = yaml_input.get("meta") if isinstance(yaml_input, dict) else None
+        write_only = isinstance(meta, dict) and meta.get("writeOnly") is True
+        try:
+            inputs.append(
+                BuiltConnectionInput.model_validate(
+                    {**item, "label": item.get("label") or key, "write_only": write_only, "raw": item}
+                )
+            )
+        except ValidationError as error:
+            raise _shape_error(error, f"{where} {json.dumps(key)}") from None
+    return inputs
+
+
+def _config_var(raw: dict[str, Any], own: _Own | None = None) -> BuiltConfigVar:
     fields = {key: value for key, value in raw.items() if key not in ("connection", "dataSource")}
     connection = raw.get("connection")
     data_source = raw.get("dataSource")
     if "defaultValue" in fields and not isinstance(fields["defaultValue"], str):
         fields["defaultValue"] = json.dumps(fields["defaultValue"])
+    extra: dict[str, Any] = {}
+    if own is not None:
+        exported = own.connections.get(own.owns(connection) or "")
+        if exported is not None:
+            extra["connection_inputs"] = _connection_inputs(exported, raw.get("inputs"))
+        source = own.data_sources.get(own.owns(data_source) or "")
+        if source is not None:
+            extra["data_source_type"] = source.data_source_type
     return BuiltConfigVar.model_validate(
         {
             **fields,
+            **extra,
             "connection_key": connection.get("key") if isinstance(connection, dict) else None,
             "data_source_key": data_source.get("key") if isinstance(data_source, dict) else None,
             "raw": raw,
@@ -334,8 +492,14 @@ def _config_var(raw: dict[str, Any]) -> BuiltConfigVar:
     )
 
 
-def parse_definition_yaml(text: str) -> BuiltDefinition:
-    """Parse `codeNativeIntegrationYAML`; raises `DefinitionError` (kind `yaml`) saying what is wrong and where."""
+def parse_definition_yaml(text: str, exports: Mapping[str, Any] | None = None) -> BuiltDefinition:
+    """Parse `codeNativeIntegrationYAML`; raises `DefinitionError` (kind `yaml`) saying what is wrong and where.
+
+    `exports` is what the bundle's default export holds beyond the YAML, JSON-safe: `{key, connections,
+    dataSources}` (functions dropped; `key` may be left out, the YAML's component key is used then). With it, inline
+    connections get their `connection_inputs` and inline data sources their `data_source_type`; without it (the
+    YAML alone) those stay empty and `has_component_exports` is False.
+    """
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -349,14 +513,21 @@ def parse_definition_yaml(text: str) -> BuiltDefinition:
         found = "nothing" if raw is None else type(raw).__name__
         raise DefinitionError(f"expected the definition to be a YAML mapping, found {found}", kind="yaml")
     flows = [_item(_flow, "flows", index, item) for index, item in enumerate(raw.get("flows") or [])]
+    own = _read_exports(exports, flows) if exports is not None else None
     config_vars = [
-        _item(_config_var, "requiredConfigVars", index, item)
+        _item(lambda item: _config_var(item, own), "requiredConfigVars", index, item)
         for index, item in enumerate(raw.get("requiredConfigVars") or [])
     ]
     fields = {key: value for key, value in raw.items() if key not in ("flows", "requiredConfigVars")}
     try:
         return BuiltDefinition.model_validate(
-            {**fields, "flows": flows, "required_config_vars": config_vars, "raw": raw}
+            {
+                **fields,
+                "flows": flows,
+                "required_config_vars": config_vars,
+                "has_component_exports": own is not None,
+                "raw": raw,
+            }
         )
     except ValidationError as error:
         raise _shape_error(error, "") from None
@@ -393,7 +564,9 @@ def node_environment() -> dict[str, str]:
 
 
 def load_definition(bundle: Path, cwd: Path | None = None) -> BuiltDefinition:
-    """`require` the built bundle in Node and parse its `default.codeNativeIntegrationYAML`.
+    """`require` the built bundle in Node and parse its `default.codeNativeIntegrationYAML`, with what the YAML
+    leaves out taken from the same export: the inline connections' inputs (labels, types, comments …) and the
+    inline data sources' types (see `parse_definition_yaml`).
 
     `cwd` defaults to the bundle's folder (spectral reads `../.spectral/metadata.json` relative to it, as when prism
     runs from `dist/`). An error thrown while loading raises `DefinitionError` with spectral's message and the Node
@@ -438,7 +611,7 @@ def load_definition(bundle: Path, cwd: Path | None = None) -> BuiltDefinition:
         )
     if not result["ok"]:
         raise DefinitionError(result["message"], kind="load", stack=result["stack"], bundle=bundle)
-    return parse_definition_yaml(result["yaml"])
+    return parse_definition_yaml(result["yaml"], exports=result["exports"])
 
 
 def package_manager(root: Path) -> str:

@@ -202,9 +202,17 @@ def test_builds_with_the_project_script_and_loads_the_result() -> None:
     assert bundle == ALL_KINDS / "dist" / "index.js"
     built = load_definition(bundle)
     expected = parse_definition_yaml((ALL_KINDS / "spectral-10.31.1.yaml").read_text())
-    # Same definition as the recorded one, except the component key spectral draws anew on every build.
+    # Same definition as the recorded one, except the component key spectral draws anew on every build, and what
+    # only the bundle's exports tell (connection inputs, data source types: test_definition_exports.py).
     assert built.component_key != expected.component_key
-    different: dict[str, Any] = {"raw": True, "flows": True, "required_config_vars": {"__all__": {"raw"}}}
+    assert built.has_component_exports and not expected.has_component_exports
+    exported = {"raw", "connection_inputs", "data_source_type"}
+    different: dict[str, Any] = {
+        "raw": True,
+        "flows": True,
+        "has_component_exports": True,
+        "required_config_vars": {"__all__": exported},
+    }
     assert built.model_dump(exclude=different) == expected.model_dump(exclude=different)
     assert [(f.name, f.stable_key, f.schedule, f.trigger.key) for f in built.flows] == [
         (f.name, f.stable_key, f.schedule, f.trigger.key) for f in expected.flows

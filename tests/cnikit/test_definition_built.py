@@ -50,11 +50,22 @@ def found(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
         FIXTURES / "definition-computed-names",
         FIXTURES / "definition-value-forms",
         FIXTURES / "definition-registry-references",
+        FIXTURES / "definition-connection-inputs",
     ],
     ids=lambda path: path.name,
 )
 def test_static_model_and_built_definition_agree(project: Path) -> None:
     assert check_built(project) == []
+
+
+def test_check_built_compares_with_the_model_it_is_given() -> None:
+    # `cnikit check --built` passes the model it analysed already; that model, not a fresh analysis, is compared.
+    project = FIXTURES / "definition-all-kinds"
+    other = analyze_project(FIXTURES / "definition-connection-inputs")
+    bundle = build_with_project_script(project)
+    diagnostics = check_built(project, model=other, bundle=bundle)
+    assert ("CNI940", '"Definition Connection Inputs"') in found(diagnostics)
+    assert check_built(project, bundle=bundle) == []
 
 
 def test_what_the_analyser_marks_unknown_is_not_reported() -> None:
