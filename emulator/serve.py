@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from emulator.executor import ExecutionUpdate, Executor
 from emulator.store import ExecutionRecord, StoreError
 from emulator.triggers.clock import Clock, parse_duration
 from emulator.triggers.runtime import Runtime, RuntimeEvent, json_body
+from emulator.triggers.schedule import Schedule
 from emulator.triggers.webhook import WebhookHandler
 
 DEFAULT_HOST = "127.0.0.1"
@@ -296,9 +297,8 @@ class Admin:
         return JSONResponse({"events": [e.to_json() for e in found]})
 
 
-def _next_tick(schedule: Any, now: datetime) -> str | None:
-    ticks = schedule.ticks(now, now + timedelta(days=400))[:1]
-    return ticks[0].isoformat().replace("+00:00", "Z") if ticks else None
+def _next_tick(schedule: Schedule, now: datetime) -> str:
+    return schedule.next_tick(now).isoformat().replace("+00:00", "Z")
 
 
 def _plain(value: Any) -> Any:

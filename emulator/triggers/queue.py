@@ -45,7 +45,10 @@ class Job:
     attempt: int = 0  # 0 for the original, n for the n-th retry
     retry_of: str | None = None  # the original execution's id
     state: JobState = "queued"
-    future: Future[ExecutionOutcome] = field(default_factory=Future)
+    future: Future[ExecutionOutcome] = field(default_factory=Future)  # done when no retry is pending any more
+    ran: threading.Event = field(
+        default_factory=threading.Event
+    )  # set when this execution (not its retries) has finished
     unique_id: str | None = None
     retry_timer: Timer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -172,9 +175,7 @@ class Dispatcher:
             self._jobs[job.id] = job
             if lane.limit is not None and lane.running >= lane.limit:
                 lane.waiting.append(job)
-                self._log(
-                    f"Queuing Execution for flow '{job.flow.name}'. Total Queued Executions: {len(lane.waiting)}"
-                )
+                self._log(f"Queuing Execution for flow '{job.flow.name}'. Total Queued Executions: {len(lane.waiting)}")
                 return job
             lane.running += 1
             job.state = "running"
@@ -205,12 +206,14 @@ class Dispatcher:
     def _execute(self, job: Job) -> None:
         try:
             outcome = self._run_job(job)
-        except BaseException as error:
+        except BaseException as error:  # a job that could not start must not stall its lane
             job.state = "done"
             job.future.set_exception(error)
             with self._lock:
                 self._release(job)
             return
+        finally:
+            job.ran.set()
         job.extra["outcome"] = outcome
         config = job.flow.retry_config or {}
         attempts = min(int(config.get("maxAttempts") or 0), MAX_RETRY_ATTEMPTS)

@@ -22,6 +22,7 @@ from typing import Any
 from cnikit.definition import BuiltDefinition, BuiltFlow
 from emulator.executor import ExecutionOutcome, Executor, TriggerRequest
 from emulator.instance import LocalInstance, config_vars
+from emulator.store import StoreError
 from emulator.triggers.clock import Clock
 from emulator.triggers.endpoints import Endpoint, endpoints
 from emulator.triggers.queue import Dispatcher, Job
@@ -171,22 +172,16 @@ class Runtime:
     def wait(self, execution_id: str, timeout: float) -> bool:
         """Wait until the execution (or its job) is finished; True when it is."""
         job = self.dispatcher.job(execution_id)
-        if job is not None:
-            try:
-                job.future.exception(timeout=timeout)
-            except TimeoutError:
-                return False
-            except Exception:
-                return True
-            return True
+        if job is not None and job.state in ("queued", "running"):
+            return job.ran.wait(timeout)
         deadline = time.monotonic() + timeout
         with self._events_cond:
             while True:
                 try:
                     if self.executor.store.get_execution(execution_id).status != "running":
                         return True
-                except Exception:
-                    pass
+                except StoreError:
+                    pass  # not started yet
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

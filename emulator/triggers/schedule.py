@@ -32,6 +32,11 @@ class Schedule:
     time_zone: str
     source: str  # "static" or the config variable's name
 
+    def next_tick(self, after: datetime) -> datetime:
+        """The first tick after `after` (UTC)."""
+        tick: datetime = croniter(self.cron, after.astimezone(ZoneInfo(self.time_zone or "UTC"))).get_next(datetime)
+        return tick.astimezone(after.tzinfo)
+
     def ticks(self, after: datetime, until: datetime) -> list[datetime]:
         """Tick times in `(after, until]`, as UTC datetimes."""
         zone = ZoneInfo(self.time_zone or "UTC")

@@ -56,7 +56,7 @@ def test_multipart_parts_are_keyed_by_field_name(hooks: Served) -> None:
     body = hooks.wait(response.json()["executionId"])["result"]["data"]["body"]
     assert body["person"] == {"data": {"firstname": "Taylor", "lastname": "Swift"}, "contentType": "application/json"}
     assert body["photo"]["contentType"] == "image/png"
-    assert body["photo"]["data"] == {"type": "Buffer", "data": list(png)}  # a Node Buffer, as JSON sees it
+    assert body["photo"]["data"] == {"bytes": len(png)}  # a Buffer in the flow; the admin API shows its size
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
@@ -104,7 +104,9 @@ def test_a_thrown_error_gives_400_with_the_message(hooks: Served) -> None:
 
 
 def test_malformed_json_gives_400_and_runs_nothing(hooks: Served) -> None:
-    response = hooks.client.post(hooks.flows["Echo"], content=b"{bad-data", headers={"content-type": "application/json"})
+    response = hooks.client.post(
+        hooks.flows["Echo"], content=b"{bad-data", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json() == {"error": "Received malformed JSON payload."}
     assert hooks.admin("GET", "executions")["executions"] == []
@@ -125,7 +127,9 @@ def test_large_or_redirect_preferring_sync_results_are_a_303_to_the_result(hooks
 def test_the_synchronous_header_overrides_the_flow(hooks: Served) -> None:
     sync_echo = hooks.client.post(hooks.flows["Echo"], json={"a": 1}, headers={"prismatic-synchronous": "true"})
     assert sync_echo.status_code == 200 and sync_echo.json()["body"] == {"a": 1}
-    async_answer = hooks.client.post(hooks.flows["Answer"], json={"reply": 1}, headers={"prismatic-synchronous": "false"})
+    async_answer = hooks.client.post(
+        hooks.flows["Answer"], json={"reply": 1}, headers={"prismatic-synchronous": "false"}
+    )
     assert set(async_answer.json()) == {"executionId"}
 
 

@@ -1,0 +1,1 @@
+"""cnikit serve tests."""

@@ -1,0 +1,89 @@
+"""The commands end to end: `cnikit serve` in its own process, `cnikit clock` and `cnikit instance` talking to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CNIKIT = [str(Path(sys.executable).parent / "cnikit")]  # the console script, as a user runs it
+
+
+@pytest.fixture
+def running(project: Callable[[str], Path]) -> Iterator[Callable[..., tuple[str, list[str]]]]:
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(name: str, *args: str) -> tuple[str, list[str]]:
+        root = project(name)
+        process = subprocess.Popen(
+            [*CNIKIT, "serve", str(root), "--port", "0", "--no-watch", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        table = []
+        for line in process.stdout:  # the table ends with the admin API line
+            table.append(line.rstrip())
+            if line.startswith("admin API:"):
+                break
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/__cnikit/health", table[-1])
+        assert match, table
+        return match.group(1), table
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CNIKIT, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_serve_prints_its_urls_and_answers_webhooks(running: Callable[..., tuple[str, list[str]]]) -> None:
+    url, table = running("serve-webhooks")
+    rows = {line.split()[0]: line for line in table[1:-1]}
+    assert set(rows) == {"Echo", "Answer", "Confirm"}
+    answer_url = rows["Answer"].split()[-1]
+    assert answer_url.startswith(f"{url}/trigger/") and "sync" in rows["Answer"]
+    assert httpx.post(answer_url, json={"reply": {"ok": 1}}).json() == {"ok": 1}
+
+
+def test_clock_advance_fires_schedules_of_the_running_server(running: Callable[..., tuple[str, list[str]]]) -> None:
+    url, _table = running("serve-schedule", "--frozen-clock")
+    done = cli("clock", "advance", "90m", "--url", url, "--json")
+    assert done.returncode == 0, done.stderr
+    fired = [tick for tick in json.loads(done.stdout)["fired"] if tick["flow"] == "Configured"]
+    assert len(fired) == 6  # every 15 minutes for 90 minutes
+    shown = cli("clock", "show", "--url", url)
+    assert "next Configured:" in shown.stdout
+
+
+def test_clock_advance_explains_bad_input_and_a_missing_server() -> None:
+    bad = cli("clock", "advance", "soon", "--url", "http://127.0.0.1:9")
+    assert bad.returncode == 2 and "expected a duration like 90m" in bad.stderr
+    missing = cli("clock", "advance", "5m", "--url", "http://127.0.0.1:9")
+    assert missing.returncode == 2 and "no cnikit serve at http://127.0.0.1:9" in missing.stderr
+
+
+def test_instance_deploy_and_remove(running: Callable[..., tuple[str, list[str]]]) -> None:
+    url, _table = running("serve-lifecycle")
+    deployed = cli("instance", "deploy", "--url", url)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "Hooked Events onInstanceDeploy: ok" in deployed.stdout and "started execution" in deployed.stdout
+    removed = cli("instance", "remove", "--url", url)
+    assert removed.returncode == 0 and "Hooked Events onInstanceDelete: ok" in removed.stdout

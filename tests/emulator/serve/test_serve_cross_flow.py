@@ -1,0 +1,25 @@
+"""`context.invokeFlow` through the server (E11): sync siblings answer, async ones run; executions are linked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .conftest import Served
+
+
+def test_invoke_flow_reaches_siblings_and_links_executions(serve: Callable[..., Served]) -> None:
+    served = serve("serve-cross-flow")
+    response = served.client.post(served.flows["Publish Posts"], json={"posts": ["a", "bb", "ccc", "dddd", "e"]})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["titles"] == ["A", "BB", "CCC", "DDDD", "E"]
+    parent_id = response.headers["prismatic-executionid"]
+    parent = served.wait(parent_id)
+    children = parent["lineage"]["invoked"]
+    assert len(children) == 4  # three chunks to the synchronous sibling, one notification
+    notify = served.wait(answer["notifyExecutionId"])
+    assert notify["flow"] == "Notify" and notify["invokeType"] == "CROSS_FLOW"
+    assert notify["result"]["data"] == {"count": 5, "invokeType": "Cross Flow"}
+    assert notify["lineage"]["invokedBy"] == parent_id
+    for child in children:
+        assert served.wait(child)["lineage"]["invokedBy"] == parent_id

@@ -1,0 +1,68 @@
+"""Schedules and polling on the virtual clock (spec/runtime.md §4.4, §4.5, E10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .conftest import Served
+
+
+def fired(answer: dict, flow: str) -> list[dict]:
+    return [tick for tick in answer["fired"] if tick["flow"] == flow]
+
+
+def test_cron_ticks_fire_in_their_time_zone(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    clock = served.admin("GET", "clock")
+    assert clock["now"] == "2026-01-15T12:00:00Z" and clock["frozen"]
+    assert clock["next"]["Chicago Morning"] == "2026-01-15T15:30:00Z"  # 09:30 CST
+    answer = served.advance("4h")
+    chicago = fired(answer, "Chicago Morning")
+    assert [t["scheduledFor"] for t in chicago] == ["2026-01-15T15:30:00Z"]
+    record = served.wait(chicago[0]["executionId"])
+    assert record["status"] == "succeeded" and record["invokeType"] == "SCHEDULED"
+
+
+def test_a_schedule_config_variable_drives_its_flow(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    answer = served.advance("1h")
+    ticks = [t["scheduledFor"] for t in fired(answer, "Configured")]
+    assert ticks == ["2026-01-15T12:15:00Z", "2026-01-15T12:30:00Z", "2026-01-15T12:45:00Z", "2026-01-15T13:00:00Z"]
+    for tick in fired(answer, "Configured"):
+        assert served.wait(tick["executionId"])["status"] == "succeeded"
+    flows = {f["name"]: f for f in served.admin("GET", "flows")["flows"]}
+    assert flows["Configured"]["schedule"]["source"] == "Sync Schedule"
+
+
+def test_every_due_tick_fires_once_in_order(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    first = served.advance("30m")
+    second = served.advance("30m")
+    times = [t["scheduledFor"] for t in fired(first, "Configured") + fired(second, "Configured")]
+    assert times == sorted(set(times)) and len(times) == 4
+
+
+def test_singleton_flows_skip_ticks_while_running(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    answer = served.advance("3m")
+    slow = fired(answer, "Slow Singleton")
+    assert [t["state"] for t in slow] == ["running", "skipped", "skipped"]
+    assert served.wait(slow[0]["executionId"])["status"] == "succeeded"
+    later = fired(served.advance("1m"), "Slow Singleton")
+    assert [t["state"] for t in later] == ["running"]  # the previous run is over: this tick runs
+
+
+def test_polling_keeps_its_cursor_and_records_no_changes(serve: Callable[..., Served]) -> None:
+    # E10
+    served = serve("serve-polling")
+    records = []
+    for _ in range(3):
+        (tick,) = fired(served.advance("5m"), "Poll Records")
+        records.append(served.wait(tick["executionId"]))
+    first, second, third = records
+    assert first["polledNoChanges"] and [s["name"] for s in first["steps"]] == ["onTrigger"]
+    assert not second["polledNoChanges"] and second["result"]["data"] == [{"record": 1}]
+    assert third["result"]["data"] == [{"record": 2}]
+    state = served.admin("GET", "state")["state"]
+    flow_state = next(s for s in state if s["level"] == "instanceState" and s["flow"] == "poll-records")
+    assert flow_state["value"]["__prismaticInternal"]["polling"] == {"cursor": 2}
