@@ -77,19 +77,20 @@ async def stop(client: LanguageClient) -> None:
     await client.stop()
 
 
-async def first_diagnostics(runs: int) -> tuple[list[float], list[float]]:
-    """initialize → workspace diagnostics published, and spawn → the same, for examples/todo-sync."""
-    from_initialize, from_spawn = [], []
+async def first_diagnostics(runs: int) -> tuple[list[float], list[float], list[float]]:
+    """initialize → workspace diagnostics published, spawn → the same, and the server's CPU time until then."""
+    from_initialize, from_spawn, cpu = [], [], []
     for _ in range(runs):
         client, spawned, initialize = await start(EXAMPLE)
         done = await asyncio.wait_for(analysed(client), 30)
+        cpu.append(cpu_seconds(server_pid(client)))
         from_initialize.append(done - initialize)
         from_spawn.append(done - spawned)
         await stop(client)
-    return from_initialize, from_spawn
+    return from_initialize, from_spawn, cpu
 
 
-async def change_to_diagnostics(root: Path, edits: int) -> list[float]:
+async def change_to_diagnostics(root: Path, edits: int) -> tuple[list[float], float]:
     """didChange → publishDiagnostics of the edited file, debounce 0."""
     client, _, _ = await start(root, {"diagnosticDelayMs": 0})
     await asyncio.wait_for(analysed(client), 30)
@@ -102,6 +103,7 @@ async def change_to_diagnostics(root: Path, edits: int) -> list[float]:
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="typescript", version=1, text=good))
     )
     timings = []
+    cpu_before = cpu_seconds(server_pid(client))
     for version in range(2, edits + 2):
         text = bad if version % 2 == 0 else good
         expected = 1 if text is bad else 0
@@ -118,8 +120,21 @@ async def change_to_diagnostics(root: Path, edits: int) -> list[float]:
                 break
         timings.append(time.perf_counter() - sent)
         assert len(client.diagnostics[uri]) == expected, client.diagnostics[uri]
+    cpu_per_edit = (cpu_seconds(server_pid(client)) - cpu_before) / edits
     await stop(client)
-    return timings
+    return timings, cpu_per_edit
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(client: LanguageClient) -> int:
+    server = client._server  # the spawned process
+    assert server is not None
+    return server.pid
 
 
 def rss_mb(pid: int) -> float:
@@ -145,9 +160,7 @@ async def memory_on_generated(root: Path) -> tuple[float, int]:
         await client.text_document_code_lens_async(types.CodeLensParams(text_document=doc))
         await client.text_document_hover_async(types.HoverParams(doc, types.Position(0, 0)))
         await client.text_document_completion_async(types.CompletionParams(doc, types.Position(0, 0)))
-    server = client._server  # the spawned process
-    assert server is not None
-    value = rss_mb(server.pid)
+    value = rss_mb(server_pid(client))
     await stop(client)
     return value, len(files)
 
@@ -175,12 +188,15 @@ async def main() -> None:
         example = work / "todo-sync"
         shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("node_modules", "dist", "local"))
 
-        from_initialize, from_spawn = await first_diagnostics(args.runs)
+        print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
+        from_initialize, from_spawn, cpu = await first_diagnostics(args.runs)
         print(summary("initialize → first diagnostics (examples/todo-sync)", from_initialize, 1000))
         print(summary("  process spawn → first diagnostics (same runs)", from_spawn, 1000))
+        print(f"  server CPU time until then: median {statistics.median(cpu) * 1000:.0f} ms")
 
-        timings = await change_to_diagnostics(example, args.edits)
+        timings, cpu_per_edit = await change_to_diagnostics(example, args.edits)
         print(summary("didChange → publishDiagnostics (debounce 0, examples/todo-sync)", timings, 50))
+        print(f"  server CPU time per edit: mean {cpu_per_edit * 1000:.1f} ms")
 
         generated = work / "generated"
         generated.mkdir()
@@ -188,6 +204,7 @@ async def main() -> None:
         memory, files = await memory_on_generated(generated)
         verdict = "OK" if memory < 150 else "OVER TARGET"
         print(f"resident memory, 50-flow project ({files} files open): {memory:.0f} MB target < 150 MB {verdict}")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

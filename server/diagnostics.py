@@ -58,23 +58,30 @@ def to_lsp_impl(
     return result
 
 
-def publish(ls: CnikitLanguageServer, state: ProjectState) -> None:
-    """Send the project's current diagnostics, clearing files that no longer have any."""
+def publish(ls: CnikitLanguageServer, state: ProjectState, *, force: bool = False) -> None:
+    """Send the diagnostics of the project's files whose set changed (all with `force`); clear emptied files.
+
+    Unchanged files are skipped: a keystroke in one file of a big project sends one or two notifications, not one
+    per file.
+    """
     locator = ls.locator()
-    files = set(state.diagnostics) | state.published
-    shown: set[Path] = set()
-    for path in sorted(files):
-        items = to_lsp_impl(state.diagnostics.get(path, []), locator, ls.settings)
+    for path in sorted(set(state.diagnostics) | set(state.published)):
+        found = state.diagnostics.get(path, [])
+        if not force and path in state.published and state.published[path] == found:
+            continue
         uri = uri_of(path)
         document = ls.workspace.text_documents.get(uri)
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=items, version=document.version if document is not None else None
+                uri=uri,
+                diagnostics=to_lsp_impl(found, locator, ls.settings),
+                version=document.version if document is not None else None,
             )
         )
-        if items:
-            shown.add(path)
-    state.published = shown
+        if found:
+            state.published[path] = found
+        else:
+            state.published.pop(path, None)
 
 
 PAYLOAD_CODES = ("CNI801", "CNI802", "CNI803")
@@ -209,6 +216,6 @@ def register(ls: CnikitLanguageServer) -> None:
 
     def republish() -> None:
         for state in ls.projects.states.values():
-            publish(ls, state)
+            publish(ls, state, force=True)
 
     ls.on_settings_changed.append(republish)

@@ -32,7 +32,7 @@ class ProjectState:
     root: Path
     model: ProjectModel | None = None
     diagnostics: dict[Path, list[Diagnostic]] = field(default_factory=dict)
-    published: set[Path] = field(default_factory=set)  # files whose diagnostics the client currently shows
+    published: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # what the client shows, by file
     good_model: ProjectModel | None = None  # the latest model that found the integration (for half-typed code)
     pending: asyncio.Task[None] | None = None  # the debounced re-analysis waiting to run
 

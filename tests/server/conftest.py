@@ -21,7 +21,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 20.0
+TIMEOUT = 45.0  # a safety net only: tests wait on events, and the shared CI box can be saturated
 
 
 def copy_fixture(name: str, destination: Path) -> Path:
