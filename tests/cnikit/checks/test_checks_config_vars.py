@@ -259,6 +259,16 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-config-var-key-also-scoped",
+        (
+            "CNI301",
+            "src/index.ts",
+            6,
+            7,
+            ('Duplicate config var key: "Acme Connection"'),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean has distinct keys and stable keys on two pages, a user level page and
@@ -277,7 +287,7 @@ SILENCED = [
 ]
 
 # spectral throws this very message when the integration loads (C.3 #1).
-SPECTRAL = [("check-duplicate-config-var-key", "CNI301")]
+SPECTRAL = [("check-duplicate-config-var-key", "CNI301"), ("check-config-var-key-also-scoped", "CNI301")]
 
 FIXES = [
     (
