@@ -117,7 +117,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   // --- trees ----------------------------------------------------------------------------------------------------
   const notRunning = (): string =>
-    serverState === "missing" ? "cnikit was not found: see the notification or the cnikit output." : "cnikit is not running.";
+    serverState === "missing"
+      ? "cnikit was not found: see the notification or the cnikit output."
+      : serverState === "starting"
+        ? "Starting cnikit…"
+        : "cnikit is not running.";
   const integrationsTree = new SpecTree(async () => {
     if (!host.running) return [messageNode(notRunning())];
     const projects = await host.execute<ProjectInfo[]>(ServerCommand.listProjects);

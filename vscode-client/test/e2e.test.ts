@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -174,6 +174,23 @@ test("a flow that fails when run locally is reported with its error and a way to
   );
   assert.match(failure.message, /Kaboom: the flow failed on purpose/);
   assert.deepEqual(failure.actions, ["Show Logs"]);
+});
+
+test("a '＋ Payload' code lens runs through the client: it asks for the name, then the file opens and is listed", async () => {
+  // vscode-languageclient registered the server's commands; a lens click executes them through our middleware.
+  mock.answers.input = (prompt) => (prompt === "Enter payload name" ? "from-lens" : undefined);
+  await run("cnikit.server.createFlowPayload", { project: greeter, stableKey: "greet", flow: "Greet" });
+  const path = join(greeter, ".spectral", "flows", "greet", "payloads", "from-lens.json");
+  assert.deepEqual(JSON.parse(readFileSync(path, "utf8")), {
+    headers: { "prismatic-debug": "false" },
+    data: {},
+    contentType: "application/json",
+  });
+  assert.equal(mock.shownDocuments.at(-1)?.uri.fsPath, path);
+  await waitFor("the new payload in Test Payloads", async () => {
+    const [greet] = await roots("cnikit.flowPayloadsView");
+    return greet?.children.some((n) => n.label === "from-lens.json");
+  });
 });
 
 test("the config wizard opens cnikit's terminal UI with the same cnikit", async () => {
