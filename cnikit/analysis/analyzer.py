@@ -250,7 +250,7 @@ class Analyzer:
                 )
             )
             return
-        model.integration = build_integration(obj, value.span, resolver.returned_helper)
+        model.integration = build_integration(obj, value.span, resolver.expand)
 
     def _pending_names(self, resolver: Resolver, entry: _Entry, model: ProjectModel) -> None:
         """Config variables and flows named through module-level constants, when those resolve to strings."""

@@ -22,8 +22,8 @@ from cnikit.model import (
     JsValue,
 )
 
-# Which spectral helper a manifest wrapper call returns (the resolver reads the wrapper's body).
-WrapperHelper = Callable[[JsCall], str | None]
+# What a call of one of the project's own functions returns, when the resolver can tell (`Resolver.expand`).
+Expand = Callable[[JsCall], JsValue | None]
 
 _CONFIG_VAR_HELPERS: tuple[ConfigVarHelper, ...] = (
     "configVar",
@@ -41,7 +41,7 @@ def unwrap(value: JsValue | None, *helpers: str) -> JsValue | None:
     return value
 
 
-def build_integration(obj: JsObject, span: object, wrapper_helper: WrapperHelper) -> Integration:
+def build_integration(obj: JsObject, span: object, expand: Expand) -> Integration:
     """The integration node for the object passed to `integration()`."""
     integration = construct(
         Integration,
@@ -59,13 +59,13 @@ def build_integration(obj: JsObject, span: object, wrapper_helper: WrapperHelper
         component_registry=None,
         component_registry_complete=True,
     )
-    integration.flows, integration.flows_complete = _flows(obj)
-    pages, complete = _pages(obj, "configPages", wrapper_helper, user_level=False)
+    integration.flows, integration.flows_complete = _flows(obj, expand)
+    pages, complete = _pages(obj, "configPages", expand, user_level=False)
     integration.config_pages, integration.config_pages_complete = pages, complete
-    pages, complete = _pages(obj, "userLevelConfigPages", wrapper_helper, user_level=True)
+    pages, complete = _pages(obj, "userLevelConfigPages", expand, user_level=True)
     integration.user_level_config_pages, integration.user_level_config_pages_complete = pages, complete
-    integration.scoped_config_vars, integration.scoped_config_vars_complete = _scoped(obj, wrapper_helper)
-    integration.component_registry, integration.component_registry_complete = _registry(obj)
+    integration.scoped_config_vars, integration.scoped_config_vars_complete = _scoped(obj, expand)
+    integration.component_registry, integration.component_registry_complete = _registry(obj, expand)
     if not obj.complete:
         # An unresolved spread in integration({...}) may hide any of these properties.
         for key, attr in (
@@ -80,8 +80,8 @@ def build_integration(obj: JsObject, span: object, wrapper_helper: WrapperHelper
     return integration
 
 
-def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
-    value = obj.get("flows")
+def _flows(obj: JsObject, expand: Expand) -> tuple[list[Flow], bool]:
+    value = _expanded(obj.get("flows"), expand)
     if value is None:
         return [], obj.complete
     if not isinstance(value, JsArray):
@@ -89,7 +89,7 @@ def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
     flows: list[Flow] = []
     complete = value.complete
     for item in value.items:
-        flow_obj = unwrap(item, "flow")
+        flow_obj = unwrap(_expanded(item, expand), "flow")
         if not isinstance(flow_obj, JsObject):
             complete = False
             continue
@@ -109,9 +109,7 @@ def _flows(obj: JsObject) -> tuple[list[Flow], bool]:
     return flows, complete
 
 
-def _pages(
-    obj: JsObject, key: str, wrapper_helper: WrapperHelper, *, user_level: bool
-) -> tuple[list[ConfigPage], bool]:
+def _pages(obj: JsObject, key: str, expand: Expand, *, user_level: bool) -> tuple[list[ConfigPage], bool]:
     value = obj.get(key)
     if value is None:
         return [], obj.complete
@@ -119,7 +117,7 @@ def _pages(
         return [], False
     pages: list[ConfigPage] = []
     for index, (title, prop) in enumerate(value.props.items()):
-        page_obj = unwrap(prop.value, "configPage")
+        page_obj = unwrap(_expanded(prop.value, expand), "configPage")
         page = construct(
             ConfigPage,
             title=title,
@@ -154,13 +152,13 @@ def _pages(
                     )
                 )
                 continue
-            var = config_var(name, element.key_span, element_value, wrapper_helper)
+            var = config_var(name, element.key_span, element_value, expand)
             var.page, var.page_index, var.user_level = title, index, user_level
             page.config_vars.append(var)
     return pages, value.complete
 
 
-def _scoped(obj: JsObject, wrapper_helper: WrapperHelper) -> tuple[list[ConfigVar], bool]:
+def _scoped(obj: JsObject, expand: Expand) -> tuple[list[ConfigVar], bool]:
     value = obj.get("scopedConfigVars")
     if value is None:
         return [], obj.complete
@@ -170,31 +168,31 @@ def _scoped(obj: JsObject, wrapper_helper: WrapperHelper) -> tuple[list[ConfigVa
     for name, prop in value.props.items():
         if isinstance(prop.value, JsString):
             continue  # spectral skips string entries
-        var = config_var(name, prop.key_span, prop.value, wrapper_helper)
+        var = config_var(name, prop.key_span, prop.value, expand)
         var.scoped = True
         out.append(var)
     return out, value.complete
 
 
-def config_var(name: str, name_span: object, value: JsValue, wrapper_helper: WrapperHelper) -> ConfigVar:
+def config_var(name: str, name_span: object, value: JsValue, expand: Expand) -> ConfigVar:
     """The config variable `name` whose definition is `value` (a helper call, a wrapper call, a literal …)."""
     helper: ConfigVarHelper = "unknown"
     obj: JsValue | None = None
     wrapper: JsCall | None = None
     data_type: str | None = None
     stable_key: str | None = None
-    if isinstance(value, JsCall) and is_spectral(value.source) and value.callee in _CONFIG_VAR_HELPERS:
-        helper = cast(ConfigVarHelper, value.callee)
-        obj = value.args[0] if value.args else None
-    elif isinstance(value, JsCall) and value.source is not None and not is_spectral(value.source):
-        helper, wrapper = "wrapper", value
-        first = value.args[0] if value.args else None
-        stable_key = first.value if isinstance(first, JsString) else None
-        obj = value.args[1] if len(value.args) > 1 else None
-        if wrapper_helper(value) == "connectionConfigVar":
-            data_type = "connection"
-    elif isinstance(value, JsObject):
-        helper, obj = "literal", value
+    definition = _expanded(value, expand)
+    if isinstance(definition, JsCall) and is_spectral(definition.source) and definition.callee in _CONFIG_VAR_HELPERS:
+        helper = cast(ConfigVarHelper, definition.callee)
+        obj = definition.args[0] if definition.args else None
+        if definition is not value and isinstance(obj, JsObject) and _references_component(definition.callee, obj):
+            # A component-manifest wrapper (`slackOauth2("key", {...})`): its own call, its options argument.
+            helper, wrapper = "wrapper", cast(JsCall, value)
+            stable_key = obj.str_value("stableKey")
+            data_type = "connection" if definition.callee == "connectionConfigVar" else None
+            obj = wrapper.args[1] if len(wrapper.args) > 1 else None
+    elif isinstance(definition, JsObject):
+        helper, obj = "literal", definition
     if isinstance(obj, JsObject):
         if helper != "wrapper":
             stable_key = obj.str_value("stableKey")
@@ -221,8 +219,24 @@ def config_var(name: str, name_span: object, value: JsValue, wrapper_helper: Wra
     )
 
 
-def _registry(obj: JsObject) -> tuple[list[ComponentManifest] | None, bool]:
-    value = obj.get("componentRegistry")
+def _expanded(value: JsValue | None, expand: Expand) -> JsValue | None:
+    """What a call of one of the project's own functions returns, when known; else the value itself."""
+    if isinstance(value, JsCall) and not is_spectral(value.source):
+        expanded = expand(value)
+        if expanded is not None:
+            return expanded
+    return value
+
+
+def _references_component(helper: str, obj: JsObject) -> bool:
+    """True for a connection or data source that references a registry component rather than defining one."""
+    return (helper == "connectionConfigVar" and "connection" in obj.props) or (
+        helper == "dataSourceConfigVar" and "dataSource" in obj.props
+    )
+
+
+def _registry(obj: JsObject, expand: Expand) -> tuple[list[ComponentManifest] | None, bool]:
+    value = _expanded(obj.get("componentRegistry"), expand)
     if value is None:
         return None, obj.complete
     registry = unwrap(value, "componentManifests")
@@ -230,7 +244,7 @@ def _registry(obj: JsObject) -> tuple[list[ComponentManifest] | None, bool]:
         return None, False
     manifests: list[ComponentManifest] = []
     for key, prop in registry.props.items():
-        manifest = unwrap(prop.value, "componentManifest")
+        manifest = unwrap(_expanded(prop.value, expand), "componentManifest")
         lists: dict[str, Any] = {}
         for attr, field in (
             ("actions", "actions"),

@@ -52,9 +52,8 @@ class ParsedFile:
         """The source text of `node`."""
         return self.source[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
-    def _col(self, row: int, byte_col: int) -> int:
-        if self._ascii:
-            return byte_col  # one byte per character
+    def _lines(self) -> list[int]:
+        """Byte offsets of line starts (built on first use)."""
         if not self._line_starts:
             starts = [0]
             find = self.source.find
@@ -63,9 +62,25 @@ class ParsedFile:
                 starts.append(pos + 1)
                 pos = find(b"\n", pos + 1)
             self._line_starts = starts
-        start = self._line_starts[row] if row < len(self._line_starts) else len(self.source)
+        return self._line_starts
+
+    def _col(self, row: int, byte_col: int) -> int:
+        if self._ascii:
+            return byte_col  # one byte per character
+        starts = self._lines()
+        start = starts[row] if row < len(starts) else len(self.source)
         chunk = self.source[start : start + byte_col]
         return byte_col if chunk.isascii() else len(chunk.decode("utf-8", errors="replace"))
+
+    def point(self, line: int, col: int) -> tuple[int, int]:
+        """The tree-sitter point (row, byte column) of a 0-based line and character column."""
+        if self._ascii:
+            return line, col
+        starts = self._lines()
+        start = starts[line] if line < len(starts) else len(self.source)
+        end = starts[line + 1] if line + 1 < len(starts) else len(self.source)
+        text = self.source[start:end].decode("utf-8", errors="replace")
+        return line, len(text[:col].encode("utf-8"))
 
     def span(self, node: Node) -> Span:
         """The span of `node`."""

@@ -16,7 +16,7 @@ from typing import Protocol
 from tree_sitter import Node
 
 from cnikit.analysis.construct import construct
-from cnikit.analysis.module import Declaration, ModuleInfo, string_value, unescape
+from cnikit.analysis.module import Declaration, ModuleInfo, pattern_names, string_value, unescape
 from cnikit.analysis.parser import ParsedFile
 from cnikit.model import (
     JsArray,
@@ -57,6 +57,8 @@ BUILDING_HELPERS = frozenset({"customerActivatedConnection", "organizationActiva
 
 # Wrappers around `(x) => x`: the value passes through unchanged.
 _TRANSPARENT = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression")
+# Calls of the project's own functions are expanded this deep at most (recursion, pathological nesting).
+_MAX_EXPANSION_DEPTH = 16
 
 
 def is_spectral(source: str | None) -> bool:
@@ -144,6 +146,8 @@ class Resolver:
         self._values: dict[tuple[Path, str], tuple[JsValue, set[Path]]] = {}
         self._active: set[tuple[Path, str]] = set()
         self._reads: list[set[Path]] = []  # files read by each declaration being evaluated (innermost last)
+        # Parameter bindings of the function bodies being expanded; None while evaluating at module level.
+        self._env: list[dict[str, JsValue] | None] = []
 
     def _module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
         if self._reads:
@@ -243,7 +247,11 @@ class Resolver:
             loaded = self._module(origin.path)
             if loaded is None:
                 return _unknown(f"{origin.path.name} could not be read", span)
-            return self.evaluate(loaded[0], loaded[1], origin.node)
+            self._env.append(None)
+            try:
+                return self.evaluate(loaded[0], loaded[1], origin.node)
+            finally:
+                self._env.pop()
         if isinstance(origin, _Package):
             path = origin.local if origin.imported in ("default", "*") else origin.imported
             return construct(JsMember, span=span, path=path, source=origin.source)
@@ -281,6 +289,7 @@ class Resolver:
             return cached.value
         self._reads.append({path})
         self._active.add(key)
+        self._env.append(None)  # a declaration sees module scope only, never a caller's parameters
         try:
             loaded = self._module(path)
             value = (
@@ -289,6 +298,7 @@ class Resolver:
                 else _unknown(f"{path.name} could not be read")
             )
         finally:
+            self._env.pop()
             self._active.discard(key)
             deps = self._reads.pop()
         self._values[key] = (value, deps)
@@ -379,6 +389,9 @@ class Resolver:
 
     def _identifier(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         name = parsed.text(node)
+        frame = self._env[-1] if self._env else None
+        if frame is not None and name in frame:
+            return frame[name]
         if name not in info.decls and name not in info.imports:
             if name == "undefined":
                 return construct(JsUndefined, span=span)
@@ -414,7 +427,7 @@ class Resolver:
         props: dict[str, JsProperty] = {}
         complete = True
         body = node.child_by_field_name("body")
-        counter: float | None = 0
+        counter: float | None = 0.0
         for member in body.named_children if body is not None else []:
             if member.type == "enum_assignment":
                 name_node = member.child_by_field_name("name")
@@ -581,18 +594,23 @@ class Resolver:
                 # Items before the first unresolved spread keep their index; we do not track where that was.
                 return _unknown(f"element {key} of an incompletely known array", span)
             if key == "length" and obj.complete:
-                return construct(JsNumber, span=span, value=len(obj.items))
+                return construct(JsNumber, span=span, value=float(len(obj.items)))
             return _unknown(f"`{key}` of an array", span)
         if isinstance(obj, JsMember):
             return construct(JsMember, span=span, path=f"{obj.path}.{key}", source=obj.source)
         if isinstance(obj, JsString) and key == "length":
-            return construct(JsNumber, span=span, value=len(obj.value))
+            return construct(JsNumber, span=span, value=float(len(obj.value)))
         if isinstance(obj, JsUnknown):
             return _unknown(obj.reason, span)
         return _unknown(f"`{key}` of a {obj.kind}", span)
 
     def _see_through(self, value: JsValue) -> JsValue:
-        """The argument of an identity helper call (`flow({...})` is its object)."""
+        """The argument of an identity helper call (`flow({...})` is its object); what a call of one of the
+        project's own single-expression functions returns."""
+        if isinstance(value, JsCall) and not is_spectral(value.source):
+            expanded = self.expand(value)
+            if expanded is not None:
+                value = expanded
         if isinstance(value, JsCall) and value.callee in IDENTITY_HELPERS and is_spectral(value.source) and value.args:
             return value.args[0]
         return value
@@ -637,6 +655,9 @@ class Resolver:
                     callee, source = parsed.text(prop_node), owner.source
                 elif isinstance(owner, _Package):
                     callee, source = text, owner.source
+                elif isinstance(owner, _Namespace):  # `factories.syncFlow(...)` with `import * as factories`
+                    binding = info.imports.get(parsed.text(obj_node))
+                    callee, source = parsed.text(prop_node), binding.source if binding is not None else None
             if callee is None:
                 return _unknown(f"call of `{_short(text)}`", span)
         else:
@@ -689,49 +710,107 @@ class Resolver:
             ]
         return construct(JsArray, span=span, items=items, complete=target.complete)
 
-    def returned_helper(self, call: JsCall) -> str | None:
-        """The spectral helper that the function `call` calls returns directly (a manifest wrapper such as
-        `slackOauth2("key", {...})` returns `connectionConfigVar(...)`), when its body is that simple."""
-        if call.span is None or call.source is None or not call.source.startswith("."):
+    def expand(self, call: JsCall) -> JsValue | None:
+        """What a call of one of the project's own functions returns, when the function is one expression
+        (`(name: string) => flow({ name, ... })`, or a body that is a single `return`): that expression evaluated
+        with the call's arguments bound to the parameters. None when the callee is not such a function."""
+        if call.span is None or len(self._env) >= _MAX_EXPANSION_DEPTH:
             return None
-        target = self.sources.resolve(call.span.file, call.source)
-        if target is None:
+        origin = self._callee_of(call)
+        if origin is None or origin.decl.value is None:
             return None
-        origin = self._origin_of_export(target, call.callee, set())
-        return self._returned_helper(origin) if isinstance(origin, _Decl) else None
-
-    def _returned_helper(self, origin: _Decl) -> str | None:
         loaded = self._module(origin.path)
-        node = origin.decl.value
-        if loaded is None or node is None:
+        if loaded is None:
+            return None
+        parsed, info = loaded
+        function = origin.decl.value
+        body = _single_expression(function)
+        if body is None:
+            return None
+        frame = self._bind(parsed, info, function, call.args)
+        if frame is None:
+            return None
+        self._env.append(frame)
+        try:
+            return self.evaluate(parsed, info, body)
+        finally:
+            self._env.pop()
+
+    def _callee_of(self, call: JsCall) -> _Decl | None:
+        """The function declaration a call (found again from its span) calls, when it is one of the project's."""
+        assert call.span is not None
+        loaded = self._module(call.span.file)
+        if loaded is None:
             return None
         parsed, _info = loaded
-        if node.type not in ("arrow_function", "function_expression", "function_declaration"):
+        start = parsed.point(call.span.line, call.span.col)
+        end = parsed.point(call.span.end_line, call.span.end_col)
+        node: Node | None = parsed.root.descendant_for_point_range(start, end)
+        while node is not None and node.type != "call_expression" and node.start_point == start:
+            node = node.parent
+        if node is None or node.type != "call_expression" or node.end_point != end:
             return None
-        body = node.child_by_field_name("body")
-        returns: list[Node] = []
-        if body is not None and body.type == "statement_block":
-            returns = [
-                stmt.named_children[0]
-                for stmt in body.named_children
-                if stmt.type == "return_statement" and stmt.named_children
-            ]
-        elif body is not None:
-            returns = [body]
-        helpers: set[str] = set()
-        for expr in returns:
-            while expr.type in _TRANSPARENT and expr.named_children:
-                expr = expr.named_children[0]
-            if expr.type != "call_expression":
-                return None
-            function = expr.child_by_field_name("function")
-            if function is None or function.type != "identifier":
-                return None
-            callee = self._origin_of_name(parsed.path, parsed.text(function))
-            if not isinstance(callee, _Package) or not is_spectral(callee.source):
-                return None
-            helpers.add(callee.imported)
-        return helpers.pop() if len(helpers) == 1 else None
+        function = node.child_by_field_name("function")
+        while function is not None and function.type in _TRANSPARENT and function.named_children:
+            function = function.named_children[0]
+        origin: _Origin | None = None
+        if function is not None and function.type == "identifier":
+            origin = self._origin_of_name(parsed.path, parsed.text(function))
+        elif function is not None and function.type == "member_expression":
+            owner = function.child_by_field_name("object")
+            prop = function.child_by_field_name("property")
+            if owner is not None and prop is not None and owner.type == "identifier":
+                namespace = self._origin_of_name(parsed.path, parsed.text(owner))
+                if isinstance(namespace, _Namespace):
+                    origin = self._origin_of_export(namespace.path, parsed.text(prop), set())
+        if isinstance(origin, _Decl) and origin.decl.kind in ("const", "let", "var", "function"):
+            return origin
+        return None
+
+    def _bind(
+        self, parsed: ParsedFile, info: ModuleInfo, function: Node, args: list[JsValue]
+    ) -> dict[str, JsValue] | None:
+        """Parameter name → argument value (a missing one takes its default); None for unsupported forms."""
+        frame: dict[str, JsValue] = {}
+        single = function.child_by_field_name("parameter")
+        if single is not None:
+            frame[parsed.text(single)] = args[0] if args else construct(JsUndefined, span=None)
+            return frame
+        params = function.child_by_field_name("parameters")
+        position = 0
+        for param in params.named_children if params is not None else []:
+            if param.type not in ("required_parameter", "optional_parameter"):
+                continue  # comments
+            pattern = param.child_by_field_name("pattern")
+            if pattern is None or pattern.type == "this":
+                continue
+            index, position = position, position + 1
+            if pattern.type == "rest_pattern":
+                inner = pattern.named_children[0] if pattern.named_children else None
+                if inner is None or inner.type != "identifier":
+                    return None
+                frame[parsed.text(inner)] = construct(JsArray, span=None, items=list(args[index:]), complete=True)
+                continue
+            value: JsValue = args[index] if index < len(args) else construct(JsUndefined, span=None)
+            default = param.child_by_field_name("value")
+            if isinstance(value, JsUndefined) and default is not None:
+                self._env.append(dict(frame))  # a default sees the parameters before it
+                try:
+                    value = self.evaluate(parsed, info, default)
+                finally:
+                    self._env.pop()
+            if pattern.type == "identifier":
+                frame[parsed.text(pattern)] = value
+                continue
+            for name, path in pattern_names(parsed, pattern, ()):
+                if None in path:
+                    frame[name] = _unknown(f"`{name}` comes from a default, rest or computed pattern")
+                    continue
+                bound = value
+                for step in path:
+                    bound = self._property(bound, step, None)
+                frame[name] = bound
+        return frame
 
     def _binary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         operator = node.child_by_field_name("operator")
@@ -790,6 +869,21 @@ _CONSTRUCTORS = {
 }
 
 
+def _single_expression(function: Node) -> Node | None:
+    """The expression a function consists of: an arrow's expression body, or a body that is one `return x`."""
+    if function.type not in ("arrow_function", "function_expression", "function_declaration", "function"):
+        return None
+    body = function.child_by_field_name("body")
+    if body is None:
+        return None
+    if body.type != "statement_block":
+        return body
+    statements = [child for child in body.named_children if child.type != "comment"]
+    if len(statements) == 1 and statements[0].type == "return_statement" and statements[0].named_children:
+        return statements[0].named_children[0]
+    return None
+
+
 def _js_key_order(props: dict[str, JsProperty]) -> dict[str, JsProperty]:
     """Properties in JavaScript's own order: integer-like keys first, ascending, then the rest as written."""
     indexes = [key for key in props if key.isdigit() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1]
@@ -826,6 +920,7 @@ def _number_text(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
+    value = float(value)
     if value.is_integer() and abs(value) < 1e21:
         return str(int(value))
     return repr(value)

@@ -15,11 +15,13 @@ from cnikit.analysis.analyzer import Analyzer
 from cnikit.analysis.resolver import Resolver
 from cnikit.model import (
     Integration,
+    JsArray,
     JsCall,
     JsEnv,
     JsMember,
     JsObject,
     JsString,
+    JsUndefined,
     JsUnknown,
     ProjectModel,
     Span,
@@ -183,10 +185,13 @@ def test_unresolvable_values_are_unknown_or_incomplete_never_guessed() -> None:
     assert isinstance(integration.obj.get("name"), JsUnknown)
     description = integration.obj.get("description")
     assert isinstance(description, JsEnv) and description.name == "DESCRIPTION"
-    # `makeFlow("Made")` is a local function call and `...moreFlows` comes from a package.
-    extra, overridden = integration.flows
+    # `...moreFlows` comes from a package: the list is incomplete.
+    extra, overridden, made = integration.flows
     assert extra.name == "Extra"
     assert not integration.flows_complete
+    # `makeFlow("Made")` is expanded: the name is its argument, the stable key (`name.toLowerCase()`) is unknown.
+    assert (made.name, made.stable_key) == ("Made", None)
+    assert isinstance(made.obj.get("stableKey"), JsUnknown)
     # A spread from a package after `name` may overwrite it: the name is unknown, onExecution (after it) is not.
     assert overridden.name is None and isinstance(overridden.obj.get("name"), JsUnknown)
     assert overridden.obj.get("onExecution") is not None and is_known(overridden.obj.get("onExecution"))
@@ -369,3 +374,38 @@ def test_names_given_by_module_level_constants_unless_a_local_hides_them() -> No
     # Inside `for (const SIBLING of …)` the loop variable hides the constant; after the loop it is the constant.
     # `invokeFlow(context.flow.name)` (recursion) is not a constant.
     assert [(inv.name, inv.span) for inv in model.flow_invocations] == [("Sibling", where(src, "SIBLING", nth=3))]
+
+
+def test_the_projects_own_factory_functions_are_expanded_with_their_arguments() -> None:
+    _, integration = integration_of("analysis-factories")
+    src = fixture("analysis-factories") / "src"
+
+    contacts, deals = integration.flows
+    # `syncFlow("Contacts", "sync-contacts")`: the flow's span is the call; the name is built in the factory
+    # from the argument; the stable key is the argument itself, at the call site.
+    assert (contacts.name, contacts.stable_key) == ("Sync Contacts", "sync-contacts")
+    assert contacts.span == where(src / "index.ts", 'syncFlow("Contacts", "sync-contacts")')
+    assert contacts.stable_key_span == where(src / "index.ts", '"sync-contacts"')
+    assert contacts.name_span == where(src / "factories.ts", "`Sync ${name}`")
+    # `factories.syncFlow("Deals")` through a namespace import; the default parameter sees `name`.
+    assert (deals.name, deals.stable_key) == ("Sync Deals", "5-default")
+    # `complicated("Other")` is not a single expression: unknown, so the list of flows is incomplete.
+    assert not integration.flows_complete
+
+    (page,) = integration.config_pages
+    assert page.obj is not None and page.obj.str_value("tagline") == "Made by a factory"
+    region, team = page.config_vars
+    assert (region.name, region.helper, region.stable_key, region.data_type) == (
+        "Region",
+        "configVar",
+        "region",
+        "string",
+    )
+    default = region.obj.get("defaultValue") if region.obj else None
+    assert isinstance(default, JsString) and default.span == where(src / "index.ts", '"us"')
+    # A destructured parameter property that the argument lacks is `undefined`, as in JavaScript.
+    assert team.obj is not None and isinstance(team.obj.get("defaultValue"), JsUndefined)
+
+    # A factory that spreads a call of itself stops expanding instead of looping.
+    labels = integration.obj.get("labels")
+    assert isinstance(labels, JsArray) and not labels.complete
