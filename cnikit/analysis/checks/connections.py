@@ -130,8 +130,8 @@ def oauth2_required_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
         if missing and (span := value_span(obj, "oauth2Type")):
             yield ctx.report(
                 span,
-                f'OAuth 2.0 {OAUTH2_NAMES[kind]} connection "{var.name}" has no {", ".join(missing)} input'
-                f"{'s' if len(missing) > 1 else ''}; it needs {', '.join(required)}.",
+                f'OAuth 2.0 {OAUTH2_NAMES[kind]} connection "{var.name}" is missing the input'
+                f"{'s' if len(missing) > 1 else ''} {' and '.join(missing)}; it needs {', '.join(required)}.",
             )
 
 

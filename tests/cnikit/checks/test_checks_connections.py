@@ -70,8 +70,8 @@ TRIGGERS = [
             9,
             21,
             (
-                'OAuth 2.0 authorization code connection "Acme Connection" has no scopes, clientSecret inputs; it'
-                " needs authorizeUrl, tokenUrl, scopes, clientId, clientSecret."
+                'OAuth 2.0 authorization code connection "Acme Connection" is missing the inputs scopes and '
+                "clientSecret; it needs authorizeUrl, tokenUrl, scopes, clientId, clientSecret."
             ),
         ),
     ),
