@@ -23,6 +23,7 @@ from server.projects import CommandError
 
 if TYPE_CHECKING:
     from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
+    from emulator.serve import Server as LocalServer
     from emulator.store import ExecutionRecord, StepRecord, Store
     from server.server import CnikitLanguageServer
 
@@ -56,6 +57,12 @@ class StepArgs(ExecutionArgs):
     """`cnikit.server.getStepOutput`."""
 
     step: str
+
+
+class ServerArgs(_Args):
+    """`cnikit.server.startServer`: the port (default 8787, any free port when that one is taken)."""
+
+    port: int | None = Field(None, ge=0, le=65535)
 
 
 class ListArgs(_Args):
@@ -133,6 +140,7 @@ class LocalRuns:
         # Per project: execution id → (status, ended_at, steps, last log id) as last reported.
         self._seen: dict[Path, dict[str, tuple[str, str | None, int, int]]] = {}
         self._seen_lock = threading.Lock()
+        self.servers: dict[Path, LocalServer] = {}
 
     def store(self, root: Path) -> Store:
         """The project's emulator store (created on first use)."""
@@ -151,11 +159,12 @@ class LocalRuns:
         with self._lock:
             if root not in self._executors:
                 executor = Executor(root, store=store)
-                executor.subscribe(self._forwarder(root, store))
+                executor.subscribe(self.forwarder(root, store))
                 self._executors[root] = executor
             return self._executors[root]
 
-    def _forwarder(self, root: Path, store: Store) -> Callable[[ExecutionUpdate], None]:
+    def forwarder(self, root: Path, store: Store) -> Callable[[ExecutionUpdate], None]:
+        """A listener (called on execution threads) that sends each update to the client from the event loop."""
         loop = asyncio.get_running_loop()
         ls = self._ls
 
@@ -270,8 +279,44 @@ class LocalRuns:
             if any(method == EXECUTION_UPDATED and params["execution"]["endedAt"] for method, params in messages):
                 refresh_code_lenses(self._ls)
 
+    def start_server(self, root: Path, port: int | None, forward: Callable[[ExecutionUpdate], None]) -> str:
+        """Start `cnikit serve` for the project in this process (a thread); returns its base URL.
+
+        `forward` (from `forwarder`, made on the event loop) reports the executions its webhooks and schedules run.
+        """
+        from emulator.serve import DEFAULT_PORT, Server
+
+        with self._lock:
+            running = self.servers.get(root)
+        if running is not None:
+            return running.url
+        candidates = [port] if port is not None else [DEFAULT_PORT, 0]
+        for candidate in candidates:
+            server = Server(root, port=candidate, watch=True, on_update=forward)
+            try:
+                url = server.start()
+            except OSError as error:
+                if candidate == candidates[-1]:
+                    raise CommandError(f"Could not listen on 127.0.0.1:{candidate}: {error.strerror}") from None
+                continue
+            with self._lock:
+                self.servers[root] = server
+            return url
+        raise CommandError("Could not start the local server")  # pragma: no cover - the loop returns or raises
+
+    def stop_server(self, root: Path) -> bool:
+        """Stop the project's local server; False when none was running."""
+        with self._lock:
+            server = self.servers.pop(root, None)
+        if server is None:
+            return False
+        server.stop()
+        return True
+
     def close(self) -> None:
-        """Stop the workers and close the stores."""
+        """Stop the local servers and workers, close the stores."""
+        for root in list(self.servers):
+            self.stop_server(root)
         with self._lock:
             for executor in self._executors.values():
                 executor.close()
@@ -444,6 +489,25 @@ def register(ls: CnikitLanguageServer) -> None:
         output = store.step_output(record.id, args.step)
         return {"json": json.dumps(output, indent=2, default=str, ensure_ascii=False)}
 
+    async def start_server(ls: CnikitLanguageServer, args: ServerArgs) -> Any:
+        from emulator.build import BuildFailed
+        from emulator.runner import RunnerError, WorkerFault
+
+        root = ls.projects.resolve(args.project).root
+        async with ls.work_progress(f"cnikit: starting the local server for {root.name}"):
+            try:
+                forward = runs.forwarder(root, runs.store(root))
+                url = await asyncio.to_thread(runs.start_server, root, args.port, forward)
+            except (BuildFailed, RunnerError, WorkerFault) as error:
+                raise _failure(error) from None
+        return {"url": url}
+
+    async def stop_server(ls: CnikitLanguageServer, args: _Args) -> Any:
+        root = ls.projects.resolve(args.project).root
+        return {"stopped": await asyncio.to_thread(runs.stop_server, root)}
+
+    ls.register_command("cnikit.server.startServer", ServerArgs, start_server)
+    ls.register_command("cnikit.server.stopServer", _Args, stop_server)
     ls.register_command("cnikit.server.runLocally", RunArgs, run_locally)
     ls.register_command("cnikit.server.replayExecution", ExecutionArgs, replay_execution)
     ls.register_command("cnikit.server.listExecutions", ListArgs, list_executions)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -187,3 +188,31 @@ async def test_runs_from_another_process_are_reported(start_session: StartSessio
     assert execution(update)["status"] == "succeeded"
     log = await session.notification("cnikit/executionLog", lambda p: field(p, "message") == "Hello, nobody")
     assert field(log, "executionId") == execution(update)["id"]
+
+
+async def test_local_server_start_webhook_and_stop(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-run-locally")
+    session = await start_session([root])
+    started = plain(await session.command("cnikit.server.startServer", {"port": 0}))
+    url = started["url"]
+    assert url.startswith("http://127.0.0.1:")
+    async with httpx.AsyncClient(timeout=30) as http:
+        health = (await http.get(f"{url}/__cnikit/health")).json()
+        assert health["status"] == "ok" and health["integration"] == "Run Locally"
+        flows = (await http.get(f"{url}/__cnikit/flows")).json()["flows"]
+        greet = next(flow for flow in flows if flow["name"] == "Greet")
+        answer = await http.post(greet["url"], json={"name": "Webhook"})
+        assert answer.status_code == 200
+    update = await session.notification(
+        "cnikit/executionUpdated", lambda p: execution(p)["status"] == "succeeded" and execution(p)["flow"] == "Greet"
+    )
+    assert execution(update)["invokeType"] == "WEBHOOK"
+    await session.notification("cnikit/executionLog", lambda p: field(p, "message") == "Hello, Webhook")
+    # Starting again answers with the running server.
+    assert plain(await session.command("cnikit.server.startServer", {}))["url"] == url
+
+    assert plain(await session.command("cnikit.server.stopServer", {})) == {"stopped": True}
+    async with httpx.AsyncClient(timeout=5) as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get(f"{url}/__cnikit/health")
+    assert plain(await session.command("cnikit.server.stopServer", {})) == {"stopped": False}
