@@ -27,6 +27,8 @@ ANY = "__any__"
 class ResultsScreen(Screen[None]):
     """Executions of one source (local emulator or cloud) in a virtualised table."""
 
+    AUTO_FOCUS = "#executions"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "focus_filter('flow')", "Flow", id="results.filter-flow"),
         Binding("s", "focus_filter('status')", "Status", id="results.filter-status"),
