@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,8 @@ from cnikit.model import (
     SourceNote,
     Span,
 )
+
+log = logging.getLogger(__name__)
 
 SOURCE_SUFFIXES = (".ts", ".tsx")
 # Tried in this order for `./name` (TypeScript's own order, then folder index files).
@@ -126,6 +130,7 @@ class Analyzer:
         self._values: dict[tuple[Path, str], CachedValue] = {}  # declaration values, reused while their files stay
         self._file_sets: dict[Path, frozenset[Path]] = {}  # per project root: the source files seen last time
         self.parse_count = 0  # files parsed so far (tests and benchmarks watch it)
+        self._lock = threading.Lock()
 
     def _load(self, path: Path, overlays: Mapping[Path, str]) -> _Entry | None:
         overlay = overlays.get(path)
@@ -148,14 +153,21 @@ class Analyzer:
         else:
             parsed = parse(path, data)
             self.parse_count += 1
-            entry = _Entry(digest, parsed, build_module(parsed), scan(parsed), None)
+            try:
+                entry = _Entry(digest, parsed, build_module(parsed), scan(parsed), None)
+            except Exception as error:  # a bug of ours must not cost the user the rest of the analysis
+                log.exception("analysing %s failed", path)
+                entry = _Entry(digest, None, None, None, f"could not be analysed (internal error: {error!r})")
         self._cache[path] = entry
         return entry
 
     def analyze(self, root: Path, overlays: Mapping[Path, str] | None = None) -> ProjectModel:
         """The model of the project at `root`; `overlays` maps paths to unsaved editor contents."""
-        root = root.resolve()
-        norm_overlays = {Path(p).resolve(): text for p, text in (overlays or {}).items()}
+        with self._lock:  # the caches are shared: one analysis at a time (the language server may use threads)
+            return self._analyze(root.resolve(), overlays or {})
+
+    def _analyze(self, root: Path, overlays: Mapping[Path, str]) -> ProjectModel:
+        norm_overlays = {Path(p).resolve(): text for p, text in overlays.items()}
         run = _Run(self, norm_overlays)
         sources = frozenset({*_source_files(root / "src"), *(p for p in norm_overlays if _is_under(p, root / "src"))})
         if self._file_sets.get(root) != sources:
@@ -188,7 +200,20 @@ class Analyzer:
                 )
             )
         else:
-            self._resolve_integration(run, resolver, entry_path, model)
+            try:
+                self._resolve_integration(run, resolver, entry_path, model)
+            except Exception as error:  # a bug of ours must not cost the user the other findings
+                log.exception("resolving the integration of %s failed", root)
+                model.integration = None
+                model.notes.append(
+                    construct(
+                        SourceNote,
+                        kind="no-entry",
+                        message=f"{UNRESOLVED_INTEGRATION} the analyser failed on this project (internal error: "
+                        f"{error!r}); checks of flows and config pages are skipped. Please report it.",
+                        span=_start_span(entry_path),
+                    )
+                )
         # Every source file under src/ is read (references live anywhere), plus files imports reached outside it.
         for path in sorted(sources):
             run.entry(path)
