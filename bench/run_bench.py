@@ -157,7 +157,7 @@ def run(root: Path, quick: bool) -> None:
     results["cli_median"] = statistics.median(cli)
     print(
         f"edit → `cnikit run` → result: median {ms(results['cli_median'])} "
-        f"({', '.join(ms(x) for x in cli)})  [target < 1 s]"
+        f"({', '.join(ms(x) for x in cli)}); {cpu('cli')}  [target < 1 s]"
     )
     fast = []
     for n in range(runs):
