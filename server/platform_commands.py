@@ -67,8 +67,9 @@ def status_impl(ls: CnikitLanguageServer) -> dict[str, Any]:
     """The status bar's content: who is logged in where, and the active project."""
     login = ls.login
     active = ls.projects.states.get(ls.projects.active) if ls.projects.active else None
+    user = {"name": login.name, "email": login.email} if login.name or login.email else None
     return {
-        "user": login.user,
+        "user": user,
         "organization": login.organization,
         "url": login.url or ls.settings.prismatic_url,
         "activeProject": str(active.root) if active else None,
@@ -125,7 +126,7 @@ def _integration_id(root: Path) -> str:
 
 
 def _remember(ls: CnikitLanguageServer, user: Any) -> None:
-    ls.login.user = user.name or user.email
+    ls.login.name, ls.login.email = user.name, user.email
     ls.login.organization = user.organization or None
 
 
@@ -247,7 +248,7 @@ async def logout(ls: CnikitLanguageServer, args: _Args) -> dict[str, Any]:
     """Forget the tokens of this stack and profile."""
     async with platform_client(ls, _root(ls, None)) as client:
         await client.logout()
-    ls.login.user = ls.login.organization = None
+    ls.login.name = ls.login.email = ls.login.organization = None
     send_status(ls)
     return {"message": "Successfully logged out."}
 
@@ -376,6 +377,7 @@ async def refresh_status(ls: CnikitLanguageServer) -> None:
 
 def register(ls: CnikitLanguageServer) -> None:
     """Register the platform commands."""
+    ls.register_command("cnikit.server.getStatus", _Args, lambda ls, args: status_impl(ls))
     ls.register_command("cnikit.server.login", UrlArgs, login)
     ls.register_command("cnikit.server.logout", _Args, logout)
     ls.register_command("cnikit.server.me", _Args, me)

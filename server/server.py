@@ -37,7 +37,8 @@ REQUEST_FAILED = int(types.LSPErrorCodes.RequestFailed)
 class LoginStatus:
     """Who is logged in to which Prismatic stack, as the status bar shows it."""
 
-    user: str | None = None
+    name: str | None = None  # None: nobody is logged in
+    email: str | None = None
     organization: str | None = None
     url: str | None = None
 

@@ -61,7 +61,8 @@ def parse_settings(raw: Any, base: ServerSettings | None = None) -> ServerSettin
         return base or ServerSettings()
     if not isinstance(raw, dict):
         raise ValueError(f"the `cnikit` settings must be an object, found {type(raw).__name__}")
-    merged = {**base_values, **{key: value for key, value in raw.items() if value is not None}}
+    # VS Code sends every key with its default: "" means unset and must not override the initialization options.
+    merged = {**base_values, **{key: value for key, value in raw.items() if value is not None and value != ""}}
     try:
         return ServerSettings.model_validate(merged)
     except ValidationError as error:

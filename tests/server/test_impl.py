@@ -91,6 +91,10 @@ def test_invalid_settings_say_what_was_expected() -> None:
     with pytest.raises(ValueError, match="must be an object, found list"):
         parse_settings([1, 2])
     assert parse_settings(None) == ServerSettings()
+    # VS Code sends every key; empty strings are "unset" and keep the initialization options' values.
+    base = parse_settings({"cnikitPath": "/opt/bin/cnikit", "prismaticUrl": "https://a.example"})
+    merged = parse_settings({"cnikitPath": "", "prismaticUrl": "", "debug": False}, base)
+    assert (merged.cnikit_path, merged.prismatic_url) == ("/opt/bin/cnikit", "https://a.example")
 
 
 # -- positions -----------------------------------------------------------------------------------------------------

@@ -70,11 +70,13 @@ async def test_login_me_refresh_and_logout(start_session: StartSession, workspac
 
     async with httpx.AsyncClient(follow_redirects=True, timeout=10) as browser:  # the user's browser
         await browser.get(authorize_url)
-    status = await status_after(session, 0, lambda p: p["user"] == "Ada Lovelace")
+    status = await status_after(session, 0, lambda p: p["user"] is not None)
+    assert status["user"] == {"name": "Ada Lovelace", "email": "ada@example.com"}
     assert status["organization"] == "Acme Corp"
     assert status["url"] == fake.url
     assert status["activeProject"] == str(root)
 
+    assert plain(await session.command("cnikit.server.getStatus")) == status
     me = plain(await session.command("cnikit.server.me"))
     assert me == {"name": "Ada Lovelace", "email": "ada@example.com", "organization": "Acme Corp", "url": fake.url}
 
@@ -86,6 +88,7 @@ async def test_login_me_refresh_and_logout(start_session: StartSession, workspac
     count = len(session.notifications["cnikit/status"])
     assert plain(await session.command("cnikit.server.logout")) == {"message": "Successfully logged out."}
     await status_after(session, count, lambda p: p["user"] is None)
+    assert plain(await session.command("cnikit.server.getStatus"))["user"] is None
     with pytest.raises(JsonRpcException, match="Not logged in"):
         await session.command("cnikit.server.me")
 

@@ -94,7 +94,7 @@ async def test_run_locally_streams_updates_and_logs(start_session: StartSession,
 async def test_replay_and_execution_count_in_code_lenses(start_session: StartSession, workspace) -> None:
     root = workspace("lsp-run-locally")
     session = await start_session([root])
-    first = await session.command("cnikit.server.runLocally", {"flow": "Greet"})  # the active project
+    first = await session.command("cnikit.server.runLocally", {"flow": "greet"})  # by stable key, active project
     original = field(first, "executionId")
     assert (await finished(session, original))["status"] == "succeeded"
 
