@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cnikit.analysis import analyze_project
+from cnikit.model import JsObject, JsString, is_known
 from tests.cnikit.checks.support import (
     FIXTURES,
     Found,
@@ -212,3 +213,24 @@ def test_near_miss_fixtures_are_fully_resolved_and_report_nothing(fixture: str) 
     assert all(flow.obj.complete and flow.name and flow.stable_key for flow in integration.flows)
     assert all(var.obj is not None and var.obj.complete for var in integration.all_config_vars())
     assert found(fixture) == []
+
+
+def test_unknown_values_fixture_really_hides_its_values() -> None:
+    """The SILENCED cases of every family rely on these values being unknown to the analyser; if it learns to
+    evaluate one of them, the fixture must change rather than the silence pass for another reason."""
+    integration = analyze_project(FIXTURES / "check-unknown-values").integration
+    assert integration is not None
+    assert not is_known(integration.obj.get("endpointType"))  # CNI103, CNI104
+    assert not is_known(integration.obj.get("iconPath"))  # CNI811, CNI812
+    sync_orders, process_order = integration.flows
+    schedule = sync_orders.obj.get("schedule")
+    assert isinstance(schedule, JsObject)
+    assert not is_known(schedule.get("value")) and not isinstance(schedule.get("timezone"), JsString)  # CNI219/220
+    queue = process_order.obj.get("queueConfig")
+    assert not (isinstance(queue, JsObject) and is_known(queue.get("concurrencyLimit")))  # CNI207
+    assert not process_order.obj.complete  # onTrigger may come from the spread: CNI212
+    variables = {var.name: var for var in integration.all_config_vars()}
+    connection, priority, mapping = (variables[name].obj for name in ("Acme Connection", "Priority", "Field Mapping"))
+    assert connection is not None and not is_known(connection.get("inputs"))  # a call: CNI404
+    assert priority is not None and not is_known(priority.get("pickList"))  # CNI307
+    assert mapping is not None and not mapping.complete  # codeLanguage may come from the spread: CNI309
