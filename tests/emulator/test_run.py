@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -228,3 +229,23 @@ def test_the_project_build_script_is_the_slow_path(project: Callable[[str], Path
         assert outcome.result["data"]["received"] == {"x": 1}
     finally:
         executor.close()
+
+
+def test_a_pool_of_two_workers_runs_executions_side_by_side(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger", workers=2)
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def run(n: int) -> None:
+        barrier.wait()
+        outcomes.append(executor.run("Challenge Echo", TriggerRequest.from_body(f'{{"event": "e{n}"}}'.encode())))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(o.result["data"]["handled"] for o in outcomes) == ["E0", "E1", "E2", "E3"]
+    assert executor.pool is not None and 1 <= len(executor.pool.workers()) <= 2  # never more than its size
+    assert executor.store.count_executions(status="succeeded") == 4
