@@ -529,7 +529,7 @@ class Executor:
             execution_state = json.loads(value.get("executionState") or "{}")
         except RunnerError as error:
             outcome.error, outcome.error_step = error.message, error.step
-            add_log("error", error.step, error.stack or error.message)
+            add_log("error", error.step, _user_stack(error.stack) or error.message)
         except WorkerFault as error:
             outcome.error = str(error)
             add_log("error", None, str(error))
@@ -614,6 +614,19 @@ class Executor:
             on_update=on_update,
             replay_of=original.id,
         )
+
+
+def _user_stack(stack: str) -> str:
+    """A Node stack without the frames of spectral, npm packages and Node itself: what the user wrote."""
+    lines = stack.splitlines()
+    kept = [line for line in lines[1:] if line.strip().startswith("at ") and not _foreign_frame(line)]
+    return "\n".join(lines[:1] + kept) if lines else ""
+
+
+def _foreign_frame(line: str) -> bool:
+    return any(
+        part in line for part in ("/vendor.js:", "/node/runner.js:", "node:internal", "node_modules/", "(<anonymous>)")
+    )
 
 
 def _sync_requested(request: TriggerRequest, flow: BuiltFlow) -> bool:

@@ -51,6 +51,8 @@ def test_a_failing_flow_exits_one_and_says_where(project: Project) -> None:
 
     assert code == 1
     assert "✘ Count failed in onExecution: failing after mutating state on purpose" in out
+    assert "at onExecution (" in out and "/src/index.ts:18:" in out  # source-mapped to the TypeScript
+    assert "vendor.js" not in out
     assert "state unchanged" in out
 
 
