@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cnikit.definition import BuiltDefinition
+    from cnikit.platform.client import PrismaticClient
     from emulator.executor import ExecutionUpdate, Executor
     from emulator.instance import LocalInstance
     from tui.local_source import LocalSource
@@ -65,6 +67,8 @@ class Workspace:
         self._local: LocalSource | None = None
         self._new_instance: LocalInstance | None = None
         self._executor: Executor | None = None
+        # How a URL is shown to the user in a browser (login, OAuth authorize); tests put a scripted browser here.
+        self.open_browser: Callable[[str], Awaitable[None] | None] = _open_in_browser
 
     # -- definition --------------------------------------------------------------------------------------------------
     def loaded(self, *, rebuild: bool = False) -> Loaded:
@@ -147,6 +151,13 @@ class Workspace:
         executor.prepare()
         request = TriggerRequest.from_payload(payloads.load_payload(Path(payload))) if payload else None
         return executor.run(flow, request).execution_id
+
+    # -- Prismatic ---------------------------------------------------------------------------------------------------
+    def platform_client(self) -> PrismaticClient:
+        """A client of the Prismatic stack configured for this project (use it as an async context manager)."""
+        from cnikit.platform.client import PrismaticClient
+
+        return PrismaticClient.from_settings(self.root)
 
     # -- config wizard -------------------------------------------------------------------------------------------------
     def wizard_data(self) -> WizardData:
@@ -255,6 +266,12 @@ class Workspace:
             self._local.close()
         if self._executor is not None:
             self._executor.close()
+
+
+def _open_in_browser(url: str) -> None:
+    import webbrowser
+
+    webbrowser.open(url)
 
 
 def _secret(service: str, name: str) -> str | None:

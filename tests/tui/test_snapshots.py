@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -88,3 +89,18 @@ def test_payloads(snap_compare: SnapCompare, copy_project: Callable[[str], Path]
     assert snap_compare(
         make_app(root, "payloads"), terminal_size=SIZE, press=["down", "down", "enter"], run_before=settle
     )
+
+
+def test_account_logged_out(
+    snap_compare: SnapCompare,
+    empty_project: Path,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    for var in ("PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_TENANT_ID", "PRISM_PROFILE", "CNIKIT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PRISMATIC_URL", "https://stack.example.test")
+    monkeypatch.setenv("CNIKIT_CONFIG_FILE", str(tmp_path / "cnikit-config.yml"))
+    monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
+    assert snap_compare(make_app(empty_project, "account"), terminal_size=SIZE, run_before=settle)

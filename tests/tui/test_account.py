@@ -1,0 +1,87 @@
+"""The account screen against a real HTTP fake of the Prismatic stack (OAuth endpoints + GraphQL) on 127.0.0.1:
+log in through a scripted browser (the URL shown while waiting), see the user and tenants, switch tenant, log out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cnikit.platform.auth import clear_discovery_cache
+from tests.fakes.browser import Browser
+from tests.fakes.keyring import MemoryKeyring
+from tests.fakes.prismatic import FakePrismatic, ServerThread
+from tests.tui.conftest import make_app
+from tui.screens.account import AccountScreen
+
+
+@pytest.fixture
+def stack(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePrismatic]:
+    """A fake stack; the environment points at it, and no developer's login or config can leak in."""
+    fake = FakePrismatic()
+    fake.tenants.append({"tenantId": "tenant-globex", "url": "", "orgName": "Globex", "awsRegion": "eu-west-1"})
+    server = ServerThread(fake.app)
+    fake.url = server.url
+    server.start()
+    for var in ("PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_TENANT_ID", "PRISM_PROFILE", "CNIKIT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PRISMATIC_URL", fake.url)
+    monkeypatch.setenv("CNIKIT_CONFIG_FILE", str(tmp_path / "cnikit-config.yml"))
+    monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
+    clear_discovery_cache()
+    try:
+        yield fake
+    finally:
+        server.stop()
+
+
+def text(screen: AccountScreen, selector: str) -> str:
+    """What a Static shows."""
+    return str(screen.query_one(selector).render())
+
+
+async def settled(screen: AccountScreen) -> None:
+    """Wait for the account action under way to finish (an event, no sleeping)."""
+    await asyncio.wait_for(screen.settled.wait(), timeout=30)
+
+
+async def act(pilot, screen: AccountScreen, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press keys that start an account action, and wait until it finished."""
+    screen.settled.clear()
+    await pilot.press(*keys)
+    await settled(screen)
+
+
+async def test_log_in_switch_tenant_and_log_out(stack: FakePrismatic, empty_project: Path) -> None:
+    app = make_app(empty_project, "account")
+    shown_while_waiting: list[str] = []
+    browser = Browser()
+
+    async def user_browser(url: str) -> None:
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        shown_while_waiting.append(text(screen, "#account-login-url"))
+        await browser(url)
+
+    app.workspace.open_browser = user_browser
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        await settled(screen)
+        assert "Not logged in" in text(screen, "#account-summary")
+
+        await act(pilot, screen, "l")
+        assert browser.visited and browser.visited[0].startswith(stack.url)
+        assert "Waiting for the browser" in shown_while_waiting[0] and browser.visited[0] in shown_while_waiting[0]
+        summary = text(screen, "#account-summary")
+        assert "Ada Lovelace" in summary and "Acme Corp" in summary and "tenant-acme" in summary
+        assert [t.tenantId for t in screen.tenants] == ["tenant-acme", "tenant-globex"]
+
+        await act(pilot, screen, "down", "enter")  # from the current tenant to the next
+        assert "Globex" in text(screen, "#account-summary")
+
+        await act(pilot, screen, "o")
+        assert "Not logged in" in text(screen, "#account-summary")
+        assert screen.tenants == []
