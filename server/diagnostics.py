@@ -185,6 +185,27 @@ def schedule(ls: CnikitLanguageServer, path: Path, *, delay: float | None = None
     state.pending = ls.spawn(run())
 
 
+WATCHED = ("**/*.{ts,tsx}", "**/.spectral/flows/*/payloads/*.json")
+
+
+async def watch_files(ls: CnikitLanguageServer) -> None:
+    """Ask the client to report changes made on disk (git checkout, generated files, another editor)."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]
+    )
+    registration = types.Registration(
+        id="cnikit-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+    )
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+    except Exception as error:  # the editor then only tells us about the files it has open
+        log.info("file watching not available: %s", error)
+
+
 def register(ls: CnikitLanguageServer) -> None:
     """Analyse on open, change, save and close; re-publish when severity overrides change."""
 
@@ -212,7 +233,11 @@ def register(ls: CnikitLanguageServer) -> None:
     @ls.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: CnikitLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
+            if change.uri in ls.workspace.text_documents:
+                continue  # an open buffer is the truth for that file, not the disk
             changed_document(change.uri)
+
+    ls.on_initialized.append(lambda: ls.spawn(watch_files(ls)))
 
     def republish() -> None:
         for state in ls.projects.states.values():

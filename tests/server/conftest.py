@@ -68,6 +68,14 @@ class Session:
         def code_lens_refresh(params: None) -> None:
             self.code_lens_refreshes += 1
 
+        self.registrations: list[types.Registration] = []
+        self.registered = asyncio.Event()  # set by the first client/registerCapability request
+
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def register_capability(params: types.RegistrationParams) -> None:
+            self.registrations.extend(params.registrations)
+            self.registered.set()
+
     def _record(self, method: str) -> None:
         store = self.notifications.setdefault(method, [])
 
@@ -144,6 +152,12 @@ class Session:
                 text_document=types.VersionedTextDocumentIdentifier(uri=key, version=self.versions[key]),
                 content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
             )
+        )
+
+    def disk_changed(self, path: Path, kind: types.FileChangeType = types.FileChangeType.Changed) -> None:
+        """Tell the server a file changed on disk (what the editor's file watcher does)."""
+        self.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=uri(path), type=kind)])
         )
 
     def close(self, path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,6 +83,24 @@ async def test_rapid_edits_are_debounced_into_one_analysis(start_session: StartS
     await session.diagnostics(index, lambda ds: not ds)
     after = [list(diagnostics) for uri_, diagnostics in session.published.history[seen:] if uri_ == uri(index)]
     assert after == [[]], f"expected one publication after the edits, got {len(after)}"
+
+
+async def test_files_changed_on_disk_are_analysed(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-diagnostics")
+    session = await start_session([root])
+    index = root / "src" / "index.ts"
+    await session.diagnostics(index, lambda ds: len(ds) == 2)
+    await asyncio.wait_for(session.registered.wait(), 45)
+    (registration,) = session.registrations  # the server asked the editor to watch TypeScript and payload files
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    index.write_text(index.read_text().replace("Api Key Nmae", "Api Key Name"))  # e.g. a git checkout
+    session.disk_changed(index)
+    assert codes(await session.diagnostics(index, lambda ds: len(ds) == 1)) == ["CNI702"]
+    # A new file on disk is part of the project at once.
+    extra = root / "src" / "extra.ts"
+    extra.write_text("export const broken = ;\n")
+    session.disk_changed(extra, types.FileChangeType.Created)
+    assert codes(await session.diagnostics(extra)) == ["CNI001"]
 
 
 async def test_syntax_error_in_one_file_keeps_the_others_checked(start_session: StartSession, workspace) -> None:
