@@ -346,11 +346,16 @@ def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, A
     return data
 
 
+StepOutputOption = typer.Option(None, "--output", "-o", help="With --step: write its msgpack result to this file.")
+
+
 @executions_app.command("show")
 def executions_show(
     execution: str = typer.Argument(..., help="Execution number, id, or a unique id prefix."),
     path: Path | None = PathArg,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    step: str | None = typer.Option(None, "--step", help="Print only this step's output (onTrigger, onExecution)."),
+    output: Path | None = StepOutputOption,
 ) -> None:
     """Show one execution: request, step outputs, logs, result."""
     from emulator.store import StoreError
@@ -358,10 +363,20 @@ def executions_show(
     with _store(_root(path)) as store:
         try:
             record = store.get_execution(execution)
+            if step is not None:
+                blob = store.step_blob(record.id, step)
+                value = store.step_output(record.id, step)
         except StoreError as error:
             _fail(str(error))
         steps = store.steps(record.id)
         logs = store.logs(record.id)
+    if step is not None:
+        if output is not None:  # the stored bytes, like the platform's resultsUrl (`prism executions:step-result:get`)
+            output.write_bytes(blob or b"")
+            typer.echo(f"wrote {len(blob or b'')} bytes (msgpack) to {output}")
+        else:
+            typer.echo(json.dumps(_plain(value), indent=2, default=str) if as_json else _show_value(value))
+        return
     if as_json:
         data = _record_json(record)
         data["steps"] = [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in steps]
@@ -381,9 +396,9 @@ def executions_show(
     typer.secho("── logs", bold=True)
     for line in logs:
         _print_log(line.severity, line.step, line.message, line.timestamp)
-    for step in steps:
-        typer.secho(f"── {step.name}", bold=True)
-        typer.echo(_show_value(step.result) if step.error is None else f"error: {step.error}")
+    for stored in steps:
+        typer.secho(f"── {stored.name}", bold=True)
+        typer.echo(_show_value(stored.result) if stored.error is None else f"error: {stored.error}")
 
 
 payload_app = typer.Typer(help="Flow test payload files (.spectral/flows/<stableKey>/payloads/).", no_args_is_help=True)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import msgpack
 from typer.testing import CliRunner
 
 from cnikit.cli import app
@@ -103,6 +104,13 @@ def test_executions_list_show_and_replay(project: Project) -> None:
     replayed = json.loads(out)
     assert code == 0 and replayed["replayOf"] == listed[1]["id"]
     assert replayed["result"] == {"data": {"handled": "ONE", "stepId": "string", "executionId": True}}
+
+    code, out = cli("executions", "show", "2", root, "--step", "onExecution", "--json")
+    assert code == 0 and json.loads(out) == {"data": {"handled": "TWO", "stepId": "string", "executionId": True}}
+    code, out = cli("executions", "show", "2", root, "--step", "onExecution", "--output", root / "step.msgpack")
+    assert code == 0 and msgpack.unpackb((root / "step.msgpack").read_bytes())["data"]["handled"] == "TWO"
+    code, out = cli("executions", "show", "2", root, "--step", "nope")
+    assert code == 2 and "has no step 'nope'" in out
 
     code, out = cli("executions", "show", "nope", root)
     assert code == 2 and "no execution 'nope'" in out
