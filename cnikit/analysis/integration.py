@@ -152,8 +152,9 @@ def _pages(obj: JsObject, key: str, expand: Expand, *, user_level: bool) -> tupl
                     )
                 )
                 continue
-            var = config_var(name, element.key_span, element_value, expand)
-            var.page, var.page_index, var.user_level = title, index, user_level
+            var = config_var(
+                name, element.key_span, element_value, expand, page=title, page_index=index, user_level=user_level
+            )
             page.config_vars.append(var)
     return pages, value.complete
 
@@ -168,13 +169,22 @@ def _scoped(obj: JsObject, expand: Expand) -> tuple[list[ConfigVar], bool]:
     for name, prop in value.props.items():
         if isinstance(prop.value, JsString):
             continue  # spectral skips string entries
-        var = config_var(name, prop.key_span, prop.value, expand)
-        var.scoped = True
+        var = config_var(name, prop.key_span, prop.value, expand, scoped=True)
         out.append(var)
     return out, value.complete
 
 
-def config_var(name: str, name_span: object, value: JsValue, expand: Expand) -> ConfigVar:
+def config_var(
+    name: str,
+    name_span: object,
+    value: JsValue,
+    expand: Expand,
+    *,
+    page: str | None = None,
+    page_index: int | None = None,
+    user_level: bool = False,
+    scoped: bool = False,
+) -> ConfigVar:
     """The config variable `name` whose definition is `value` (a helper call, a wrapper call, a literal …)."""
     helper: ConfigVarHelper = "unknown"
     obj: JsValue | None = None
@@ -211,10 +221,10 @@ def config_var(name: str, name_span: object, value: JsValue, expand: Expand) -> 
         obj=obj if isinstance(obj, JsObject) else None,
         stable_key=stable_key,
         data_type=data_type,
-        page=None,
-        page_index=None,
-        user_level=False,
-        scoped=False,
+        page=page,
+        page_index=page_index,
+        user_level=user_level,
+        scoped=scoped,
         span=value.span,
     )
 
