@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cnikit.analysis import analyze_project
 from tests.cnikit.checks.support import (
     FIXTURES,
     Found,
@@ -62,6 +63,11 @@ def test_spectral_throws_the_same_error(fixture: str, code: str, tmp_path: Path)
     [ours] = diagnostics(FIXTURES / fixture, select=[code])
     theirs = spectral_error(fixture, tmp_path)
     assert theirs is not None and ours.message.startswith(theirs)
+
+
+def test_unknown_registry_fixture_really_hides_its_manifests() -> None:
+    integration = analyze_project(FIXTURES / "check-unknown-registry").integration
+    assert integration is not None and not integration.component_registry_complete
 
 
 @pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
