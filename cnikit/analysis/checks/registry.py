@@ -28,26 +28,39 @@ class Reference:
     kind: str  # "connections" | "dataSources" | "triggers"
 
 
-def _reference(obj: JsObject | None, kind: str) -> Reference | None:
+def _reference(obj: JsObject | None, kind: str, site: Span | None) -> Reference | None:
+    """The reference in `obj`; located at `site` when it was written elsewhere (inside a manifest wrapper the
+    analyser expanded), so the diagnostic points where the developer used it."""
     component, key = get(obj, "component"), get(obj, "key")
-    if isinstance(component, JsString) and isinstance(key, JsString) and component.span and key.span:
-        return Reference(component.value, component.span, key.value, key.span, kind)
-    return None
+    if not (isinstance(component, JsString) and isinstance(key, JsString) and component.span and key.span):
+        return None
+    if site is not None and not _within(site, component.span):
+        return Reference(component.value, site, key.value, site, kind)
+    return Reference(component.value, component.span, key.value, key.span, kind)
+
+
+def _within(outer: Span, span: Span) -> bool:
+    return outer.file == span.file and (outer.line, outer.col) <= (span.line, span.col) <= (
+        outer.end_line,
+        outer.end_col,
+    )
 
 
 def references(integration: Integration) -> Iterator[Reference]:
-    """Every literal component reference: legacy connections and data sources, and flow `onTrigger` objects."""
+    """Every literal component reference: connections and data sources of config variables, flow `onTrigger`."""
     for var in integration.all_config_vars():
+        site = var.span
         if var.helper in ("connectionConfigVar", "configVar", "literal") and (
-            ref := _reference(obj_at(var.obj, "connection"), "connections")
+            ref := _reference(obj_at(var.obj, "connection"), "connections", site)
         ):
             yield ref
         if var.helper in ("dataSourceConfigVar", "configVar", "literal") and (
-            ref := _reference(obj_at(var.obj, "dataSource"), "dataSources")
+            ref := _reference(obj_at(var.obj, "dataSource"), "dataSources", site)
         ):
             yield ref
     for flow in integration.flows:
-        if ref := _reference(obj_at(flow.obj, "onTrigger"), "triggers"):
+        on_trigger = flow.obj.props.get("onTrigger")
+        if on_trigger and (ref := _reference(obj_at(flow.obj, "onTrigger"), "triggers", on_trigger.value.span)):
             yield ref
 
 

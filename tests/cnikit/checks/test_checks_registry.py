@@ -44,6 +44,19 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-wrapper-entry-missing",
+        (
+            "CNI602",
+            "src/index.ts",
+            21,
+            26,
+            (
+                'Component with key "acme" does not have an entry with key "oauth2" in the component registry. '
+                "Its connections: apiKey."
+            ),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean's "Acme Partner Connection" references the registered component "acme"
@@ -57,7 +70,12 @@ SILENCED = [("check-unknown-registry", "CNI601"), ("check-unknown-registry", "CN
 
 
 @pytest.mark.parametrize(
-    ("fixture", "code"), [("check-component-not-in-registry", "CNI601"), ("check-component-entry-missing", "CNI602")]
+    ("fixture", "code"),
+    [
+        ("check-component-not-in-registry", "CNI601"),
+        ("check-component-entry-missing", "CNI602"),
+        ("check-wrapper-entry-missing", "CNI602"),  # reported where the manifest wrapper is called
+    ],
 )
 def test_spectral_throws_the_same_error(fixture: str, code: str, tmp_path: Path) -> None:
     [ours] = diagnostics(FIXTURES / fixture, select=[code])
