@@ -235,8 +235,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const projectChanged = params.activeProject !== status?.activeProject;
     status = params;
     drawStatus();
+    // Names and integration ids may have changed (analysis, import) even when the project did not.
+    refresh("integrations");
     if (projectChanged) {
-      refresh("integrations");
       refresh("flows");
       refresh("executions");
     }

@@ -526,7 +526,11 @@ export class Handlers {
   }
 
   async refreshToken(): Promise<void> {
-    const result = await this.server.execute<{ expiresAt: string | number }>(ServerCommand.refreshToken);
+    const result = await this.server.execute<{ expiresAt: string | number | null }>(ServerCommand.refreshToken);
+    if (result.expiresAt === null) {
+      await this.ui.info("Token refreshed.");
+      return;
+    }
     const expires = new Date(result.expiresAt);
     const when = Number.isNaN(expires.getTime()) ? String(result.expiresAt) : expires.toLocaleString();
     await this.ui.info(`Token refreshed; it now expires at ${when}.`);

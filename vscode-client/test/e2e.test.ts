@@ -111,9 +111,10 @@ after(async () => {
 
 test("activation finds the projects, starts cnikit lsp and enables the commands", async () => {
   assert.equal(mock.contexts.get("cnikit.workspaceEnabled"), true);
-  const integrations = await waitFor("both projects in the Integrations view", async () => {
+  // Each project is listed under its integration's name once the server has analysed it.
+  const integrations = await waitFor("both projects, analysed, in the Integrations view", async () => {
     const nodes = await roots("cnikit.integrationsView");
-    return nodes.length === 2 && nodes.every((n) => n.contextValue.startsWith("integrationItem")) && nodes;
+    return nodes.length === 2 && nodes.some((n) => n.label === "Run Locally") && nodes;
   });
   assert.deepEqual(integrations.map((n) => n.description).sort(), ["greeter", join("packages", "diagnosed")]);
   assert.equal(integrations.filter((n) => n.contextValue === "integrationItem.active").length, 1);

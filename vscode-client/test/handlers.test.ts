@@ -442,6 +442,19 @@ test("Import reports the new integration id; without an active integration the s
   assert.deepEqual(ui2.shown, ["error: No CNI project in this workspace (a folder with .spectral/ within 5 levels)"]);
 });
 
+test("Refresh Token says when the new token expires (or just that it was refreshed)", async () => {
+  const ui = new ScriptedUi();
+  let expiresAt: string | null = "2026-11-29T13:00:00Z";
+  const { run } = setup({ "cnikit.server.refreshToken": () => ({ expiresAt }) }, ui);
+  await run("cnikit.refreshToken");
+  expiresAt = null;
+  await run("cnikit.refreshToken");
+  assert.deepEqual(ui.shown, [
+    `info: Token refreshed; it now expires at ${new Date("2026-11-29T13:00:00Z").toLocaleString()}.`,
+    "info: Token refreshed.",
+  ]);
+});
+
 test("Open Integration in Browser opens the designer URL the server gives", async () => {
   const ui = new ScriptedUi();
   const { run } = setup({ "cnikit.server.openInBrowser": { url: "https://app.prismatic.io/designer/SW50/" } }, ui);
