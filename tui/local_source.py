@@ -177,6 +177,12 @@ class LocalSource:
             raise RuntimeError("Replaying needs the emulator's executor, which is not available here.")
         return self.replayer(execution_id)
 
+    async def refresh(self) -> None:
+        """Local data is read on demand: nothing to fetch."""
+
+    async def prefetch(self, execution_id: str) -> None:
+        """Local data is read on demand: nothing to fetch."""
+
     def version(self) -> int:
         """Changes when this process recorded something, or another process committed to the store."""
         store = self.store

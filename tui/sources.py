@@ -87,6 +87,7 @@ class SourceInfo:
     label: str
     can_replay: bool = True
     can_run: bool = True
+    remote: bool = False  # fetched with `refresh`/`prefetch` (cloud), not read on demand
     flows: list[str] = field(default_factory=list)
 
 
@@ -127,4 +128,12 @@ class ExecutionSource(Protocol):
 
     def version(self) -> int:
         """A number that changes whenever executions, steps or logs were recorded (cheap: polled)."""
+        ...
+
+    async def refresh(self) -> None:
+        """Fetch the list again when it lives far away (cloud); nothing to do for local data."""
+        ...
+
+    async def prefetch(self, execution_id: str) -> None:
+        """Fetch one execution's logs and outputs when they live far away; nothing to do for local data."""
         ...

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from cnikit.platform.client import PrismaticClient
     from emulator.executor import ExecutionUpdate, Executor
     from emulator.instance import LocalInstance
+    from tui.cloud_source import CloudSource
     from tui.local_source import LocalSource
     from tui.sources import ExecutionSource
     from tui.wizard_form import ConnectionMeta, FieldSpec, PageSpec
@@ -67,6 +68,7 @@ class Workspace:
         self._local: LocalSource | None = None
         self._new_instance: LocalInstance | None = None
         self._executor: Executor | None = None
+        self._cloud: CloudSource | None = None
         # How a URL is shown to the user in a browser (login, OAuth authorize); tests put a scripted browser here.
         self.open_browser: Callable[[str], Awaitable[None] | None] = _open_in_browser
 
@@ -111,8 +113,26 @@ class Workspace:
         return self._local
 
     def cloud_source(self) -> ExecutionSource | None:
-        """Cloud executions when logged in to Prismatic, else None."""
-        return None
+        """Cloud executions of the imported integration (`.spectral/prism.json`) when logged in, else None."""
+        from cnikit.platform.auth import Session
+        from cnikit.platform.cloudtest import read_integration_id
+        from cnikit.settings import SettingsError, load_settings
+
+        integration_id = read_integration_id(self.root)
+        if integration_id is None:
+            return None
+        try:
+            # Only the stored tokens are looked at here: no HTTP client, no network.
+            logged_in = Session(load_settings(self.root), None).is_logged_in()  # type: ignore[arg-type]
+        except SettingsError:
+            return None
+        if not logged_in:
+            return None
+        if self._cloud is None or self._cloud.integration_id != integration_id:
+            from tui.cloud_source import CloudSource
+
+            self._cloud = CloudSource(self.root, self.platform_client, integration_id)
+        return self._cloud
 
     @property
     def executor(self) -> Executor:

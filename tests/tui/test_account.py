@@ -4,37 +4,12 @@ log in through a scripted browser (the URL shown while waiting), see the user an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from cnikit.platform.auth import clear_discovery_cache
 from tests.fakes.browser import Browser
-from tests.fakes.keyring import MemoryKeyring
-from tests.fakes.prismatic import FakePrismatic, ServerThread
+from tests.fakes.prismatic import FakePrismatic
 from tests.tui.conftest import make_app
 from tui.screens.account import AccountScreen
-
-
-@pytest.fixture
-def stack(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePrismatic]:
-    """A fake stack; the environment points at it, and no developer's login or config can leak in."""
-    fake = FakePrismatic()
-    fake.tenants.append({"tenantId": "tenant-globex", "url": "", "orgName": "Globex", "awsRegion": "eu-west-1"})
-    server = ServerThread(fake.app)
-    fake.url = server.url
-    server.start()
-    for var in ("PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_TENANT_ID", "PRISM_PROFILE", "CNIKIT_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PRISMATIC_URL", fake.url)
-    monkeypatch.setenv("CNIKIT_CONFIG_FILE", str(tmp_path / "cnikit-config.yml"))
-    monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
-    clear_discovery_cache()
-    try:
-        yield fake
-    finally:
-        server.stop()
 
 
 def text(screen: AccountScreen, selector: str) -> str:

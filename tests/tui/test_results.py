@@ -10,8 +10,12 @@ from pathlib import Path
 
 from textual.widgets import OptionList, Select
 
+from cnikit.payloads import Payload
+from cnikit.platform.client import PrismaticClient
 from emulator.store import Store
+from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
+from tests.fakes.prismatic import FakePrismatic
 from tests.tui.conftest import make_app
 from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
 from tui.local_source import LocalSource
@@ -206,3 +210,34 @@ async def test_run_a_flow_with_a_payload_file_then_replay_it(
         await reloaded_until(screen, lambda: screen.table.row_count == 2)
         replayed = screen.table.row_at(0)
         assert replayed is not None and replayed.replay_of == ran.id
+
+
+async def test_cloud_executions_on_the_same_screens(
+    stack: FakePrismatic, copy_project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    root = copy_project("tui-run-echo")
+    integration = stack.add_integration()
+    stack.quick = True
+    (root / ".spectral" / "prism.json").write_text(json.dumps({"integrationId": integration.id}))
+    async with PrismaticClient.from_settings(root) as client:
+        await client.login(Browser())
+        await client.test_flow(integration.flows[0].id, Payload(data={"n": 1}))
+
+    app = make_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        await pilot.press("c")
+        await reloaded_until(screen, lambda: screen.cloud and screen.table.row_count == 1, timeout=30)
+        row = screen.table.row_at(0)
+        assert row is not None and row.flow == "Flow 1" and row.status == "succeeded"
+        assert "cloud" in screen.source.info().label
+
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        await asyncio.wait_for(detail.updated.wait(), timeout=30)
+        assert any("Processing" in str(line) for line in detail.query_one(LogView).lines)
+        await pilot.press("down", "o")
+        # The platform client hands over the step result's data.
+        assert json.loads(detail.query_one(OutputView).text) == {"processed": True, "received": {"n": 1}}

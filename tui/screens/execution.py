@@ -85,6 +85,20 @@ class ExecutionScreen(Screen[None]):
         self.load()
         self.set_interval(FOLLOW_SECONDS, self.follow_tick)
         self.query_one("#steps", OptionList).focus()
+        if self.source.info().remote:
+            self.fetch_remote()
+
+    @work(exclusive=True, group="execution-remote")
+    async def fetch_remote(self) -> None:
+        """Fetch logs and outputs of a cloud execution, then show them."""
+        self.query_one(LogView).write("Fetching logs and step outputs from Prismatic…")
+        await self.source.prefetch(self.row.id)
+        self.query_one(LogView).reset()
+        self.load()
+        highlighted = self.query_one("#steps", OptionList).highlighted
+        if highlighted is not None and highlighted < len(self.steps):
+            self.show_output(self.steps[highlighted].name)
+        self.updated.set()
 
     def load(self) -> None:
         """Read steps and logs."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tui.app import CnikitApp
 
 POLL_SECONDS = 0.25  # how often the store is asked whether something was recorded (one cheap PRAGMA)
+CLOUD_REFRESH_SECONDS = 15.0  # how often cloud executions are fetched again
 ANY = "__any__"
 
 
@@ -76,12 +77,28 @@ class ResultsScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self._version = self.source.version()
         self.set_interval(POLL_SECONDS, self.poll)
+        self.set_interval(CLOUD_REFRESH_SECONDS, self._refresh_remote)
+        self._setup()
+
+    def _setup(self) -> None:
+        """What depends on the source: its version, the filter's flows, a first fetch for a remote source."""
+        self._version = self.source.version()
         self.query_one(ExecutionTable).focus()
         self._update_chrome()
         self._offer_flows([])
         self._flows_requested = False
+        self._refresh_remote()
+
+    def _refresh_remote(self) -> None:
+        if self.source.info().remote:
+            self.fetch_remote()
+
+    @work(exclusive=True, group="results-remote")
+    async def fetch_remote(self) -> None:
+        """Fetch the remote (cloud) list; the poll notices the new version and redraws."""
+        await self.source.refresh()
+        self.poll()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # The integration's own flow list needs a build: fetched the first time the flow filter is used, not at start.
@@ -188,12 +205,12 @@ class ResultsScreen(Screen[None]):
             self.notify("Log in first (F5) to see cloud executions.", title="Not logged in", severity="warning")
             return
         self.cloud = not self.cloud
-        self.app.call_after_refresh(self.recompose)
+        self.app.call_after_refresh(self._switch_source)
 
-    async def recompose(self) -> None:
-        """Rebuild for the other source."""
-        await super().recompose()
-        self.on_mount()
+    async def _switch_source(self) -> None:
+        """Rebuild the screen for the other source."""
+        await self.recompose()
+        self._setup()
 
     def action_replay(self) -> None:
         """Replay the execution under the cursor."""
