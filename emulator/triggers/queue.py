@@ -29,6 +29,7 @@ from emulator.triggers.endpoints import as_text, field_path, lookup, payload_vie
 DEDUPE_WINDOW = timedelta(minutes=10)
 MAX_RETRY_DELAY = timedelta(hours=24)
 MAX_RETRY_ATTEMPTS = 10
+MAX_REMEMBERED_JOBS = 20_000
 
 JobState = Literal["queued", "running", "retry-pending", "done", "skipped", "cancelled"]
 RunJob = Callable[["Job"], ExecutionOutcome]
@@ -173,6 +174,8 @@ class Dispatcher:
                 if job.unique_id is not None:
                     self._cancel_retries(job)
             self._jobs[job.id] = job
+            if len(self._jobs) > MAX_REMEMBERED_JOBS:
+                self._forget_finished()
             if lane.limit is not None and lane.running >= lane.limit:
                 lane.waiting.append(job)
                 self._log(f"Queuing Execution for flow '{job.flow.name}'. Total Queued Executions: {len(lane.waiting)}")
@@ -181,6 +184,12 @@ class Dispatcher:
             job.state = "running"
         self._start(job)
         return job
+
+    def _forget_finished(self) -> None:
+        # Finished jobs are in the store; keep the newest ones (their retry links) and let the rest go.
+        finished = [i for i, job in self._jobs.items() if job.state in ("done", "skipped", "cancelled")]
+        for execution_id in finished[: len(finished) - MAX_REMEMBERED_JOBS // 2]:
+            del self._jobs[execution_id]
 
     def _cancel_retries(self, newer: Job) -> None:
         for job in self._jobs.values():
