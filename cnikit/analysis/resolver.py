@@ -637,8 +637,10 @@ class Resolver:
                     origin.source,
                 )
             elif isinstance(origin, _Decl):
-                callee = name
+                # The name as imported (`import { slackOauth2 as oauth }` calls `slackOauth2`).
                 binding = info.imports.get(name)
+                imported = binding.imported if binding is not None else name
+                callee = imported if imported not in ("default", "*") else name
                 source = binding.source if binding is not None else None
             else:
                 reason = origin.reason if isinstance(origin, _Unresolved) else f"call of `{name}`"
