@@ -388,7 +388,7 @@ class Server:
         self.runtime.subscribe(self._remember_reload)
         self.runtime.start()
         config = uvicorn.Config(
-            self.app(), lifespan="off", log_level="warning", access_log=False, loop="asyncio", timeout_keep_alive=30
+            self.app(), lifespan="off", log_level="warning", access_log=False, timeout_keep_alive=30
         )
         self._uvicorn = uvicorn.Server(config)
         self._thread = threading.Thread(
