@@ -234,3 +234,9 @@ def test_unknown_values_fixture_really_hides_its_values() -> None:
     assert connection is not None and not isinstance(connection.get("inputs"), JsObject)  # a call: CNI404
     assert priority is not None and not is_known(priority.get("pickList"))  # CNI307
     assert mapping is not None and not mapping.complete  # codeLanguage may come from the spread: CNI309
+
+
+@pytest.mark.parametrize("fixture", ["check-clean", "check-clean-shared-endpoint"])
+def test_near_miss_fixtures_load_in_spectral(fixture: str, tmp_path: Path) -> None:
+    """spectral itself accepts the near-misses of its own load-time errors."""
+    assert spectral_error(fixture, tmp_path) is None
