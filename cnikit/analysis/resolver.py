@@ -175,7 +175,7 @@ class Resolver:
             return _Package(binding.source, binding.imported, name)
         target = self.sources.resolve(path, binding.source)
         if target is None:
-            return _Unresolved(f'cannot find "{binding.source}" imported by {path.name}')
+            return _Unresolved(f'"{binding.source}" (imported by {path.name}) is not a TypeScript file of the project')
         if binding.imported == "*":
             return _Namespace(target)
         return self._origin_of_export(target, binding.imported, set())
@@ -199,7 +199,9 @@ class Resolver:
                     return _Package(binding.source, binding.imported, name)
                 target = self.sources.resolve(path, binding.source)
                 if target is None:
-                    return _Unresolved(f'cannot find "{binding.source}" re-exported by {path.name}')
+                    return _Unresolved(
+                        f'"{binding.source}" (re-exported by {path.name}) is not a TypeScript file of the project'
+                    )
                 if binding.imported == "*":
                     return _Namespace(target)
                 return self._origin_of_export(target, binding.imported, seen)
