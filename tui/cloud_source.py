@@ -117,9 +117,7 @@ class CloudSource:
         label = f"cloud: integration {self.integration_id}"
         if self.error:
             label += f" — {self.error}"
-        return SourceInfo(
-            label, can_replay=False, can_run=False, remote=True, flows=sorted(set(self.flows.values()))
-        )
+        return SourceInfo(label, can_replay=False, can_run=False, remote=True, flows=sorted(set(self.flows.values())))
 
     def _matching(self, query: ExecutionQuery) -> list[ExecutionRow]:
         return [

@@ -10,14 +10,14 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from textual.widgets import Input, Switch
+from textual.widgets import Input, Markdown, Switch
 
 from emulator.instance import SECRET_SERVICE
 from tests.fakes.keyring import MemoryKeyring
 from tests.tui.conftest import make_app
 from tui.app import CnikitApp
 from tui.screens.save_preview import SavePreviewScreen
-from tui.screens.wizard import WizardScreen
+from tui.screens.wizard import DataSourceSlot, WizardScreen
 from tui.widgets.config_fields import ListField
 
 
@@ -156,3 +156,27 @@ async def test_without_a_keyring_nothing_is_written_and_input_is_kept(
         assert not (root / ".spectral" / "local" / "instance.json").exists()
     finally:
         keyring.set_keyring(previous)
+
+
+async def test_a_data_source_that_cannot_run_says_why_and_the_value_can_be_typed(
+    copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
+) -> None:
+    root = copy_project("tui-wizard-data-source")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await open_wizard(app)
+        await type_into(pilot, wizard.query_one("#conn-files-connection-token", Input), "t0ken")
+        await pilot.press("ctrl+n")
+        await app.workers.wait_for_complete()  # the data source ran (or failed) in a worker
+        await pilot.pause()
+        slot = wizard.query_one(DataSourceSlot)
+        status = str(slot.query_one(".slot-status").render())
+        assert "the data source 'folder' failed" in status and "Ctrl+R" in status
+        helper = wizard.query_one(".helper-text", Markdown)
+        assert "**sync**" in helper.source
+        field = slot.field
+        assert field is not None
+        await type_into(pilot, field.query_one(Input), "inbox")
+        await pilot.press("ctrl+s", "ctrl+s")
+    saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
+    assert saved["configVars"]["Folder"] == "inbox"

@@ -5,6 +5,7 @@ keyring). A validation error never loses input: fields keep what was typed and s
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import on, work
@@ -75,8 +76,11 @@ class DataSourceSlot(Vertical):
             markup=False,
         )
         await self.mount(status)
-        # Fall back to a plain field so a value can still be entered.
-        await self.mount(field_for(self.spec, self.value))
+        # Fall back to a plain field so a value can still be entered (a picklist without options becomes text).
+        spec = self.spec
+        if spec.data_type == "picklist" and not spec.pick_list:
+            spec = replace(spec, data_type="string")
+        await self.mount(field_for(spec, self.value))
         self.loaded = True
 
 
