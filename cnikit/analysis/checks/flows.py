@@ -6,9 +6,11 @@ seen the error at import time recognises it here.
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 from cnikit.analysis.checks import CheckContext, check
 from cnikit.analysis.checks._common import (
@@ -44,6 +46,7 @@ from cnikit.model import (
     Span,
 )
 
+KNOWN_SPECTRAL = (10, 31, 1)  # FLOW_PROPERTIES is spectral 10.31.1's Flow type
 CONCURRENCY_LIMIT_MIN = 2
 CONCURRENCY_LIMIT_MAX = 15
 LIFECYCLE_HOOKS = ("onInstanceDeploy", "onInstanceDelete", "webhookLifecycleHandlers")
@@ -224,8 +227,24 @@ def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
 
 
+def spectral_version(root: Path) -> tuple[int, ...] | None:
+    """The version of `@prismatic-io/spectral` Node would load for the project (walking up like Node), if any."""
+    for folder in (root, *root.parents):
+        manifest = folder / "node_modules" / "@prismatic-io" / "spectral" / "package.json"
+        if manifest.is_file():
+            try:
+                version = str(json.loads(manifest.read_text(encoding="utf-8")).get("version", ""))
+                return tuple(int(part) for part in version.split("-")[0].split("."))
+            except (OSError, ValueError, AttributeError):
+                return None
+    return None
+
+
 @check("CNI215", Severity.ERROR, "unknown flow property")
 def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
+    version = spectral_version(ctx.root)
+    if version is not None and version > KNOWN_SPECTRAL:
+        return  # a newer spectral may have flow properties this list does not know yet
     for flow in found_flows(ctx.project):
         for key, prop in flow.obj.props.items():
             if key in FLOW_PROPERTIES or prop.key_span is None:
