@@ -60,9 +60,6 @@ class TestArgs(ProjectArgs):
 # -- state shared by the commands ------------------------------------------------------------------------------------
 
 
-_login_tasks: dict[int, asyncio.Task[Any]] = {}  # the login in progress, per server
-
-
 def status_impl(ls: CnikitLanguageServer) -> dict[str, Any]:
     """The status bar's content: who is logged in where, and the active project."""
     login = ls.login
@@ -206,7 +203,7 @@ async def cloud_step_output(ls: CnikitLanguageServer, root: Path, execution_id: 
 
 async def login(ls: CnikitLanguageServer, args: UrlArgs) -> dict[str, Any]:
     """Start the browser login; answer with the URL to open. The outcome arrives as `cnikit/status`."""
-    previous = _login_tasks.get(id(ls))
+    previous = ls.login.pending
     if previous is not None and not previous.done():
         previous.cancel()  # a new login replaces one the user abandoned
     loop = asyncio.get_running_loop()
@@ -236,7 +233,7 @@ async def login(ls: CnikitLanguageServer, args: UrlArgs) -> dict[str, Any]:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"Login: {error}"))
             log.warning("login failed: %s", error)
 
-    task = _login_tasks[id(ls)] = ls.spawn_raw(run())
+    task = ls.login.pending = ls.spawn_raw(run())
     await asyncio.wait({task, authorize}, return_when=asyncio.FIRST_COMPLETED)
     if authorize.done():
         return {"authorizeUrl": authorize.result()}
@@ -308,6 +305,7 @@ async def import_integration(ls: CnikitLanguageServer, args: ProjectArgs) -> dic
 async def test_integration(ls: CnikitLanguageServer, args: TestArgs) -> dict[str, Any]:
     """Test a flow in the cloud; answer with the execution id, then follow it with notifications."""
     from cnikit.platform.cloudtest import Finished, LogEvent, StepEvent, run_test
+    from cnikit.platform.models import Execution
 
     state = ls.projects.resolve(args.project)
     root = state.root
@@ -326,6 +324,14 @@ async def test_integration(ls: CnikitLanguageServer, args: TestArgs) -> dict[str
             flow, execution_id = await run_test(client, integration_id, args.flow, payload)
             started.set_result(execution_id)
             report("running")
+            # Until the platform lists the execution, the client sees it running with the steps done so far.
+            running = Execution(id=execution_id, invokeType="INTEGRATION_FLOW_TEST", startedAt=datetime.now(UTC))
+
+            def update(execution: Execution) -> None:
+                summary = cloud_summary_impl(execution, flow.name)
+                ls.notify(EXECUTION_UPDATED, {"project": str(root), "execution": summary})
+
+            update(running)
             last: Execution | None = None
             async for event in client.follow(flow.id, execution_id):
                 if isinstance(event, LogEvent):
@@ -343,10 +349,12 @@ async def test_integration(ls: CnikitLanguageServer, args: TestArgs) -> dict[str
                     )
                 elif isinstance(event, StepEvent):
                     report(f"step {event.step.label} done")
+                    running.steps.append(event.step)
+                    update(running)
                 elif isinstance(event, Finished):
                     last = event.execution
             if last is not None:
-                ls.notify(EXECUTION_UPDATED, {"project": str(root), "execution": cloud_summary_impl(last, flow.name)})
+                update(last)
 
     task = ls.spawn_raw(run())
     await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +41,7 @@ class LoginStatus:
     email: str | None = None
     organization: str | None = None
     url: str | None = None
+    pending: asyncio.Task[Any] | None = field(default=None, repr=False)  # a browser login waiting for its callback
 
 
 LOGGERS = ("cnikit", "emulator", "server")  # our own loggers; pygls' are not forwarded (it logs its own sends)

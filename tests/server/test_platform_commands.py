@@ -141,9 +141,12 @@ async def test_test_in_prismatic_follows_the_execution(start_session: StartSessi
     started = plain(await session.command("cnikit.server.testIntegration", {"flow": "flow-1", "payload": str(payload)}))
     execution_id = started["executionId"]
     update = await session.notification(
-        "cnikit/executionUpdated", lambda p: plain(p)["execution"]["id"] == execution_id
+        "cnikit/executionUpdated",
+        lambda p: plain(p)["execution"]["id"] == execution_id and plain(p)["execution"]["status"] != "running",
     )
     summary = plain(update)["execution"]
+    updates = [plain(p)["execution"] for p in session.notifications["cnikit/executionUpdated"]]
+    assert updates[0]["status"] == "running" and updates[0]["id"] == execution_id  # shown at once, then followed
     assert summary["source"] == "cloud"
     assert summary["status"] == "succeeded"
     assert [step["name"] for step in summary["steps"]] == ["onTrigger", "onExecution"]
