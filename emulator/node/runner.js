@@ -28,7 +28,9 @@ const send = (message) => writeOut(JSON.stringify(message) + "\n");
 
 // --- values across the wire -------------------------------------------------------------------------------------
 
-function encode(value, seen = new WeakSet()) {
+// `strict` is for step results, which the platform serializes with msgpack: a function in one is its P10002
+// error, a circular reference its P10003. Elsewhere (log arguments) functions are simply left out.
+function encode(value, strict = false, seen = new WeakSet()) {
   if (value === null || value === undefined) return value === undefined ? undefined : null;
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
     return { [TAG]: "bytes", base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
@@ -36,18 +38,23 @@ function encode(value, seen = new WeakSet()) {
   if (value instanceof ArrayBuffer) return { [TAG]: "bytes", base64: Buffer.from(value).toString("base64") };
   if (value instanceof Date) return { [TAG]: "date", iso: value.toISOString() };
   if (typeof value === "bigint") return value.toString();
+  if (typeof value === "function" && strict) {
+    throw new Error(`P10002: Result contains non-serializable functions (${value.name || "anonymous"}).`);
+  }
   if (typeof value === "function" || typeof value === "symbol") return undefined;
   if (typeof value !== "object") return value;
-  if (seen.has(value)) throw new Error("The step result contains a circular reference and cannot be serialized.");
+  if (seen.has(value)) {
+    throw new Error("P10003: Error serializing step results: the result contains a circular reference.");
+  }
   seen.add(value);
   try {
     if (value instanceof Error) return { name: value.name, message: value.message };
-    if (Array.isArray(value)) return value.map((item) => (item = encode(item, seen)) === undefined ? null : item);
-    if (value instanceof Map) return encode(Object.fromEntries(value), seen);
-    if (value instanceof Set) return encode([...value], seen);
+    if (Array.isArray(value)) return value.map((item) => ((item = encode(item, strict, seen)) === undefined ? null : item));
+    if (value instanceof Map) return encode(Object.fromEntries(value), strict, seen);
+    if (value instanceof Set) return encode([...value], strict, seen);
     const out = {};
     for (const [key, item] of Object.entries(value)) {
-      const encoded = encode(item, seen);
+      const encoded = encode(item, strict, seen);
       if (encoded !== undefined) out[key] = encoded;
     }
     return out;
@@ -544,7 +551,7 @@ function stepEvent(run, name, outcome, result, error) {
     name,
     startedAt: outcome.startedAt.toISOString(),
     endedAt: (outcome.endedAt || new Date()).toISOString(),
-    result: encode(result),
+    result: encode(result, true),
     error: error || null,
   });
 }
@@ -632,7 +639,7 @@ async function execute(run) {
     throw new Error(`Unable to complete execution, persisted state exceeded maximum limit of ${run.stateLimit} bytes.`);
   }
   return {
-    result: encode(executionResult),
+    result: encode(executionResult, true),
     response,
     polledNoChanges,
     state: changed,

@@ -79,6 +79,17 @@ def test_an_error_thrown_outside_the_flow_s_promises_fails_the_execution_not_the
     assert executor.pool is not None and executor.pool.replaced == 0
 
 
+def test_a_step_result_holding_a_function_fails_like_the_platform_p10002(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-faults")
+
+    outcome = executor.run("Returns Function")
+
+    assert not outcome.succeeded
+    assert outcome.error == "P10002: Result contains non-serializable functions (notData)."
+    assert outcome.error_step == "onExecution"
+    _assert_recovers(executor)
+
+
 def test_a_bundle_that_spectral_refuses_to_load_is_a_clear_error(project: Callable[[str], Path]) -> None:
     root = project("definition-duplicate-config-var-key")
     executor = Executor(root)
