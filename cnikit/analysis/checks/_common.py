@@ -7,7 +7,9 @@ cannot report on something an unknown value might hide.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from cnikit.diagnostics import Fix, TextEdit
 from cnikit.model import (
@@ -26,6 +28,8 @@ from cnikit.model import (
     Span,
 )
 
+KNOWN_SPECTRAL = (10, 31, 1)
+
 
 def found_flows(project: ProjectModel) -> list[Flow]:
     """The flows the analyser found (perhaps not all of them: enough for checks that look at one flow at a time)."""
@@ -35,6 +39,27 @@ def found_flows(project: ProjectModel) -> list[Flow]:
 def found_config_vars(project: ProjectModel) -> list[ConfigVar]:
     """The config variables the analyser found (perhaps not all: enough for checks on one variable at a time)."""
     return project.integration.all_config_vars() if project.integration is not None else []
+
+
+def spectral_version(root: Path) -> tuple[int, ...] | None:
+    """The version of `@prismatic-io/spectral` Node would load for the project (walking up like Node), if any."""
+    root = root.resolve()
+    for folder in (root, *root.parents):
+        manifest = folder / "node_modules" / "@prismatic-io" / "spectral" / "package.json"
+        if manifest.is_file():
+            try:
+                version = str(json.loads(manifest.read_text(encoding="utf-8")).get("version", ""))
+                return tuple(int(part) for part in version.split("-")[0].split("."))
+            except (OSError, ValueError, AttributeError):
+                return None
+    return None
+
+
+def newer_spectral(root: Path) -> bool:
+    """True when the project runs a spectral newer than the one these checks' lists of names and values come from
+    (10.31.1): a name they do not know may then be new, so checks of unknown names stay silent."""
+    version = spectral_version(root)
+    return version is not None and version > KNOWN_SPECTRAL
 
 
 def known_flows(project: ProjectModel) -> list[Flow] | None:

@@ -531,15 +531,18 @@ def test_fifo_with_singleton_is_refused_by_spectral_with_the_singleton_error(tmp
     assert spectral_error("check-fifo-singleton", tmp_path) == singleton.message
 
 
-def test_unknown_flow_property_check_defers_to_a_newer_spectral(tmp_path: Path) -> None:
-    """The list of flow properties is spectral 10.31.1's: with a newer spectral installed, a property we do not
-    know may be a new one, so the check stays silent."""
-    root = copy_fixture("check-on-instance-remove", tmp_path)
-    assert [d.code for d in diagnostics(root, select=["CNI215"])] == ["CNI215"]
+@pytest.mark.parametrize(
+    ("fixture", "code"), [("check-on-instance-remove", "CNI215"), ("check-unknown-endpoint-security", "CNI222")]
+)
+def test_unknown_names_defer_to_a_newer_spectral(fixture: str, code: str, tmp_path: Path) -> None:
+    """The lists of flow properties and allowed values are spectral 10.31.1's: with a newer spectral installed, a
+    name we do not know may be a new one, so the check stays silent."""
+    root = copy_fixture(fixture, tmp_path)
+    assert [d.code for d in diagnostics(root, select=[code])] == [code]
     installed = root / "node_modules" / "@prismatic-io" / "spectral"
     installed.mkdir(parents=True)
     (installed / "package.json").write_text('{"name": "@prismatic-io/spectral", "version": "10.40.0"}')
-    assert diagnostics(root, select=["CNI215"]) == []
+    assert diagnostics(root, select=[code]) == []
 
 
 @pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
