@@ -89,7 +89,8 @@ def scan(parsed: ParsedFile) -> FileReferences:
                 pending.append(PendingName("config-var", node, parsed.span(node)))
         elif index == 1:
             node = captures["member"][0]
-            refs.append(_ref(parsed.text(node), parsed.span(node), "member"))
+            if not _called(node.parent):  # `configVars.hasOwnProperty(…)` is a method, not a variable
+                refs.append(_ref(parsed.text(node), parsed.span(node), "member"))
         elif index in (2, 3):
             refs.extend(_pattern_refs(parsed, captures["pattern"][0]))
         elif index == 4:
@@ -110,6 +111,15 @@ def scan(parsed: ParsedFile) -> FileReferences:
             elif _module_level_expression(parsed, node):
                 pending.append(PendingName("flow", node, parsed.span(node)))
     return FileReferences(tuple(refs), tuple(flows), tuple(pending))
+
+
+def _called(node: Node | None) -> bool:
+    """True when `node` is the function of a call expression."""
+    parent = node.parent if node is not None else None
+    if node is None or parent is None or parent.type != "call_expression":
+        return False
+    function = parent.child_by_field_name("function")
+    return function is not None and function.id == node.id
 
 
 # Expressions worth handing to the resolver: constants and what is built from them.
