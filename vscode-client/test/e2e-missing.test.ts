@@ -1,18 +1,39 @@
 /**
  * Activation without cnikit, and in a workspace without a CNI project: what the user is told and what stays
- * quiet. The real extension code with the in-memory VS Code; no server can start here, by design.
+ * quiet. This file loads the shipped bundle, dist/extension.js, with `require("vscode")` answered by the in-memory
+ * VS Code; no server can start here, by design.
  */
 
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import Module, { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
 
-import { activate, deactivate } from "../src/extension";
 import { INSTALL_COMMAND } from "../src/executable";
 import type { NodeSpec } from "../src/trees";
 import { tempDir } from "./helpers";
+import * as vscode from "./vscode.mock";
 import { Uri, env, mock } from "./vscode.mock";
+
+interface ExtensionModule {
+  activate: (context: unknown) => Promise<void>;
+  deactivate: () => Promise<void>;
+}
+
+type Resolver = (request: string, ...rest: unknown[]) => string;
+
+/** The packaged entry point (scripts/build.mjs writes it before the tests run), with `vscode` as the mock. */
+function loadShippedBundle(): ExtensionModule {
+  const loader = Module as unknown as { _resolveFilename: Resolver };
+  const resolve = loader._resolveFilename.bind(loader);
+  loader._resolveFilename = (request, ...rest) => (request === "vscode" ? "vscode" : resolve(request, ...rest));
+  const load = createRequire(__filename);
+  load.cache.vscode = { id: "vscode", filename: "vscode", loaded: true, exports: vscode } as NodeJS.Module;
+  return load(join(__dirname, "..", "..", "dist", "extension.js")) as ExtensionModule;
+}
+
+const { activate, deactivate } = loadShippedBundle();
 
 const savedPath = process.env.PATH;
 let context = { subscriptions: [] as { dispose(): unknown }[] };
@@ -34,7 +55,7 @@ test("without cnikit anywhere, the user is told where it was looked for and how 
   mock.config["cnikit.cnikitPath"] = join(workspace, "nowhere", "cnikit");
   mock.answers.message = (shown) => (shown.actions.includes("Copy Install Command") ? "Copy Install Command" : undefined);
 
-  await activate(context as never);
+  await activate(context);
 
   assert.equal(mock.contexts.get("cnikit.workspaceEnabled"), true);
   const warning = mock.shown.find((s) => s.kind === "warn");
@@ -68,7 +89,7 @@ test("in a workspace without a .spectral folder nothing starts and nothing is sh
   mkdirSync(join(workspace, "node_modules", "pkg", ".spectral"), { recursive: true });
   mock.reset();
   mock.folders = [{ uri: Uri.file(workspace), name: "ws", index: 0 }];
-  await activate(context as never);
+  await activate(context);
   assert.equal(mock.contexts.get("cnikit.workspaceEnabled"), false);
   assert.deepEqual(mock.shown, []);
   assert.ok(mock.statusItems.every((item) => !item.visible));
