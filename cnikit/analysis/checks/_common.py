@@ -41,18 +41,36 @@ def found_config_vars(project: ProjectModel) -> list[ConfigVar]:
     return project.integration.all_config_vars() if project.integration is not None else []
 
 
+_VERSIONS: dict[Path, tuple[Path | None, float, tuple[int, ...] | None]] = {}
+
+
 def spectral_version(root: Path) -> tuple[int, ...] | None:
-    """The version of `@prismatic-io/spectral` Node would load for the project (walking up like Node), if any."""
+    """The version of `@prismatic-io/spectral` Node would load for the project (walking up like Node), if any.
+
+    Remembered per project and re-read when its package.json changes (an `npm install` while the server runs).
+    """
     root = root.resolve()
+    cached = _VERSIONS.get(root)
+    if cached is not None and cached[0] is not None and _mtime(cached[0]) == cached[1]:
+        return cached[2]
     for folder in (root, *root.parents):
         manifest = folder / "node_modules" / "@prismatic-io" / "spectral" / "package.json"
         if manifest.is_file():
             try:
-                version = str(json.loads(manifest.read_text(encoding="utf-8")).get("version", ""))
-                return tuple(int(part) for part in version.split("-")[0].split("."))
+                text = str(json.loads(manifest.read_text(encoding="utf-8")).get("version", ""))
+                version: tuple[int, ...] | None = tuple(int(part) for part in text.split("-")[0].split("."))
             except (OSError, ValueError, AttributeError):
-                return None
+                version = None
+            _VERSIONS[root] = (manifest, _mtime(manifest), version)
+            return version
     return None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
 
 
 def newer_spectral(root: Path) -> bool:
