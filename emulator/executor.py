@@ -533,6 +533,10 @@ class Executor:
         except WorkerFault as error:
             outcome.error = str(error)
             add_log("error", None, str(error))
+        except KeyboardInterrupt:
+            # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
+            self._record_interrupted(execution_id, outcome, add_log)
+            raise
         if http == "record":
             httpmock.save_cassette(cassette_file, exchanges)
         add_log("info", None, f"Ending Instance '{instance.name}'")
@@ -551,6 +555,27 @@ class Executor:
         )
         notify(ExecutionUpdate("finished", execution_id, flow.name, outcome=outcome))
         return outcome
+
+    def _record_interrupted(
+        self, execution_id: str, outcome: ExecutionOutcome, add_log: Callable[[str, str | None, str], None]
+    ) -> None:
+        if self.pool is not None:
+            for worker in self.pool.workers():  # the interrupted one is back among them, maybe still busy
+                worker.kill()
+            self.pool.close()
+            self.pool = None
+            self.definition = None  # the next run prepares a fresh pool
+        outcome.error = "The execution was stopped by the user (interrupted)."
+        add_log("error", None, outcome.error)
+        outcome.ended_at = now_iso()
+        self.store.finish_execution(
+            execution_id,
+            status="failed",
+            error=outcome.error,
+            steps=outcome.steps,
+            logs=[(line.timestamp, line.severity, line.step, line.message) for line in outcome.logs],
+            ended_at=outcome.ended_at,
+        )
 
     def run_lifecycle(self, flow_ref: str, event: LifecycleEvent, *, timeout: float = 60.0) -> LifecycleOutcome:
         """Run one lifecycle function of a flow (`onInstanceDeploy`, `onInstanceDelete`, `webhookCreate`,

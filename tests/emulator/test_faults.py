@@ -98,3 +98,21 @@ def test_a_bundle_that_spectral_refuses_to_load_is_a_clear_error(project: Callab
             executor.prepare()
     finally:
         executor.close()
+
+
+def test_ctrl_c_records_the_execution_as_stopped_and_the_next_run_works(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-faults")
+    started: list[str] = []
+
+    def interrupt_when_spinning(update: ExecutionUpdate) -> None:
+        if update.log and update.log.message == "spinning":
+            started.append(update.execution_id)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        executor.run("Spin", on_update=interrupt_when_spinning, timeout=60)
+
+    record = executor.store.get_execution(started[0])
+    assert record.status == "failed"
+    assert record.error == "The execution was stopped by the user (interrupted)."
+    _assert_recovers(executor)
