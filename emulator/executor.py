@@ -359,6 +359,15 @@ class Executor:
                 self._config = None
         return result
 
+    def prespawn(self) -> None:
+        """Keep a spare worker that has already evaluated the vendor layer, for the next rebuild (hot reload):
+        the new pool then only loads the project's own layer."""
+        from emulator.runner import start_worker
+
+        if self._prespawned is None or not self._prespawned.alive:
+            vendor = local_dir(self.root, create=True) / "build" / "vendor.js"
+            self._prespawned = start_worker(vendor, max_memory_mb=self.max_memory_mb)
+
     def identity(self, flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance) -> dict[str, Any]:
         """Webhook URLs, API keys, customer, instance, user, integration and flow of an execution (memoized)."""
         key = (flow.name, id(definition), id(instance))

@@ -302,6 +302,7 @@ class WorkerPool:
         self._cond = threading.Condition()
         self.load_info: dict[str, Any] = {}
         self.replaced = 0  # workers discarded after a fault
+        self._closed = False  # a closed pool (swapped out by a reload) stops each worker as it comes back
         self._prespawned = prespawned
 
     def _spawn(self) -> Worker:
@@ -344,11 +345,11 @@ class WorkerPool:
             yield worker
         finally:
             with self._cond:
-                if worker.alive:
+                if worker.alive and not self._closed:
                     self._idle.append(worker)
                 else:
                     self._count -= 1
-                    self.replaced += 1
+                    self.replaced += 0 if worker.alive else 1
                     worker.close()
                 self._cond.notify()
 
@@ -363,6 +364,7 @@ class WorkerPool:
             self._prespawned.close()
             self._prespawned = None
         with self._cond:
+            self._closed = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
         for worker in idle:
