@@ -49,6 +49,7 @@ class Watcher:
 
     def start(self) -> None:
         """Start watching."""
+        self.runtime.executor.prespawn()
         self._thread = threading.Thread(target=self._watch, name="cnikit-watch", daemon=True)
         self._thread.start()
 
@@ -98,6 +99,7 @@ class Watcher:
             self.runtime.refresh_schedules()
         finally:
             shutil.rmtree(backup, ignore_errors=True)
+            self.runtime.executor.prespawn()  # the next reload starts from a worker with the packages loaded
         seconds = time.perf_counter() - started
         data["seconds"] = round(seconds, 4)
         if data["ok"]:
