@@ -242,6 +242,8 @@ def run(
 
     if http not in HTTP_MODES:
         _fail(f"--http must be one of {', '.join(HTTP_MODES)}, found {http!r}")
+    if build_mode not in ("fast", "project"):
+        _fail(f"--build must be fast or project, found {build_mode!r}")
     root = _root(path)
     executor = _prepared(root, build_mode, max_memory)
     with executor:
