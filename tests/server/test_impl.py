@@ -238,3 +238,43 @@ def test_code_lenses_count_executions(inline: tuple[ProjectModel, Path]) -> None
 def test_log_lines() -> None:
     assert log_line_impl("2026-11-29T10:04:05.123Z", "warn", "onExecution", "hi") == "10:04:05 [WARN] [onExecution] hi"
     assert log_line_impl("2026-11-29T10:04:05Z", "info", None, "start") == "10:04:05 [INFO] start"
+
+
+# -- project state ------------------------------------------------------------------------------------------------
+
+
+def test_an_analyser_crash_keeps_the_previous_results(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from server.projects import Projects
+
+    root = write_project(tmp_path / "p", {"src/index.ts": INLINE})
+    good = analyze(root)
+    found = diagnostic(root / "src" / "index.ts")
+    calls: list[int] = []
+
+    def analyze_function(project: Path, overlays: object) -> tuple[ProjectModel, list[Diagnostic]]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("the analyser broke")
+        return good, [found]
+
+    projects = Projects(analyze_function)
+    state = projects.add(root)
+    assert projects.analyze(state, {}) == {found.span.file: [found]}
+    assert projects.analyze(state, {}) == {found.span.file: [found]}  # the crash changed nothing
+    assert state.model is good
+    assert "analysis of" in caplog.text and "the analyser broke" in caplog.text
+
+
+def test_projects_resolve_and_owner(tmp_path: Path) -> None:
+    from server.projects import CommandError, Projects
+
+    outer = write_project(tmp_path / "mono", {"src/index.ts": INLINE})
+    inner = write_project(outer / "packages" / "inner", {"src/index.ts": INLINE})
+    projects = Projects()
+    assert sorted(state.root for state in projects.discover([tmp_path])) == sorted([outer, inner])
+    owner = projects.owner(inner / "src" / "index.ts")
+    assert owner is not None and owner.root == inner  # the innermost project owns the file
+    assert projects.resolve(None).root == projects.active
+    with pytest.raises(CommandError, match="is not a CNI project"):
+        projects.resolve(str(tmp_path))
+    assert projects.owner(tmp_path / "elsewhere.ts") is None
