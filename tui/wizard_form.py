@@ -61,7 +61,8 @@ class FieldSpec:
     collection_type: str | None = None
     time_zone: str | None = None
     org_only: bool = False
-    hidden_from_customer: bool = False
+    hidden_from_customer: bool = False  # `embedded` (set by the app) or `organization`
+    hidden_from_org: bool = False  # `visibleToOrgDeployer: false`
     data_source: str | None = None  # key of the data source that provides the options
     inputs: tuple[ConnectionInput, ...] = ()
     oauth2: bool = False
@@ -151,6 +152,7 @@ def field_spec(var: BuiltConfigVar, connections: dict[str, ConnectionMeta]) -> F
         time_zone=var.time_zone,
         org_only=var.org_only,
         hidden_from_customer=meta.get("visibleToCustomerDeployer") is False,
+        hidden_from_org=meta.get("visibleToOrgDeployer") is False,
         data_source=var.data_source_key,
         inputs=inputs,
         oauth2=oauth2,

@@ -36,6 +36,8 @@ requiredConfigVars:
   - {key: Mode, stableKey: mode, dataType: picklist, pickList: [fast, slow], defaultValue: fast, orgOnly: false}
   - {key: Secret Label, stableKey: secret, dataType: string, orgOnly: true, defaultValue: x,
      meta: {visibleToCustomerDeployer: false, visibleToOrgDeployer: true}}
+  - {key: App Token, stableKey: app-token, dataType: string, orgOnly: false,
+     meta: {visibleToCustomerDeployer: false, visibleToOrgDeployer: false}}
   - key: Folder
     stableKey: folder
     dataType: picklist
@@ -50,6 +52,7 @@ configPages:
       - {type: htmlElement, value: "<h2>Options</h2>"}
       - {type: configVar, value: Mode}
       - {type: configVar, value: Secret Label}
+      - {type: configVar, value: App Token}
       - {type: configVar, value: Folder}
   - name: Per User
     userLevelConfigured: true
@@ -78,9 +81,10 @@ def test_pages_and_fields_come_from_the_built_definition() -> None:
     ]
     options = pages[1]
     assert options.elements[0].html == "<h2>Options</h2>"
-    mode, label, folder = options.fields
+    mode, label, token, folder = options.fields
     assert mode.pick_list == ("fast", "slow") and mode.default == "fast" and mode.required
-    assert label.org_only and label.hidden_from_customer
+    assert label.org_only and label.hidden_from_customer and not label.hidden_from_org
+    assert not token.org_only and token.hidden_from_customer and token.hidden_from_org  # embedded
     assert folder.data_source == "folder"
 
 

@@ -73,6 +73,10 @@ class ConfigField(Vertical):
             parts.append(Content.styled(" *", "$error"))
         if self.spec.org_only:
             parts.append(Content.styled("  organization only", "italic $warning"))
+        elif self.spec.hidden_from_customer:
+            parts.append(Content.styled("  hidden from customers (set by the embedding app)", "italic $warning"))
+        if self.spec.hidden_from_org:
+            parts.append(Content.styled("  hidden from organization deployers", "italic $text-muted"))
         if self.spec.data_source:
             parts.append(Content.styled("  from data source", "italic $text-muted"))
         return Content.assemble(*parts)
