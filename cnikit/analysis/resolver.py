@@ -820,7 +820,11 @@ class Resolver:
         operator = node.child_by_field_name("operator")
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
-        if operator is None or left is None or right is None or operator.type != "+":
+        if operator is None or left is None or right is None:
+            return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+        if operator.type in ("&&", "||", "??"):
+            return self._logical(parsed, info, operator.type, left, right, node, span)
+        if operator.type != "+":
             return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
         lhs = self.evaluate(parsed, info, left)
         rhs = self.evaluate(parsed, info, right)
@@ -831,6 +835,38 @@ class Resolver:
             if left_text is not None and right_text is not None:
                 return construct(JsString, span=span, value=left_text + right_text)
         return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
+
+    def _logical(
+        self, parsed: ParsedFile, info: ModuleInfo, op: str, left: Node, right: Node, node: Node, span: Span
+    ) -> JsValue:
+        """`a && b`, `a || b`, `a ?? b`: decided when the left side's truthiness (or nullishness) is known."""
+        lhs = self.evaluate(parsed, info, left)
+        decided: bool | None
+        if op == "??":
+            if isinstance(lhs, JsNull | JsUndefined):
+                decided = True
+            elif isinstance(lhs, JsString | JsNumber | JsBoolean | JsObject | JsArray | JsFunction):
+                decided = False
+            else:
+                decided = None
+        else:
+            truth = _truthy(lhs)
+            decided = None if truth is None else (truth if op == "&&" else not truth)
+        if decided is None:
+            return _unknown(f"`{_short(parsed.text(node))}` depends on a value known only at run time", span)
+        return self.evaluate(parsed, info, right) if decided else lhs
+
+    def _ternary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
+        """`cond ? a : b`: decided when the condition's truthiness is known (a feature flag constant …)."""
+        condition = node.child_by_field_name("condition")
+        consequence = node.child_by_field_name("consequence")
+        alternative = node.child_by_field_name("alternative")
+        if condition is None or consequence is None or alternative is None:
+            return _unknown("incomplete conditional expression", span)
+        truth = _truthy(self.evaluate(parsed, info, condition))
+        if truth is None:
+            return _unknown(f"`{_short(parsed.text(node))}` depends on a value known only at run time", span)
+        return self.evaluate(parsed, info, consequence if truth else alternative)
 
     def _unary(self, parsed: ParsedFile, info: ModuleInfo, node: Node, span: Span) -> JsValue:
         operator = node.child_by_field_name("operator")
@@ -845,8 +881,8 @@ class Resolver:
             return construct(JsNumber, span=span, value=-value.value)
         if op == "+" and isinstance(value, JsNumber):
             return value.model_copy(update={"span": span})
-        if op == "!" and isinstance(value, JsBoolean):
-            return construct(JsBoolean, span=span, value=not value.value)
+        if op == "!" and _truthy(value) is not None:
+            return construct(JsBoolean, span=span, value=not _truthy(value))
         return _unknown(f"`{_short(parsed.text(node))}` cannot be evaluated statically", span)
 
 
@@ -869,8 +905,24 @@ _CONSTRUCTORS = {
     "function": Resolver._function_value,
     "generator_function": Resolver._function_value,
     "binary_expression": Resolver._binary,
+    "ternary_expression": Resolver._ternary,
     "unary_expression": Resolver._unary,
 }
+
+
+def _truthy(value: JsValue) -> bool | None:
+    """JavaScript truthiness, when the value makes it certain."""
+    if isinstance(value, JsBoolean):
+        return value.value
+    if isinstance(value, JsString):
+        return value.value != ""
+    if isinstance(value, JsNumber):
+        return not (value.value == 0 or math.isnan(value.value))
+    if isinstance(value, JsNull | JsUndefined):
+        return False
+    if isinstance(value, JsObject | JsArray | JsFunction):
+        return True  # objects are truthy whatever they hold
+    return None
 
 
 def _single_expression(function: Node) -> Node | None:

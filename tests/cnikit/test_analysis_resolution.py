@@ -409,3 +409,16 @@ def test_the_projects_own_factory_functions_are_expanded_with_their_arguments() 
     # A factory that spreads a call of itself stops expanding instead of looping.
     labels = integration.obj.get("labels")
     assert isinstance(labels, JsArray) and not labels.complete
+
+
+def test_conditions_decided_by_constants_and_left_alone_otherwise() -> None:
+    _, integration = integration_of("analysis-constants")
+    src = fixture("analysis-constants") / "src" / "index.ts"
+
+    labels = integration.obj.get("labels")  # BETA ? ["beta"] : ["stable", !BETA && "ga"]
+    assert isinstance(labels, JsArray) and labels.span == where(src, '["stable", !BETA && "ga"]')
+    assert [item.value for item in labels.items if isinstance(item, JsString)] == ["stable", "ga"]
+    assert integration.obj.str_value("category") == "Sales"  # REGION ?? "Sales", REGION undefined
+    assert integration.obj.str_value("version") == "1.0"  # (PREFIX && "1.0") || "0.0"
+    # `process.env.PROFILE || "default"`: the environment is known only when building.
+    assert isinstance(integration.obj.get("instanceProfile"), JsUnknown)
