@@ -138,6 +138,7 @@ def time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@cache
 def cron_problem(expression: str) -> str | None:
     """What is wrong with a 5-field cron expression, or None when croniter accepts it."""
     from croniter import croniter  # imported lazily: `cnikit check` must start fast
@@ -152,6 +153,7 @@ def cron_problem(expression: str) -> str | None:
     return None
 
 
+@cache
 def time_zone_problem(name: str) -> str | None:
     """None for a known IANA time zone, else a short explanation with a suggestion when one is close."""
     try:
