@@ -589,6 +589,7 @@ class Executor:
     def run_lifecycle(self, flow_ref: str, event: LifecycleEvent, *, timeout: float = 60.0) -> LifecycleOutcome:
         """Run one lifecycle function of a flow (`onInstanceDeploy`, `onInstanceDelete`, `webhookCreate`,
         `webhookDelete`) with the instance's context; changed state levels are written on success.
+        They have no flow state (spec/runtime.md §4.2): `instanceState` starts empty and is not saved.
 
         These logs belong to no execution (the platform shows them apart, as management logs).
         """
@@ -598,6 +599,7 @@ class Executor:
         started_at = now_iso()
         values = config_vars(instance, definition, [])
         keys = state_keys(instance, definition, flow)
+        del keys["instanceState"]  # lifecycle functions see cross-flow and integration state only
         outcome = LifecycleOutcome(flow, event)
 
         def on_event(message: dict[str, Any]) -> None:
@@ -613,7 +615,10 @@ class Executor:
             "context": encode(
                 _context(flow, definition, instance, execution_global_id(), started_at, False, values, self)
             ),
-            "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
+            "state": {
+                level: (self.store.get_state_text(keys[level]) or "{}") if level in keys else "{}"
+                for level in STATE_LEVELS
+            },
             "mocks": load_component_mocks(self.root),
             "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
         }
@@ -629,6 +634,16 @@ class Executor:
             if level in keys:
                 self.store.set_state(keys[level], json.loads(text))
                 outcome.state_changed.append(level)
+            else:
+                outcome.logs.append(
+                    LogLine(
+                        now_iso(),
+                        "warn",
+                        event,
+                        f"{event} changed instanceState: lifecycle functions have no "
+                        "flow state, the change is not saved (use crossFlowState with flow-name keys)",
+                    )
+                )
         return outcome
 
     def replay(

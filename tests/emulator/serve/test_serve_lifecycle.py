@@ -29,7 +29,12 @@ def test_deploy_runs_lifecycle_functions_then_deploy_flows(serve: Callable[..., 
     record = served.wait(deploy_execution)
     assert record["flow"] == "On Deploy" and record["invokeType"] == "DEPLOY_FLOW"
     assert record["result"]["data"]["urls"] == ["Hooked Events", "On Deploy", "On Remove"]
-    assert any("registering http://127.0.0.1" in e.data.get("message", "") for e in served.events if e.kind == "log")
+    messages = [e.data.get("message", "") for e in served.events if e.kind == "log"]
+    assert any("registering http://127.0.0.1" in m for m in messages)
+    assert any("flow state seen: {}" in m for m in messages)
+    assert any("changed instanceState" in m and "not saved" in m for m in messages)
+    state = served.admin("GET", "state")["state"]
+    assert not any(s["level"] == "instanceState" and s["flow"] == "hooked-events" for s in state)
     served.wait(served.admin("POST", "instance/deploy")["executions"][0])  # every deploy runs them again
     assert cross_flow_state(served)["Hooked Events-deploys"] == 2
 

@@ -51,6 +51,13 @@ def test_saving_a_source_file_serves_the_new_code(serve: Callable[..., Served]) 
     assert event.data["seconds"] < 10
     assert served.client.post(url, json={}).text == "hello, version 2"
     assert any("reloaded in" in e.data.get("message", "") for e in served.events if e.kind == "log")
+    # Another process (the language server, the TUI) follows the same events through the admin API's long poll.
+    polled = served.admin("GET", "events", params={"after": 0, "timeout": 5})["events"]
+    assert [e["ok"] for e in polled if e["kind"] == "reload"] == [True]
+    after = polled[-1]["seq"]
+    write(served.root / "src" / "greeting.ts", 'export const GREETING = "hello, version 3";\n')
+    following = served.admin("GET", "events", params={"after": after, "timeout": 30})["events"]
+    assert following and all(e["seq"] > after for e in following)
 
 
 def test_a_broken_build_keeps_the_old_code_serving(serve: Callable[..., Served]) -> None:
