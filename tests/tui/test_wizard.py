@@ -180,3 +180,15 @@ async def test_a_data_source_that_cannot_run_says_why_and_the_value_can_be_typed
         await pilot.press("ctrl+s", "ctrl+s")
     saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
     assert saved["configVars"]["Folder"] == "inbox"
+
+
+async def test_a_project_that_does_not_build_says_where(copy_project: Callable[[str], Path]) -> None:
+    root = copy_project("tui-wizard-build-error")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)):
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        status = str(screen.query_one("#wizard-status").render())
+        assert status.startswith("Could not read the config pages: src/index.ts:8:")
+        assert screen.pages == []
