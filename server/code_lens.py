@@ -75,6 +75,6 @@ def register(ls: CnikitLanguageServer) -> None:
         if found is None:
             return None
         model, path = found
-        from server.run_commands import count_local_executions
+        from server.executions import count_local_executions
 
         return code_lens_impl(model, path, ls.locator(), count_local_executions)

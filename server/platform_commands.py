@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import BaseModel, ConfigDict
 
+from server.executions import EXECUTION_LOG, EXECUTION_UPDATED, log_line_impl
 from server.projects import CommandError
-from server.run_commands import EXECUTION_LOG, EXECUTION_UPDATED, log_line_impl
 
 if TYPE_CHECKING:
     from cnikit.platform.models import Execution

@@ -73,10 +73,13 @@ class ClientLogHandler(logging.Handler):
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if running is self._loop:
-            self._ls.window_log_message(params)
-        elif not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._ls.window_log_message, params)
+        try:
+            if running is self._loop:
+                self._ls.window_log_message(params)
+            elif not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._ls.window_log_message, params)
+        except RuntimeError:  # the loop closed meanwhile (shutting down): the record still went to stderr
+            pass
 
     def install(self, level: int) -> None:
         """Attach to our loggers at `level`."""

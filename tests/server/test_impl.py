@@ -14,10 +14,10 @@ from server.code_actions import code_actions_impl
 from server.code_lens import code_lens_impl
 from server.completion import completion_impl
 from server.diagnostics import is_payload_file, payload_buffer_impl, to_lsp_impl
+from server.executions import log_line_impl
 from server.hover import hover_impl
 from server.navigation import definition_impl, references_impl, target_at
 from server.positions import Locator
-from server.run_commands import log_line_impl
 from server.settings import ServerSettings, parse_settings
 from server.symbols import document_symbols_impl
 
