@@ -378,6 +378,11 @@ class Executor:
             found = self._identities[key] = _identity(flow, definition, instance)
         return found
 
+    def configuration(self) -> tuple[LocalInstance, dict[str, Any]]:
+        """The local instance and its `configVars` as instance.json says now (re-read when the file changed)."""
+        instance, values, _missing = self._configuration(self._definition())
+        return instance, values
+
     def _configuration(self, definition: BuiltDefinition) -> tuple[LocalInstance, dict[str, Any], list[str]]:
         path = instance_path(self.root)
         # The inode too: instance.json is replaced (new inode) on every save, even within one mtime tick.

@@ -21,7 +21,7 @@ from typing import Any
 
 from cnikit.definition import BuiltDefinition, BuiltFlow
 from emulator.executor import ExecutionOutcome, Executor, TriggerRequest
-from emulator.instance import LocalInstance, config_vars
+from emulator.instance import LocalInstance, instance_path
 from emulator.store import StoreError
 from emulator.triggers.clock import Clock
 from emulator.triggers.endpoints import Endpoint, endpoints
@@ -64,6 +64,7 @@ class Runtime:
         self._seq = itertools.count(1)
         self._events_cond = threading.Condition()
         self._schedules: dict[str, Schedule] = {}
+        self._instance_stamp: tuple[int, int] | None = None
         self.schedule_errors: list[str] = []
         self.clock.add_source(self._due_ticks)
         executor.store.subscribe(lambda _event: self._wake())
@@ -101,7 +102,8 @@ class Runtime:
 
     def refresh_schedules(self) -> None:
         """Read the flows' schedules again (after a build or a config change); errors go to `schedule_errors`."""
-        values = config_vars(self.instance, self.definition)
+        _instance, values = self.executor.configuration()
+        self._instance_stamp = self._stamp()
         schedules: dict[str, Schedule] = {}
         errors: list[str] = []
         for flow in self.definition.flows:
@@ -116,12 +118,21 @@ class Runtime:
         for message in errors:
             self.log(message, severity="error")
 
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = instance_path(self.root).stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_ino
+
     def schedules(self) -> list[Schedule]:
         """The schedules that fire."""
         return list(self._schedules.values())
 
     def _due_ticks(self, after: datetime, until: datetime) -> list[tuple[datetime, Callable[[datetime], None]]]:
         due: list[tuple[datetime, Callable[[datetime], None]]] = []
+        if self._stamp() != self._instance_stamp:  # instance.json edited (the wizard, by hand): new schedule values
+            self.refresh_schedules()
         if not self.deployed:
             return due  # a removed instance does not run on its schedules
         for schedule in self._schedules.values():

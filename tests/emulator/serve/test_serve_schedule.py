@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from .conftest import Served
@@ -66,3 +67,16 @@ def test_polling_keeps_its_cursor_and_records_no_changes(serve: Callable[..., Se
     state = served.admin("GET", "state")["state"]
     flow_state = next(s for s in state if s["level"] == "instanceState" and s["flow"] == "poll-records")
     assert flow_state["value"]["__prismaticInternal"]["polling"] == {"cursor": 2}
+
+
+def test_editing_the_schedule_in_instance_json_takes_effect(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    path = served.root / ".spectral" / "local" / "instance.json"
+    instance = json.loads(path.read_text())
+    assert instance["configVars"]["Sync Schedule"]["value"] == "*/15 * * * *"
+    instance["configVars"]["Sync Schedule"]["value"] = "0 * * * *"
+    path.write_text(json.dumps(instance))  # as the config wizard does
+    ticks = [t["scheduledFor"] for t in fired(served.advance("2h"), "Configured")]
+    assert ticks == ["2026-01-15T13:00:00Z", "2026-01-15T14:00:00Z"]
+    flows = {f["name"]: f for f in served.admin("GET", "flows")["flows"]}
+    assert flows["Configured"]["schedule"]["cron"] == "0 * * * *"
