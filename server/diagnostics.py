@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from cnikit.diagnostics import Diagnostic, Severity
-from cnikit.model import Span
-from cnikit.payloads import PayloadError, parse_payload
 from server.positions import Locator, path_of, uri_of
 from server.projects import ProjectState
 from server.settings import ServerSettings
@@ -84,65 +82,10 @@ def publish(ls: CnikitLanguageServer, state: ProjectState, *, force: bool = Fals
             state.published.pop(path, None)
 
 
-PAYLOAD_CODES = ("CNI801", "CNI802", "CNI803")
-
-
-def is_payload_file(path: Path, root: Path) -> bool:
-    """Whether `path` is a flow payload file, `<root>/.spectral/flows/<stableKey>/payloads/<name>.json`."""
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
-        return False
-    return len(parts) == 5 and parts[:2] == (".spectral", "flows") and parts[3] == "payloads" and path.suffix == ".json"
-
-
-def payload_buffer_impl(path: Path, text: str) -> list[Diagnostic]:
-    """Diagnostics of an unsaved payload buffer, from `cnikit.payloads.parse_payload` (same codes as the checks).
-
-    Stop-gap: the payload checks read files from disk; until they accept overlays (notes/lsp-requests.md) the
-    server checks the buffer itself so problems show while typing, not only on save.
-    """
-    try:
-        parse_payload(text, path)
-    except PayloadError as error:
-        if error.reason.startswith("invalid JSON"):
-            code = "CNI801"
-        elif error.reason.startswith("contentType"):
-            code = "CNI802"
-        else:
-            code = "CNI803"
-        lines = text.splitlines() or [""]
-        line = min(error.line, len(lines) - 1)
-        end = max(len(lines[line]), error.col + 1)
-        span = Span(file=path, line=line, col=error.col, end_line=line, end_col=end)
-        return [
-            Diagnostic(
-                code=code, severity=Severity.ERROR, span=span, message=f"Payload file {path.name}: {error.reason}."
-            )
-        ]
-    return []
-
-
-def _check_payload_buffers(state: ProjectState, overlays: dict[Path, str]) -> None:
-    for path, text in overlays.items():
-        if not is_payload_file(path, state.root):
-            continue
-        try:
-            on_disk = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            on_disk = None
-        if text == on_disk:
-            continue  # the checks already saw this content
-        kept = [d for d in state.diagnostics.get(path, []) if d.code not in PAYLOAD_CODES]
-        state.diagnostics[path] = kept + payload_buffer_impl(path, text)
-
-
 def analyze_and_publish(ls: CnikitLanguageServer, state: ProjectState) -> None:
     """Analyse a project with the open buffers and publish the result."""
     started = time.perf_counter()
-    overlays = ls.overlays(state)
-    ls.projects.analyze(state, overlays)
-    _check_payload_buffers(state, overlays)
+    ls.projects.analyze(state, ls.overlays(state))
     publish(ls, state)
     if ls.settings.debug:
         log.info("analysed %s in %.1f ms", state.root, (time.perf_counter() - started) * 1000)

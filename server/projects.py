@@ -56,6 +56,9 @@ def default_analyze() -> AnalyzeFunction:
 
     def analyze(root: Path, overlays: Mapping[Path, str]) -> tuple[ProjectModel, list[Diagnostic]]:
         model = analyzer.analyze(root, overlays)
+        if overlays and not model.overlays:
+            # The payload checks read unsaved buffers from here; fill it until the Analyzer does.
+            model.overlays = {path.resolve(): text for path, text in overlays.items()}
         try:
             diagnostics = run_checks(model)
         except Exception:  # a check module that fails to load: keep the model so the other features still work

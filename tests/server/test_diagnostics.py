@@ -187,9 +187,23 @@ async def test_payload_buffer_is_checked_while_typing(start_session: StartSessio
     payload = root / ".spectral" / "flows" / "import-contacts" / "payloads" / "broken.json"
     await session.diagnostics(payload, lambda ds: codes(ds) == ["CNI801"])
     session.open(payload, language="json")
-    session.replace_all(payload, '{"headers": {}, "data": {"contacts": [1, 2]}, "contentType": "text/plain"}')
+    typo = '{"headers": {}, "data": {"contacts": [1, 2]}, "contentType": "application/jsn"}'
+    session.replace_all(payload, typo)
     (wrong_type,) = await session.diagnostics(payload, lambda ds: codes(ds) == ["CNI802"])
     assert "contentType" in wrong_type.message
+    assert typo[wrong_type.range.start.character : wrong_type.range.end.character] == '"application/jsn"'
+    actions = await session.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(payload)),
+            range=wrong_type.range,
+            context=types.CodeActionContext(diagnostics=[wrong_type]),
+        )
+    )
+    assert actions is not None
+    (fix,) = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert fix.edit is not None and fix.edit.changes is not None
+    assert fix.edit.changes[uri(payload)][0].new_text == "application/json"
+    assert "application/jsn" not in payload.read_text()  # nothing was written: the buffer is what was checked
     session.replace_all(payload, '{"headers": {}, "data": {"contacts": [1, 2]}, "contentType": "application/json"}')
     assert list(await session.diagnostics(payload, lambda ds: not ds)) == []
 

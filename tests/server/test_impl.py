@@ -13,7 +13,7 @@ from cnikit.model import ProjectModel, Span
 from server.code_actions import code_actions_impl
 from server.code_lens import code_lens_impl
 from server.completion import completion_impl
-from server.diagnostics import is_payload_file, payload_buffer_impl, to_lsp_impl
+from server.diagnostics import to_lsp_impl
 from server.executions import log_line_impl
 from server.hover import hover_impl
 from server.navigation import definition_impl, references_impl, target_at
@@ -130,19 +130,6 @@ def test_to_lsp_applies_severity_overrides(tmp_path: Path) -> None:
     shown = to_lsp_impl([diagnostic(path), diagnostic(path, "CNI702")], Locator(), settings)
     assert [(d.code, d.severity) for d in shown] == [("CNI701", types.DiagnosticSeverity.Hint)]
     assert shown[0].range == types.Range(types.Position(0, 6), types.Position(0, 9))
-
-
-def test_payload_buffer_diagnostics(tmp_path: Path) -> None:
-    path = tmp_path / ".spectral" / "flows" / "a" / "payloads" / "p.json"
-    assert is_payload_file(path, tmp_path)
-    assert not is_payload_file(tmp_path / "src" / "p.json", tmp_path)
-    (bad_json,) = payload_buffer_impl(path, '{\n  "data": [1,\n}')
-    assert bad_json.code == "CNI801" and bad_json.span.line == 2
-    (bad_type,) = payload_buffer_impl(path, '{"data": "x", "contentType": "text/plain"}')
-    assert bad_type.code == "CNI802"
-    (bad_shape,) = payload_buffer_impl(path, "[1, 2]")
-    assert bad_shape.code == "CNI803" and "found an array" in bad_shape.message
-    assert payload_buffer_impl(path, '{"headers": {}, "data": {}, "contentType": "application/json"}') == []
 
 
 def test_code_actions_only_for_fixes_touching_the_range(tmp_path: Path) -> None:
