@@ -89,8 +89,6 @@ def analyze_and_publish(ls: CnikitLanguageServer, state: ProjectState) -> None:
     publish(ls, state)
     if ls.settings.debug:
         log.info("analysed %s in %.1f ms", state.root, (time.perf_counter() - started) * 1000)
-    for callback in ls.on_analyzed:
-        callback(state)
 
 
 def analyze_now(ls: CnikitLanguageServer, state: ProjectState) -> None:

@@ -100,7 +100,6 @@ class CnikitLanguageServer(LanguageServer):
         self.initial_settings = ServerSettings()  # from initializationOptions
         self.settings = ServerSettings()  # initializationOptions overlaid with workspace/configuration
         self.on_settings_changed: list[Callable[[], None]] = []
-        self.on_analyzed: list[Callable[[ProjectState], None]] = []
         self.on_initialized: list[Callable[[], Any]] = []  # after the start-up analysis
         self.on_shutdown: list[Callable[[], Any]] = []
         self.login = LoginStatus()

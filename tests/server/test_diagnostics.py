@@ -171,6 +171,25 @@ async def test_severity_overrides_from_workspace_configuration(start_session: St
     assert hint.code == "CNI309"
 
 
+async def test_changed_settings_apply_at_once(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-diagnostics")
+    session = await start_session([root])
+    index = root / "src" / "index.ts"
+    await session.diagnostics(index, lambda ds: len(ds) == 2)
+    session.client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"cnikit": {"severityOverrides": {"CNI701": "off"}}})
+    )
+    assert codes(await session.diagnostics(index, lambda ds: len(ds) == 1)) == ["CNI702"]
+    # The client may also only say "changed": the server then asks for the section.
+    session.client.set_configuration({"severityOverrides": {"CNI702": "info"}}, section="cnikit")
+    session.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    found = await session.diagnostics(index, lambda ds: len(ds) == 2 and ds[1].severity == 3)
+    assert [(d.code, d.severity) for d in found] == [
+        ("CNI701", types.DiagnosticSeverity.Error),
+        ("CNI702", types.DiagnosticSeverity.Information),
+    ]
+
+
 async def test_invalid_settings_are_reported_and_defaults_kept(start_session: StartSession, workspace) -> None:
     root = workspace("lsp-diagnostics")
     session = await start_session([root], init_options={"severityOverrides": {"CNI701": "loud"}})
