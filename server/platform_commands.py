@@ -84,6 +84,7 @@ async def platform_client(ls: CnikitLanguageServer, root: Path | None, url: str 
     """A client for the project's stack; platform errors become the command's one-line error."""
     from cnikit.platform.client import PrismaticClient
     from cnikit.platform.errors import PlatformError
+    from cnikit.secrets import SecretStoreError
     from cnikit.settings import SettingsError, load_settings
 
     try:
@@ -97,7 +98,7 @@ async def platform_client(ls: CnikitLanguageServer, root: Path | None, url: str 
     ls.login.url = client.url
     try:
         yield client
-    except PlatformError as error:
+    except (PlatformError, SecretStoreError) as error:  # no keyring: the message says what to set up
         raise CommandError(str(error)) from None
     finally:
         await client.aclose()
