@@ -74,7 +74,7 @@ class CloudSource:
             status=cloud_status(execution),
             started_at=started if started.tzinfo else started.replace(tzinfo=UTC),
             ended_at=execution.endedAt,
-            invoke_type=(execution.invokeType or "").lower(),
+            invoke_type=execution.invokeType or "",
             error=execution.error,
         )
 

@@ -20,6 +20,22 @@ SEVERITY_STYLES: dict[str, str] = {
 }
 
 
+INVOKE_LABELS: dict[str, str] = {
+    "INTEGRATION_FLOW_TEST": "test",
+    "INTEGRATION_ENDPOINT_TEST": "endpoint test",
+    "WEBHOOK": "webhook",
+    "SCHEDULED": "schedule",
+    "CROSS_FLOW": "cross-flow",
+    "DEPLOY_FLOW": "deploy",
+    "TEAR_DOWN_FLOW": "teardown",
+}
+
+
+def invoke_label(invoke_type: str) -> str:
+    """A short name for the platform's invoke types (`INTEGRATION_FLOW_TEST` → `test`); others as they are."""
+    return INVOKE_LABELS.get(invoke_type, invoke_type.lower().replace("_", " "))
+
+
 def status_icon(status: str) -> tuple[str, str]:
     """The icon and content style of an execution status."""
     return STATUS_ICONS.get(status, ("?", "$text-muted"))

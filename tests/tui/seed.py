@@ -8,7 +8,7 @@ from pathlib import Path
 from emulator.store import NewExecution, StepRecord, Store
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-FLOWS = (("receive-event", "Receive Event", "webhook"), ("nightly-sync", "Nightly Sync", "schedule"))
+FLOWS = (("receive-event", "Receive Event", "WEBHOOK"), ("nightly-sync", "Nightly Sync", "SCHEDULED"))
 
 
 def iso(moment: datetime) -> str:

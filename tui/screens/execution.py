@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from tui.format import duration, relative_time, status_icon
+from tui.format import duration, invoke_label, relative_time, status_icon
 from tui.sources import ExecutionRow, ExecutionSource, StepOutput, StepRow
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.log_view import LogView

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.format import duration, fit, relative_time
+from tui.format import duration, fit, invoke_label, relative_time
 from tui.sources import ExecutionQuery, ExecutionRow, ExecutionSource
 
 COLUMNS: tuple[tuple[str, int], ...] = (("", 2), ("Started", 10), ("Duration", 9), ("Invoke", 12), ("Flow", 0))
@@ -176,7 +176,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         status_style = styles.get(row.status, Style())
         muted = styles["muted"]
         icon = {"succeeded": "✔", "failed": "✘", "running": "●"}.get(row.status, "?")
-        invoke = row.invoke_type + (" ↻" if row.replay_of else "")
+        invoke = invoke_label(row.invoke_type) + (" ↻" if row.replay_of else "")
         values = [
             icon,
             relative_time(row.started_at, self.now()),
