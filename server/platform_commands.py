@@ -373,13 +373,30 @@ async def open_in_browser(ls: CnikitLanguageServer, args: ProjectArgs) -> dict[s
         return {"url": client.designer_url(integration_id)}
 
 
+def _probe_login(root: Path | None, url: str | None) -> tuple[Any, str]:
+    """Who is logged in (None: nobody) and the stack URL. Runs in a thread with its own event loop: importing the
+    platform client and detecting the keyring take a second of CPU that must not stall the editor's requests."""
+    from cnikit.platform.client import PrismaticClient
+    from cnikit.settings import load_settings
+
+    async def ask() -> tuple[Any, str]:
+        settings = load_settings(root)
+        if url:
+            settings = settings.model_copy(update={"prismatic_url": url})
+        async with PrismaticClient(settings) as client:
+            user = await asyncio.wait_for(client.me(), 10) if client.session.is_logged_in() else None
+            return user, client.url
+
+    return asyncio.run(ask())
+
+
 async def refresh_status(ls: CnikitLanguageServer) -> None:
     """At start: tell the status bar who is logged in (quietly nobody when offline or logged out)."""
     try:
-        async with platform_client(ls, _root(ls, None)) as client:
-            if client.session.is_logged_in():
-                _remember(ls, await asyncio.wait_for(client.me(), 10))
-    except Exception as error:  # offline, expired: the status just shows no user
+        user, ls.login.url = await asyncio.to_thread(_probe_login, _root(ls, None), ls.settings.prismatic_url)
+        if user is not None:
+            _remember(ls, user)
+    except Exception as error:  # offline, expired, no keyring: the status just shows no user
         log.info("login state unknown: %s", error)
     send_status(ls)
 
