@@ -185,6 +185,7 @@ class Analyzer:
             flow_invocations=[],
             files=[],
             notes=[],
+            overlays=norm_overlays,  # checks that read other files (payloads) read unsaved buffers first
         )
         resolver = Resolver(run, self._values)
         if run.entry(entry_path) is None:

@@ -18,6 +18,7 @@ from cnikit.model import (
     JsArray,
     JsCall,
     JsObject,
+    JsProperty,
     JsString,
     JsValue,
 )
@@ -93,6 +94,7 @@ def _flows(obj: JsObject, expand: Expand) -> tuple[list[Flow], bool]:
         if not isinstance(flow_obj, JsObject):
             complete = False
             continue
+        flow_obj = _expand_trigger_reference(flow_obj, expand)
         name = flow_obj.get("name")
         stable_key = flow_obj.get("stableKey")
         flows.append(
@@ -107,6 +109,26 @@ def _flows(obj: JsObject, expand: Expand) -> tuple[list[Flow], bool]:
             )
         )
     return flows, complete
+
+
+def _expand_trigger_reference(flow_obj: JsObject, expand: Expand) -> JsObject:
+    """`onTrigger: acmeOrderTrigger({...})` → the `{ component, key, values }` object the manifest wrapper returns
+    (what spectral sees), placed at the call so diagnostics point where the developer wrote it."""
+    prop = flow_obj.props.get("onTrigger")
+    call = prop.value if prop is not None else None
+    if not isinstance(call, JsCall) or is_spectral(call.source):
+        return flow_obj
+    reference = expand(call)
+    if not isinstance(reference, JsObject):
+        return flow_obj
+    props = dict(flow_obj.props)
+    props["onTrigger"] = construct(
+        JsProperty,
+        key="onTrigger",
+        key_span=prop.key_span if prop else None,
+        value=reference.model_copy(update={"span": call.span}),
+    )
+    return construct(JsObject, span=flow_obj.span, props=props, complete=flow_obj.complete)
 
 
 def _pages(obj: JsObject, key: str, expand: Expand, *, user_level: bool) -> tuple[list[ConfigPage], bool]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cnikit.analysis import Analyzer, check_project
+from cnikit.analysis.checks import run_checks
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -181,3 +182,16 @@ def test_an_unreadable_file_is_reported_not_ignored(scaffold: Path) -> None:
     assert note.span.file == loop
     assert "cannot be read" in note.message
     assert model.integration is not None and len(model.integration.flows) == 2
+
+
+def test_unsaved_payload_buffers_reach_the_checks(scaffold: Path) -> None:
+    payload = scaffold / ".spectral" / "flows" / "list-items" / "payloads" / "sample.json"
+    payload.parent.mkdir(parents=True)
+    payload.write_text('{"data": {"id": 1}, "contentType": "application/json"}\n')
+    analyzer = Analyzer()
+    assert "CNI801" not in {d.code for d in run_checks(analyzer.analyze(scaffold))}
+
+    model = analyzer.analyze(scaffold, overlays={payload: '{"data": '})  # being typed, not saved
+    assert model.overlays == {payload.resolve(): '{"data": '}
+    (bad_json,) = [d for d in run_checks(model) if d.code == "CNI801"]
+    assert bad_json.span.file == payload.resolve()

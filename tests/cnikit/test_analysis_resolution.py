@@ -255,6 +255,16 @@ def test_wrappers_activated_connections_user_level_scoped_and_component_registry
     assert slack_manifest.connections == ["oauth2"]
     assert slack_manifest.data_sources == ["selectChannels"]
     assert slack_manifest.triggers == []
+    # `onTrigger: slackEventsTrigger({...})` is the reference object the wrapper returns, placed at the call;
+    # its `component` is a getter in generated manifests: unknown.
+    (only,) = integration.flows
+    trigger = only.obj.get("onTrigger")
+    assert isinstance(trigger, JsObject)
+    assert trigger.span == where(src, _call_text(src, "slackEventsTrigger({"))
+    assert trigger.str_value("key") == "events"
+    assert isinstance(trigger.get("component"), JsUnknown)
+    values = trigger.get("values")
+    assert isinstance(values, JsObject) and "channel" in values.props
     # A legacy manifest from an npm package is not read: its contents are unknown.
     assert isinstance(legacy.value, JsMember) and legacy.value.source == "@component-manifests/legacy"
     assert legacy.actions is None
