@@ -75,6 +75,4 @@ def register(ls: CnikitLanguageServer) -> None:
         if found is None:
             return None
         model, path = found
-        from server.executions import count_local_executions
-
-        return code_lens_impl(model, path, ls.locator(), count_local_executions)
+        return code_lens_impl(model, path, ls.locator(), ls.runs.count)

@@ -150,6 +150,12 @@ class LocalRuns:
 
         return forward
 
+    def count(self, root: Path, flow: str) -> int:
+        """How many local executions a flow (stable key or name) has; 0 without creating a store."""
+        if not self._db_exists(root):
+            return 0
+        return self.store(root).count_executions(flow=flow)
+
     def _db_exists(self, root: Path) -> bool:
         from cnikit.project import local_dir
         from emulator.store import DB_NAME
@@ -301,14 +307,3 @@ def refresh_code_lenses(ls: CnikitLanguageServer) -> None:
                 log.debug("workspace/codeLens/refresh failed: %s", error)
 
         ls.spawn(refresh())
-
-
-def count_local_executions(root: Path, flow: str) -> int:
-    """How many local executions a flow has (0 when the emulator store does not exist yet)."""
-    from cnikit.project import local_dir
-    from emulator.store import DB_NAME, Store
-
-    if not (local_dir(root) / DB_NAME).exists():
-        return 0
-    with Store(local_dir(root) / DB_NAME) as store:
-        return store.count_executions(flow=flow)

@@ -139,7 +139,7 @@ def _request(payload: str | None, root: Path) -> TriggerRequest | None:
 
 def register(ls: CnikitLanguageServer) -> None:
     """Register the local run commands."""
-    runs = LocalRuns(ls)
+    runs = ls.runs
     ls.on_initialized.append(lambda: ls.spawn(runs.watch()))
     ls.on_shutdown.append(lambda: asyncio.to_thread(runs.close))
 

@@ -23,6 +23,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from cnikit import __version__
+from server.executions import LocalRuns
 from server.positions import Locator, path_of, read_lines, uri_of
 from server.projects import AnalyzeFunction, CommandError, Projects, ProjectState
 from server.settings import ServerSettings
@@ -103,6 +104,7 @@ class CnikitLanguageServer(LanguageServer):
         self.on_initialized: list[Callable[[], Any]] = []  # after the start-up analysis
         self.on_shutdown: list[Callable[[], Any]] = []
         self.login = LoginStatus()
+        self.runs = LocalRuns(self)  # the emulator of each project (stores, warm executors, local servers)
         self.log_handler: ClientLogHandler | None = None
         self.startup_messages: list[str] = []  # problems found before the client listens (bad init options)
         self.tasks: set[asyncio.Task[Any]] = set()  # background tasks, kept so they are not garbage-collected
