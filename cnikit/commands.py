@@ -37,16 +37,23 @@ def check(
             help="Projects or folders to check (every project below a folder; a file checks its project and "
             "reports on that file only). Default: the current folder.",
             show_default=False,
+            metavar="PATH",
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)] = Format.HUMAN,
     select: Annotated[
         list[str] | None,
-        typer.Option("--select", help="Only these codes or code prefixes (CNI3, CNI301); comma-separated or repeated."),
+        typer.Option(
+            "--select",
+            metavar="CODES",
+            help="Only these codes or code prefixes (CNI3, CNI301); comma-separated or repeated.",
+        ),
     ] = None,
     ignore: Annotated[
         list[str] | None,
-        typer.Option("--ignore", help="Skip these codes or code prefixes; comma-separated or repeated."),
+        typer.Option(
+            "--ignore", metavar="CODES", help="Skip these codes or code prefixes; comma-separated or repeated."
+        ),
     ] = None,
     list_checks: Annotated[
         bool, typer.Option("--list", help="Print the catalogue of checks (code, severity, summary).")
