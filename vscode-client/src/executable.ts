@@ -55,9 +55,7 @@ export function resolveCnikit(input: ResolveInput): Resolution {
   const tried: string[] = [];
   const setting = input.setting.trim();
   if (setting.length > 0) {
-    const candidates = isAbsolute(setting)
-      ? [setting]
-      : input.workspaceFolders.map((folder) => join(folder, setting));
+    const candidates = isAbsolute(setting) ? [setting] : input.workspaceFolders.map((folder) => join(folder, setting));
     for (const candidate of candidates) {
       if (check(candidate)) return { found: true, path: candidate, via: "setting", warnings };
       tried.push(candidate);

@@ -11,13 +11,7 @@ import { containsCniProject } from "./discovery";
 import { ExecutionDocuments } from "./documents";
 import { ExecutionStore } from "./executions";
 import { Handlers, type Ui } from "./handlers";
-import {
-  ServerCommand,
-  type ExecutionSummary,
-  type FlowInfo,
-  type ProjectInfo,
-  type StatusParams,
-} from "./protocol";
+import { ServerCommand, type ExecutionSummary, type FlowInfo, type ProjectInfo, type StatusParams } from "./protocol";
 import { integrationItem, userItem, type ServerState } from "./status";
 import { executionNodes, flowNodes, integrationNodes } from "./trees";
 import { LOGS_SCHEME, STEP_SCHEME } from "./uris";
@@ -67,7 +61,12 @@ function vscodeUi(output: vscode.OutputChannel): Ui {
     },
     runInTerminal: (name, spec, cwd) => {
       terminals.get(name)?.dispose();
-      const terminal = vscode.window.createTerminal({ name, shellPath: spec.shellPath, shellArgs: spec.shellArgs, cwd });
+      const terminal = vscode.window.createTerminal({
+        name,
+        shellPath: spec.shellPath,
+        shellArgs: spec.shellArgs,
+        cwd,
+      });
       terminals.set(name, terminal);
       terminal.show();
     },
@@ -199,7 +198,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (state === "running" && !wasRunning) {
         void initialStatus()
           .then((params) => applyStatus(params))
-          .catch((error: unknown) => ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`));
+          .catch((error: unknown) =>
+            ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`),
+          );
       }
       if (state === "running" || wasRunning) {
         refresh("integrations");
@@ -249,7 +250,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     workspaceFolders,
     prismaticUrlSetting: () => readSettings().prismaticUrl,
     refresh,
-    setLocalServerRunning: (running) => void vscode.commands.executeCommand("setContext", "cnikit.localServerRunning", running),
+    setLocalServerRunning: (running) =>
+      void vscode.commands.executeCommand("setContext", "cnikit.localServerRunning", running),
     restartServer: () => host.restart(),
   });
   const table = handlers.table();
@@ -294,7 +296,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const spectralWatcher = vscode.workspace.createFileSystemWatcher("**/.spectral", false, true, false);
   spectralWatcher.onDidCreate(() => void enable());
   spectralWatcher.onDidDelete(() => void enable());
-  context.subscriptions.push(spectralWatcher, vscode.workspace.onDidChangeWorkspaceFolders(() => void enable()));
+  context.subscriptions.push(
+    spectralWatcher,
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void enable()),
+  );
 
   drawStatus();
   await enable();

@@ -279,7 +279,8 @@ export class Handlers {
       placeholder: "payload-name",
       validate: (value) => {
         if (value.trim().length === 0) return "Payload name is required";
-        if (!PAYLOAD_NAME.test(value)) return "Payload name can only contain letters, numbers, hyphens, and underscores";
+        if (!PAYLOAD_NAME.test(value))
+          return "Payload name can only contain letters, numbers, hyphens, and underscores";
         return undefined;
       },
     });
@@ -346,7 +347,12 @@ export class Handlers {
     if (execution.status === "failed") await this.reportFailure(run.label, run.project, execution.id, execution.error);
   }
 
-  private async reportFailure(label: string, project: string, executionId: string, error?: string | null): Promise<void> {
+  private async reportFailure(
+    label: string,
+    project: string,
+    executionId: string,
+    error?: string | null,
+  ): Promise<void> {
     const ref: LogsRef = { project, executionId, source: "local" };
     const reason = error ? `: ${error.split("\n")[0]}` : ".";
     const action = await this.ui.error(`${label} failed when run locally${reason}`, "Show Logs");
@@ -375,7 +381,8 @@ export class Handlers {
       source: "local",
       limit: 50,
     });
-    if (executions.length === 0) throw new Error("There is no local execution to replay yet: run a flow locally first.");
+    if (executions.length === 0)
+      throw new Error("There is no local execution to replay yet: run a flow locally first.");
     const now = Date.now();
     const chosen = await this.ui.pick(
       executions.map((execution) => ({
@@ -434,7 +441,8 @@ export class Handlers {
     }
     const raw = record(arg);
     const executionId = str(raw.executionId);
-    if (!executionId) throw new Error("Open Execution Logs needs an execution: click one in the Execution Results view.");
+    if (!executionId)
+      throw new Error("Open Execution Logs needs an execution: click one in the Execution Results view.");
     const source: ExecutionSource = raw.source === "cloud" ? "cloud" : "local";
     return { project: str(raw.project) ?? this.activeProject() ?? "", executionId, source };
   }
@@ -442,14 +450,20 @@ export class Handlers {
   // --- local server ---------------------------------------------------------------------------------------------
 
   async startServer(): Promise<void> {
-    const result = await this.server.execute<{ url: string }>(ServerCommand.startServer, projectArg(this.activeProject()));
+    const result = await this.server.execute<{ url: string }>(
+      ServerCommand.startServer,
+      projectArg(this.activeProject()),
+    );
     this.host.setLocalServerRunning(true);
     const action = await this.ui.info(`Local server listening on ${result.url}`, "Copy URL");
     if (action === "Copy URL") await this.ui.copy(result.url);
   }
 
   async stopServer(): Promise<void> {
-    const result = await this.server.execute<{ stopped: boolean }>(ServerCommand.stopServer, projectArg(this.activeProject()));
+    const result = await this.server.execute<{ stopped: boolean }>(
+      ServerCommand.stopServer,
+      projectArg(this.activeProject()),
+    );
     this.host.setLocalServerRunning(false);
     await this.ui.info(result.stopped ? "Local server stopped." : "The local server was not running.");
   }
@@ -572,7 +586,9 @@ export class Handlers {
       case ServerCommand.testIntegration:
         return () => this.guard("Test Integration", () => this.testIntegration(arg));
       case ServerCommand.createFlowPayload:
-        return str(record(arg).name) ? undefined : () => this.guard("Create Flow Payload", () => this.createFlowPayload(arg));
+        return str(record(arg).name)
+          ? undefined
+          : () => this.guard("Create Flow Payload", () => this.createFlowPayload(arg));
       case ServerCommand.executionResults:
         return () => this.ui.focusExecutionResults();
       case ServerCommand.configWizard:

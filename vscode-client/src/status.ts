@@ -49,7 +49,11 @@ export function integrationItem(status: StatusParams | null, server: ServerState
     };
   }
   if (server === "starting") {
-    return { text: "$(sync~spin) cnikit", tooltip: "Starting the cnikit language server…", command: "cnikit.showOutput" };
+    return {
+      text: "$(sync~spin) cnikit",
+      tooltip: "Starting the cnikit language server…",
+      command: "cnikit.showOutput",
+    };
   }
   if (!status?.activeProject) {
     return {

@@ -73,7 +73,13 @@ before(async () => {
     CNIKIT_CONFIG_FILE: join(workspace, "cnikit-config.yml"),
     PRISM_CONFIG_FILE: join(workspace, "prism-config.yml"),
   });
-  for (const name of ["PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_TENANT_ID", "PRISM_PROFILE", "CNIKIT_PROFILE"]) {
+  for (const name of [
+    "PRISM_ACCESS_TOKEN",
+    "PRISM_REFRESH_TOKEN",
+    "PRISMATIC_TENANT_ID",
+    "PRISM_PROFILE",
+    "CNIKIT_PROFILE",
+  ]) {
     delete process.env[name];
   }
 

@@ -53,13 +53,17 @@ test("without cnikit anywhere, the user is told where it was looked for and how 
   mock.reset();
   mock.folders = [{ uri: Uri.file(workspace), name: "ws", index: 0 }];
   mock.config["cnikit.cnikitPath"] = join(workspace, "nowhere", "cnikit");
-  mock.answers.message = (shown) => (shown.actions.includes("Copy Install Command") ? "Copy Install Command" : undefined);
+  mock.answers.message = (shown) =>
+    shown.actions.includes("Copy Install Command") ? "Copy Install Command" : undefined;
 
   await activate(context);
 
   assert.equal(mock.contexts.get("cnikit.workspaceEnabled"), true);
   const warning = mock.shown.find((s) => s.kind === "warn");
-  assert.match(warning?.message ?? "", /cnikit\.cnikitPath setting points at ".*nowhere\/cnikit", which is not an executable/);
+  assert.match(
+    warning?.message ?? "",
+    /cnikit\.cnikitPath setting points at ".*nowhere\/cnikit", which is not an executable/,
+  );
   const missing = mock.shown.find((s) => s.kind === "error");
   assert.match(missing?.message ?? "", /cnikit was not found/);
   assert.ok(missing?.message.includes(join(workspace, ".venv", "bin", "cnikit")), "names the workspace .venv it tried");

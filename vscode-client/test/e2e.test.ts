@@ -96,13 +96,22 @@ test("selecting an integration switches the status bar and the Test Payloads vie
   assert.ok(target);
   await run("cnikit.integrations.select", target.command?.arguments?.[0]);
   assert.ok(mock.shown.some((s) => s.kind === "info" && s.message === "Switched to: Run Locally"));
-  await waitFor("the status bar to show the greeter", () => statusItem("cnikit.integrationStatus").text === "$(symbol-namespace) Run Locally");
+  await waitFor(
+    "the status bar to show the greeter",
+    () => statusItem("cnikit.integrationStatus").text === "$(symbol-namespace) Run Locally",
+  );
   const flows = await waitFor("the greeter's flows", async () => {
     const nodes = await roots("cnikit.flowPayloadsView");
     return nodes.some((n) => n.label === "Greet") && nodes;
   });
-  assert.deepEqual(flows.map((n) => n.label), ["Greet", "Explode"]);
-  assert.deepEqual(flows[0].children.map((n) => n.label), ["ada.json"]);
+  assert.deepEqual(
+    flows.map((n) => n.label),
+    ["Greet", "Explode"],
+  );
+  assert.deepEqual(
+    flows[0].children.map((n) => n.label),
+    ["ada.json"],
+  );
 });
 
 test("running a payload locally shows the execution live, and its logs and step output open", async () => {
@@ -113,7 +122,10 @@ test("running a payload locally shows the execution live, and its logs and step 
     return nodes.find((n) => n.data.kind === "execution" && n.data.execution.status === "succeeded");
   });
   assert.match(execution.description ?? "", /^Greet · /);
-  assert.deepEqual(execution.children.map((n) => n.label), ["onTrigger", "onExecution"]);
+  assert.deepEqual(
+    execution.children.map((n) => n.label),
+    ["onTrigger", "onExecution"],
+  );
 
   await run("cnikit.executionResults.openLogs", execution.command?.arguments?.[0]);
   const logs = mock.shownDocuments.at(-1);

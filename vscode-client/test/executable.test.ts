@@ -47,7 +47,12 @@ test("the workspace .venv comes before PATH, and the second folder's venv is fou
   const dir = tempDir();
   const venv = script(join(dir, "b", ".venv", "bin", "cnikit"));
   script(join(dir, "bin", "cnikit"));
-  const found = resolveCnikit({ ...base, setting: "", workspaceFolders: [join(dir, "a"), join(dir, "b")], envPath: join(dir, "bin") });
+  const found = resolveCnikit({
+    ...base,
+    setting: "",
+    workspaceFolders: [join(dir, "a"), join(dir, "b")],
+    envPath: join(dir, "bin"),
+  });
   assert.deepEqual(found, { found: true, path: venv, via: "workspace", warnings: [] });
 });
 
@@ -85,7 +90,12 @@ test("Windows looks for cnikit.exe in .venv\\Scripts", () => {
 
 test("when cnikit is nowhere, the message lists where it looked and how to install it", () => {
   const dir = tempDir();
-  const missing = resolveCnikit({ ...base, setting: "", workspaceFolders: [join(dir, "ws")], envPath: join(dir, "bin") });
+  const missing = resolveCnikit({
+    ...base,
+    setting: "",
+    workspaceFolders: [join(dir, "ws")],
+    envPath: join(dir, "bin"),
+  });
   assert.equal(missing.found, false);
   assert.ok(!missing.found && missing.tried.includes(join(dir, "ws", ".venv", "bin", "cnikit")));
   const message = missingMessage(!missing.found ? missing.tried : []);

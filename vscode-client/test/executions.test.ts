@@ -9,7 +9,13 @@ test("live updates insert new executions and replace changed ones, newest first"
   store.replace("/p", [execution({ id: "a", startedAt: "2026-11-29T10:00:00Z" })]);
   assert.equal(store.apply("/p", execution({ id: "b", status: "running", startedAt: "2026-11-29T11:00:00Z" })), true);
   assert.equal(store.apply("/p", execution({ id: "b", status: "succeeded", startedAt: "2026-11-29T11:00:00Z" })), true);
-  assert.deepEqual(store.list().map((e) => [e.id, e.status]), [["b", "succeeded"], ["a", "succeeded"]]);
+  assert.deepEqual(
+    store.list().map((e) => [e.id, e.status]),
+    [
+      ["b", "succeeded"],
+      ["a", "succeeded"],
+    ],
+  );
   assert.equal(store.get("local", "b")?.status, "succeeded");
 });
 
@@ -32,7 +38,10 @@ test("only the newest executions are kept; an update older than all of them is d
   store.apply("/p", execution({ id: "1", startedAt: "2026-11-29T10:00:00Z" }));
   store.apply("/p", execution({ id: "2", startedAt: "2026-11-29T11:00:00Z" }));
   store.apply("/p", execution({ id: "3", startedAt: "2026-11-29T12:00:00Z" }));
-  assert.deepEqual(store.list().map((e) => e.id), ["3", "2"]);
+  assert.deepEqual(
+    store.list().map((e) => e.id),
+    ["3", "2"],
+  );
   assert.equal(store.apply("/p", execution({ id: "0", startedAt: "2026-11-29T09:00:00Z" })), false);
 });
 

@@ -30,7 +30,10 @@ test("an execution's description names the flow, its duration and how it was inv
     executionDescription(execution({ status: "running", endedAt: null, durationMs: null, invokeType: "SCHEDULED" })),
     "Sync Todos · running… · scheduled",
   );
-  assert.equal(executionDescription(execution({ source: "cloud" })), "Sync Todos · 1.2s · integration flow test · cloud");
+  assert.equal(
+    executionDescription(execution({ source: "cloud" })),
+    "Sync Todos · 1.2s · integration flow test · cloud",
+  );
 });
 
 test("the tooltip carries the id, timing and error", () => {

@@ -200,7 +200,9 @@ test("a local run that fails later (the server answers 'running' first) is repor
   await handlers.onExecutionUpdated(execution({ id: "other", status: "failed" }));
   await handlers.onExecutionUpdated(execution({ id: "e7", status: "running", endedAt: null }));
   assert.deepEqual(ui.shown, [], "neither someone else's execution nor progress is a failure");
-  await handlers.onExecutionUpdated(execution({ id: "e7", status: "failed", error: "TypeError: x is undefined\n  at perform" }));
+  await handlers.onExecutionUpdated(
+    execution({ id: "e7", status: "failed", error: "TypeError: x is undefined\n  at perform" }),
+  );
   await handlers.onExecutionUpdated(execution({ id: "e7", status: "failed", error: "again" }));
   assert.deepEqual(ui.shown, ['error: Flow "Nightly" failed when run locally: TypeError: x is undefined']);
 });
@@ -229,7 +231,9 @@ test("Test Integration with no flows says so; an unknown flow names the known on
   const ui2 = new ScriptedUi();
   const second = setup({ "cnikit.server.listFlows": FLOWS }, ui2);
   await second.run("cnikit.integrations.test", { project: "/ws/todo", flow: "missing" });
-  assert.deepEqual(ui2.shown, ['error: Flow "missing" was not found in this integration (its flows: sync-todos, nightly).']);
+  assert.deepEqual(ui2.shown, [
+    'error: Flow "missing" was not found in this integration (its flows: sync-todos, nightly).',
+  ]);
 });
 
 test("Test Integration sends the flow and payload to Prismatic and shows the server's reason on failure", async () => {
@@ -378,7 +382,10 @@ test("Select Integration in a workspace without projects warns instead of showin
 
 test("Login opens the authorize URL and says 'Login complete!' when the status reports the user", async () => {
   const ui = new ScriptedUi();
-  const { handlers, run } = setup({ "cnikit.server.login": { authorizeUrl: "https://auth.example/authorize?x=1" } }, ui);
+  const { handlers, run } = setup(
+    { "cnikit.server.login": { authorizeUrl: "https://auth.example/authorize?x=1" } },
+    ui,
+  );
   await run("cnikit.login");
   assert.deepEqual(ui.opened, ["external https://auth.example/authorize?x=1"]);
   await handlers.onStatus({ ...STATUS, user: null });
@@ -392,7 +399,12 @@ test("Me writes name, email, organisation and endpoint to the output", async () 
   const ui = new ScriptedUi();
   const { run } = setup(
     {
-      "cnikit.server.me": { name: "Ada", email: "ada@example.com", organization: "Acme", url: "https://app.prismatic.io" },
+      "cnikit.server.me": {
+        name: "Ada",
+        email: "ada@example.com",
+        organization: "Acme",
+        url: "https://app.prismatic.io",
+      },
     },
     ui,
   );
@@ -409,7 +421,10 @@ test("Me writes name, email, organisation and endpoint to the output", async () 
 test("Prismatic URL refuses an invalid URL, ignores an unchanged one and offers to log in to a new one", async () => {
   const ui = new ScriptedUi([], ["https://app.prismatic.io/", "https://eu.prismatic.io"], ["Login"]);
   const { server, run } = setup(
-    { "cnikit.server.prismaticUrl": { url: "https://eu.prismatic.io" }, "cnikit.server.login": { authorizeUrl: "https://auth/x" } },
+    {
+      "cnikit.server.prismaticUrl": { url: "https://eu.prismatic.io" },
+      "cnikit.server.login": { authorizeUrl: "https://auth/x" },
+    },
     ui,
   );
   await run("cnikit.prismaticUrl");
@@ -433,7 +448,11 @@ test("Import reports the new integration id; without an active integration the s
   assert.deepEqual(refreshed, ["integrations"]);
   const ui2 = new ScriptedUi();
   const second = setup(
-    { "cnikit.server.importIntegration": new Error("No CNI project in this workspace (a folder with .spectral/ within 5 levels)") },
+    {
+      "cnikit.server.importIntegration": new Error(
+        "No CNI project in this workspace (a folder with .spectral/ within 5 levels)",
+      ),
+    },
     ui2,
     { ...STATUS, activeProject: null },
   );
@@ -465,7 +484,11 @@ test("Open Integration in Browser opens the designer URL the server gives", asyn
 test("Replay from an execution item replays that execution; cloud executions are refused", async () => {
   const ui = new ScriptedUi();
   const { server, run } = setup({ "cnikit.server.replayExecution": { executionId: "r1", status: "running" } }, ui);
-  const [local, cloud] = executionNodes([execution({ id: "l1" }), execution({ id: "c1", source: "cloud" })], "/ws/todo", NOW);
+  const [local, cloud] = executionNodes(
+    [execution({ id: "l1" }), execution({ id: "c1", source: "cloud" })],
+    "/ws/todo",
+    NOW,
+  );
   await run("cnikit.replayExecution", local);
   assert.deepEqual(server.called("cnikit.server.replayExecution"), { project: "/ws/todo", executionId: "l1" });
   await run("cnikit.replayExecution", cloud);
@@ -476,7 +499,9 @@ test("Replay from the palette lists local executions; with none it explains how 
   const ui = new ScriptedUi(["Sync Todos · 5m ago"]);
   const { server, run } = setup(
     {
-      "cnikit.server.listExecutions": [execution({ id: "l1", startedAt: new Date(Date.now() - 5 * 60_000).toISOString() })],
+      "cnikit.server.listExecutions": [
+        execution({ id: "l1", startedAt: new Date(Date.now() - 5 * 60_000).toISOString() }),
+      ],
       "cnikit.server.replayExecution": { executionId: "r1", status: "running" },
     },
     ui,

@@ -48,7 +48,10 @@ test("the official extension's palette entries are all there, with the same titl
   ]) {
     assert.ok(titles.includes(official), `missing palette entry "${official}"`);
   }
-  assert.ok(contributed.every((c) => c.command.startsWith("cnikit.")), "client command ids are cnikit.*");
+  assert.ok(
+    contributed.every((c) => c.command.startsWith("cnikit.")),
+    "client command ids are cnikit.*",
+  );
 });
 
 test("package.json contributes exactly the commands the extension registers (plus the view's focus command)", () => {
@@ -58,9 +61,15 @@ test("package.json contributes exactly the commands the extension registers (plu
 });
 
 test("the focus command is the one VS Code derives from the Execution Results view in the Prismatic container", () => {
-  assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]), [["cnikit", "Prismatic"]]);
+  assert.deepEqual(
+    manifest.contributes.viewsContainers.activitybar.map((c) => [c.id, c.title]),
+    [["cnikit", "Prismatic"]],
+  );
   const views = manifest.contributes.views.cnikit;
-  assert.deepEqual(views.map((v) => v.name), ["Integrations", "Test Payloads", "Execution Results"]);
+  assert.deepEqual(
+    views.map((v) => v.name),
+    ["Integrations", "Test Payloads", "Execution Results"],
+  );
   const results = views.find((v) => v.name === "Execution Results");
   assert.equal(`${results?.id}.focus`, FOCUS_EXECUTION_RESULTS.id);
   assert.ok(views.every((v) => v.when === "cnikit.workspaceEnabled"));

@@ -35,8 +35,14 @@ test("the integration item shows the active integration and selects another on c
   assert.equal(item.text, "$(symbol-namespace) Todo Sync");
   assert.match(item.tooltip, /\/ws\/todo-sync/);
   assert.equal(item.command, "cnikit.integrations.select");
-  assert.equal(integrationItem({ ...loggedIn, activeIntegration: null }, "running").text, "$(symbol-namespace) todo-sync");
-  assert.equal(integrationItem({ ...loggedIn, activeProject: null }, "running").text, "$(symbol-namespace) No integration");
+  assert.equal(
+    integrationItem({ ...loggedIn, activeIntegration: null }, "running").text,
+    "$(symbol-namespace) todo-sync",
+  );
+  assert.equal(
+    integrationItem({ ...loggedIn, activeProject: null }, "running").text,
+    "$(symbol-namespace) No integration",
+  );
 });
 
 test("a missing or stopped server is visible in the status bar and one click away from a fix", () => {

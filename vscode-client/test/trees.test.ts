@@ -38,7 +38,10 @@ test("test payloads: flows with their payload files, which open on click", () =>
   assert.equal(sync.contextValue, "flowItem");
   assert.equal(sync.icon?.id, "symbol-event");
   assert.equal(sync.expanded, true);
-  assert.deepEqual(sync.children.map((c) => c.label), ["empty.json", "big-batch.json"]);
+  assert.deepEqual(
+    sync.children.map((c) => c.label),
+    ["empty.json", "big-batch.json"],
+  );
   assert.equal(sync.children[0].resourcePath, "/ws/todo/.spectral/flows/sync-todos/payloads/empty.json");
   assert.equal(sync.children[0].contextValue, "payloadItem");
   assert.deepEqual(nightly.children, []);

@@ -29,7 +29,10 @@ test("the query survives percent-decoding (its alphabet needs no escaping)", () 
 test("foreign or damaged queries are refused, not guessed", () => {
   assert.equal(parseLogsQuery(""), null);
   assert.equal(parseLogsQuery("not-base64-json"), null);
-  assert.equal(parseLogsQuery(Buffer.from('{"project":"/p","executionId":"e","source":"mars"}').toString("base64url")), null);
+  assert.equal(
+    parseLogsQuery(Buffer.from('{"project":"/p","executionId":"e","source":"mars"}').toString("base64url")),
+    null,
+  );
   assert.equal(parseStepQuery(Uri.parse(logsUri(awkward)).query), null, "a logs ref is not a step ref");
 });
 

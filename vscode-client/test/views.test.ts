@@ -30,14 +30,20 @@ test("a payload item opens its file; a flow with payloads starts expanded", () =
   const payload = toTreeItem(flowNode.children[0]);
   assert.equal(payload.collapsibleState, vscode.TreeItemCollapsibleState.None);
   assert.equal(payload.command?.command, "vscode.open");
-  assert.equal((payload.command?.arguments?.[0] as vscode.Uri).fsPath, "/ws/todo/.spectral/flows/sync/payloads/empty.json");
+  assert.equal(
+    (payload.command?.arguments?.[0] as vscode.Uri).fsPath,
+    "/ws/todo/.spectral/flows/sync/payloads/empty.json",
+  );
   assert.equal(payload.resourceUri?.fsPath, "/ws/todo/.spectral/flows/sync/payloads/empty.json");
 });
 
 test("a tree whose load fails shows why instead of going blank", async () => {
   const tree = new SpecTree(() => Promise.reject(new Error("cnikit is not running.")));
   const roots = await tree.getChildren();
-  assert.deepEqual(roots.map((n) => [n.label, n.contextValue]), [["cnikit is not running.", "message"]]);
+  assert.deepEqual(
+    roots.map((n) => [n.label, n.contextValue]),
+    [["cnikit is not running.", "message"]],
+  );
 });
 
 test("refresh tells VS Code to redraw and children come from the spec", async () => {
@@ -47,7 +53,10 @@ test("refresh tells VS Code to redraw and children come from the spec", async ()
   tree.onDidChangeTreeData(() => (redraws += 1));
   tree.refresh();
   assert.equal(redraws, 1);
-  assert.deepEqual((await tree.getChildren(node)).map((n) => n.label), ["onTrigger", "onExecution"]);
+  assert.deepEqual(
+    (await tree.getChildren(node)).map((n) => n.label),
+    ["onTrigger", "onExecution"],
+  );
 });
 
 /** A server that answers logs and step outputs from a table and records what it was asked. */
@@ -86,12 +95,17 @@ test("logs and step documents explain empty, failing, stopped and invalid cases"
   );
   const stopped = new ExecutionDocuments(() => undefined);
   assert.match(await stopped.provideTextDocumentContent(vscode.Uri.parse(logsUri(ref))), /cnikit is not running/);
-  assert.match(await stopped.provideTextDocumentContent(vscode.Uri.parse("cnikit-step:/x.json?garbage")), /Invalid step URI/);
+  assert.match(
+    await stopped.provideTextDocumentContent(vscode.Uri.parse("cnikit-step:/x.json?garbage")),
+    /Invalid step URI/,
+  );
   for (const docs of [empty, failing, stopped]) docs.dispose();
 });
 
 test("step output documents show the server's pretty JSON", async () => {
-  const docs = new ExecutionDocuments(() => fakeServer({ "cnikit.server.getStepOutput": { json: '{\n  "synced": 3\n}' } }));
+  const docs = new ExecutionDocuments(() =>
+    fakeServer({ "cnikit.server.getStepOutput": { json: '{\n  "synced": 3\n}' } }),
+  );
   const text = await docs.provideTextDocumentContent(vscode.Uri.parse(stepUri({ ...ref, step: "onExecution" })));
   assert.equal(text, '{\n  "synced": 3\n}');
   docs.dispose();

@@ -586,31 +586,31 @@ export const workspace = {
 const providerRegistration = (): Disposable => new Disposable();
 
 const languageFunctions: Record<string, unknown> = {
-    match: () => 10,
-    createDiagnosticCollection: (name?: string) => {
-      const own = new Map<string, Diagnostic[]>();
-      return {
-        name,
-        set: (uri: Uri, diagnostics: Diagnostic[] | undefined) => {
-          own.set(uri.toString(), diagnostics ?? []);
-          mock.diagnostics.set(uri.toString(), diagnostics ?? []);
-          mock.changed();
-        },
-        delete: (uri: Uri) => {
-          own.delete(uri.toString());
-          mock.diagnostics.delete(uri.toString());
-        },
-        clear: () => own.clear(),
-        get: (uri: Uri) => own.get(uri.toString()),
-        has: (uri: Uri) => own.has(uri.toString()),
-        forEach: () => undefined,
-        dispose: () => own.clear(),
-      };
-    },
-    setTextDocumentLanguage: (document: MockDocument, language: string) => {
-      document.languageId = language;
-      return Promise.resolve(document);
-    },
+  match: () => 10,
+  createDiagnosticCollection: (name?: string) => {
+    const own = new Map<string, Diagnostic[]>();
+    return {
+      name,
+      set: (uri: Uri, diagnostics: Diagnostic[] | undefined) => {
+        own.set(uri.toString(), diagnostics ?? []);
+        mock.diagnostics.set(uri.toString(), diagnostics ?? []);
+        mock.changed();
+      },
+      delete: (uri: Uri) => {
+        own.delete(uri.toString());
+        mock.diagnostics.delete(uri.toString());
+      },
+      clear: () => own.clear(),
+      get: (uri: Uri) => own.get(uri.toString()),
+      has: (uri: Uri) => own.has(uri.toString()),
+      forEach: () => undefined,
+      dispose: () => own.clear(),
+    };
+  },
+  setTextDocumentLanguage: (document: MockDocument, language: string) => {
+    document.languageId = language;
+    return Promise.resolve(document);
+  },
 };
 
 // Every register*Provider the language client calls: accepted and forgotten.
@@ -648,7 +648,11 @@ export const env = {
     mock.changed();
     return Promise.resolve(true);
   },
-  clipboard: { text: "", writeText: (text: string) => Promise.resolve(void (env.clipboard.text = text)), readText: () => Promise.resolve(env.clipboard.text) },
+  clipboard: {
+    text: "",
+    writeText: (text: string) => Promise.resolve(void (env.clipboard.text = text)),
+    readText: () => Promise.resolve(env.clipboard.text),
+  },
 };
 
 export const extensions = { getExtension: () => undefined, all: [] };

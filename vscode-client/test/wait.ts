@@ -5,7 +5,10 @@ import { mock } from "./vscode.mock";
 const TIMEOUT_MS = 60_000;
 
 /** Resolve once `check` returns something truthy, re-checking on every change the mock reports. */
-export function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
     let running = false;
@@ -44,4 +47,3 @@ export function waitFor<T>(what: string, check: () => T | undefined | null | fal
     void attempt();
   });
 }
-
