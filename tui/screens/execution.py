@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from tui.format import duration, relative_time, status_icon
+from tui.format import duration, invoke_label, relative_time, status_icon
 from tui.sources import ExecutionRow, ExecutionSource, StepOutput, StepRow
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.log_view import LogView
@@ -68,9 +68,8 @@ class ExecutionScreen(Screen[None]):
         icon, style = status_icon(row.status)
         parts = [
             Content.styled(f"{icon} {row.status}", f"bold {style}"),
-            Content(
-                f"  {row.flow}  ·  {invoke_label(row.invoke_type)}  ·  started {relative_time(row.started_at, self.cnikit.now())}"
-            ),
+            Content(f"  {row.flow}  ·  {invoke_label(row.invoke_type)}"),
+            Content(f"  ·  started {relative_time(row.started_at, self.cnikit.now())}"),
             Content(f" ({row.started_at:%Y-%m-%d %H:%M:%S})  ·  {duration(row.duration_ms)}"),
             Content.styled(f"  ·  {row.id}", "$text-muted"),
         ]
