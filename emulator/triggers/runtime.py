@@ -29,6 +29,7 @@ from emulator.triggers.queue import Dispatcher, Job
 from emulator.triggers.schedule import Schedule, ScheduleError, flow_schedule
 
 EVENT_HISTORY = 500
+SYNC_TIMEOUT = 30.0  # seconds: the platform's webhook (and synchronous cross-flow) limit
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Runtime:
         self.dispatcher = Dispatcher(self._run_job, self.clock, threads=threads, log=self.log)
         self.capture = False
         self.deployed = True  # `cnikit instance remove` takes the instance down until the next deploy
+        self.sync_timeout = SYNC_TIMEOUT  # a synchronous caller waits this long (the execution goes on after)
         self._subscribers: list[Callable[[RuntimeEvent], None]] = []
         self._events: deque[RuntimeEvent] = deque(maxlen=EVENT_HISTORY)
         self._seq = itertools.count(1)

@@ -153,7 +153,16 @@ class WebhookHandler:
         try:
             if wants_sync(trigger, flow):
                 execution_id = execution_global_id()
-                outcome = await asyncio.to_thread(self.runtime.run_sync, flow, trigger, kind, execution_id)
+                running = asyncio.ensure_future(
+                    asyncio.to_thread(self.runtime.run_sync, flow, trigger, kind, execution_id)
+                )
+                try:
+                    outcome = await asyncio.wait_for(asyncio.shield(running), self.runtime.sync_timeout)
+                except TimeoutError:
+                    # The platform's gateway gives up on a synchronous call after 30 s; the execution goes on.
+                    seconds = f"{self.runtime.sync_timeout:g}"
+                    message = f"The synchronous execution did not finish within {seconds} seconds; it goes on."
+                    return error(504, message, execution_id)
                 return render(outcome, redirect=redirect, base_url=base_url)
             job = self.runtime.dispatcher.submit(Job(flow, trigger, kind))
         except ExecutorError as failure:

@@ -6,9 +6,11 @@ the clock) and returns a `Served` handle: `url`, `client`, `flows` (name → URL
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,34 @@ class Served:
 
     def advance(self, duration: str) -> dict[str, Any]:
         return self.admin("POST", "clock", json={"advance": duration})
+
+
+class Gate:
+    """A local HTTP endpoint that holds every request until `release()`: keeps an execution in flight."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.go = threading.Event()
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                gate.arrived.set()
+                gate.go.wait(30)
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/release"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.go.set()
+        self.server.shutdown()
 
 
 @pytest.fixture

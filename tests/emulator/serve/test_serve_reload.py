@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 
 from emulator.triggers.runtime import RuntimeEvent
 
-from .conftest import Served
+from .conftest import Gate, Served
 
 
 class Reloads:
@@ -86,34 +85,6 @@ def test_a_bundle_that_throws_on_load_keeps_the_old_workers(serve: Callable[...,
     assert "no greeting configured" in failed.data["error"]
     for _ in range(6):  # more calls than warm workers: new workers load the previous bundle too
         assert served.client.post(served.flows["Greet"], json={}).text == "hello, version 1"
-
-
-class Gate:
-    """A local HTTP endpoint that holds every request until `release()`: keeps an execution in flight."""
-
-    def __init__(self) -> None:
-        self.arrived = threading.Event()
-        self.go = threading.Event()
-        gate = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                gate.arrived.set()
-                gate.go.wait(30)
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/release"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.go.set()
-        self.server.shutdown()
 
 
 def test_executions_in_flight_finish_on_the_old_workers(serve: Callable[..., Served]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from cnikit.payloads import load_payload
 from emulator.executor import Executor, TriggerRequest
 
-from .conftest import Served
+from .conftest import Gate, Served
 
 EXECUTION_HEADER = "prismatic-executionid"
 
@@ -171,3 +171,21 @@ def test_capture_saves_requests_as_payload_files_that_replay(serve: Callable[...
     with Executor(captured.root) as executor:
         outcome = executor.run("Echo", TriggerRequest.from_payload(payload))
     assert outcome.result["data"]["body"] == {"order": 7}
+
+
+def test_a_synchronous_call_gives_up_after_the_timeout_and_the_execution_goes_on(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve("serve-reload")
+    served.server.runtime.sync_timeout = 0.5  # the platform's 30 s, shortened for the test
+    gate = Gate()
+    try:
+        response = served.client.post(served.flows["Hold"], json={"release": gate.url})
+        assert response.status_code == 504
+        assert "did not finish within 0.5 seconds" in response.json()["error"]
+        execution_id = response.headers[EXECUTION_HEADER]
+        gate.go.set()
+        record = served.wait(execution_id)
+    finally:
+        gate.close()
+    assert record["status"] == "succeeded" and record["result"]["data"]["greeting"] == "hello, version 1"
