@@ -126,8 +126,7 @@ class LocalRuns:
         loop = asyncio.get_running_loop()
         ls = self._ls
 
-        def forward(update: ExecutionUpdate) -> None:
-            # Runs on the execution's thread: build the message here, send it from the event loop.
+        def send(update: ExecutionUpdate) -> None:
             if update.kind == "log" and update.log is not None:
                 line = update.log
                 params: dict[str, Any] = {
@@ -147,6 +146,15 @@ class LocalRuns:
             loop.call_soon_threadsafe(ls.notify, EXECUTION_UPDATED, params)
             if update.kind == "finished":
                 loop.call_soon_threadsafe(refresh_code_lenses, ls)
+
+        def forward(update: ExecutionUpdate) -> None:
+            # Runs on the execution's thread; whatever happens here must never fail the execution itself.
+            try:
+                send(update)
+            except RuntimeError:
+                pass  # the event loop closed (the server is shutting down)
+            except Exception:
+                log.exception("reporting execution %s to the editor failed", update.execution_id)
 
         return forward
 
