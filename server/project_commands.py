@@ -101,7 +101,7 @@ def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
         synchronous = flow.obj.get("isSynchronous")
         result.append(
             {
-                "name": flow.name,
+                "name": flow.name or flow.stable_key or "(unnamed flow)",  # a computed name is unknown here
                 "stableKey": flow.stable_key,
                 "isSynchronous": isinstance(synchronous, JsBoolean) and synchronous.value,
                 "hasSchedule": "schedule" in flow.obj.props,
