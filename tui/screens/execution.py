@@ -86,6 +86,11 @@ class ExecutionScreen(Screen[None]):
         self.query_one("#steps", OptionList).focus()
         if self.source.info().remote:
             self.fetch_remote()
+        elif self.row.status == "running" and self.query_one(LogView).line_count == 0:
+            self.query_one(LogView).write(
+                "Following… (an execution started by another process, e.g. cnikit serve, hands its log lines to the "
+                "store when it ends; runs started here stream live)"
+            )
 
     @work(exclusive=True, group="execution-remote")
     async def fetch_remote(self) -> None:
