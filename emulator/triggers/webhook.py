@@ -1,10 +1,11 @@
 """Webhook endpoints over HTTP: the ASGI side of `/trigger/<token>[/<path fragment>]` (spec/runtime.md §2).
 
-Any method; the path after the token is `pathFragment`, the query string `queryParameters`; bodies up to 6 MB
-(bigger ones get 413, as the platform's gateway refuses them). Asynchronous calls answer at once with
-`{"executionId": …}` (or, for a flow with its own trigger, the trigger's HTTP response); synchronous calls wait
-and answer with the flow's result; a thrown error gives `400 {"error": …}`; a result over 5 MB, or the
-`prismatic-prefer-redirect-sync-response` header, gives a 303 to the result's local URL.
+POST, PUT, PATCH, DELETE and GET run the flow (OPTIONS and HEAD are answered without running it). The path after
+the token is `pathFragment`, the query string `queryParameters`; bodies up to 6 MB (bigger ones get 413, as the
+platform's gateway refuses them). Asynchronous calls answer at once with `{"executionId": …}` (or, for a flow with
+its own trigger, the trigger's HTTP response); synchronous calls wait and answer with the flow's result; a thrown
+error gives `400 {"error": …}`; a result over 5 MB, or the `prismatic-prefer-redirect-sync-response` header, gives
+a 303 to the result's local URL; after 30 s a synchronous caller gets 504 while the execution goes on.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ from emulator.triggers.runtime import Runtime, json_body
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the platform refuses larger webhook payloads
 MAX_INLINE_RESULT = 5 * 1024 * 1024  # larger synchronous results are redirected to (S3, here:) a result URL
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+PREFLIGHT_HEADERS = {
+    "access-control-allow-origin": "*",
+    "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE",
+    "access-control-allow-headers": "*",
+}
 EXECUTION_HEADER = "prismatic-executionid"
 
 
@@ -129,6 +135,8 @@ class WebhookHandler:
             return error(404, f"No endpoint with id: {token}. This server's endpoints: {urls}")
         if not self.runtime.deployed:
             return error(404, "The local instance is removed: run `cnikit instance deploy` to deploy it again.")
+        if request.method in ("OPTIONS", "HEAD"):  # a CORS preflight or a probe: answered, nothing runs
+            return Response(b"", 204, PREFLIGHT_HEADERS)
         try:
             body = await read_body(request)
         except ClientDisconnect:
@@ -187,9 +195,7 @@ class WebhookHandler:
         preprocess = definition.flow_named(definition.preprocess_flow_name or "")
         if preprocess is None:
             return route(definition, self.runtime.instance, endpoint, payload_view(trigger), prefix="payload.results.")
-        outcome = await asyncio.to_thread(
-            self.runtime.run_sync, preprocess, trigger, "INTEGRATION_ENDPOINT_TEST", execution_global_id()
-        )
+        outcome = await asyncio.to_thread(self.runtime.run_sync, preprocess, trigger, "WEBHOOK", execution_global_id())
         if not outcome.succeeded:
             raise RoutingError(400, f"The preprocess flow '{preprocess.name}' failed: {outcome.error}")
         result = outcome.result.get("data") if isinstance(outcome.result, dict) else outcome.result

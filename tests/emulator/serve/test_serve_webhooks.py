@@ -68,6 +68,13 @@ def test_every_method_invokes_the_flow(hooks: Served, method: str) -> None:
     assert record["result"]["data"]["query"] == {"verify": "1"}
 
 
+def test_preflight_and_head_requests_run_nothing(hooks: Served) -> None:
+    preflight = hooks.client.options(hooks.flows["Echo"])
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+    assert hooks.client.head(hooks.flows["Echo"]).status_code == 204
+    assert hooks.admin("GET", "executions")["executions"] == []
+
+
 def test_xml_stays_text_and_binary_stays_bytes(hooks: Served) -> None:
     xml = hooks.client.post(hooks.flows["Echo"], content=b"<a>1</a>", headers={"content-type": "application/xml"})
     assert hooks.wait(xml.json()["executionId"])["result"]["data"]["body"] == "<a>1</a>"
