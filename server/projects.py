@@ -47,26 +47,29 @@ class ProjectState:
         return path == self.root or self.root in path.parents
 
 
-def default_analyze() -> AnalyzeFunction:
-    """The analyser with its per-file parse cache, followed by every check."""
-    from cnikit.analysis import Analyzer
-    from cnikit.analysis.checks import run_checks
+class AnalyzeAndCheck:
+    """The analyser, keeping its per-file parse cache between runs, followed by every check."""
 
-    analyzer = Analyzer()
+    def __init__(self) -> None:
+        from cnikit.analysis import Analyzer
 
-    def analyze(root: Path, overlays: Mapping[Path, str]) -> tuple[ProjectModel, list[Diagnostic]]:
-        model = analyzer.analyze(root, overlays)
+        self.analyzer = Analyzer()
+
+    def __call__(self, root: Path, overlays: Mapping[Path, str]) -> tuple[ProjectModel, list[Diagnostic]]:
+        """Analyse `root` with the unsaved buffers, then run the checks (a check module that fails to load is logged
+        and the model kept, so the other features still work)."""
+        from cnikit.analysis.checks import run_checks
+
+        model = self.analyzer.analyze(root, overlays)
         if overlays and not model.overlays:
             # The payload checks read unsaved buffers from here; fill it until the Analyzer does.
             model.overlays = {path.resolve(): text for path, text in overlays.items()}
         try:
             diagnostics = run_checks(model)
-        except Exception:  # a check module that fails to load: keep the model so the other features still work
+        except Exception:
             log.exception("running the checks on %s failed", root)
             diagnostics = []
         return model, diagnostics
-
-    return analyze
 
 
 class Projects:
@@ -131,7 +134,7 @@ class Projects:
         An analyser crash is logged and leaves the previous snapshot in place: the server keeps running.
         """
         if self._analyze is None:
-            self._analyze = default_analyze()
+            self._analyze = AnalyzeAndCheck()
         try:
             model, diagnostics = self._analyze(state.root, overlays)
         except Exception:

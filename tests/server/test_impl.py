@@ -265,3 +265,22 @@ def test_projects_resolve_and_owner(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="is not a CNI project"):
         projects.resolve(str(tmp_path))
     assert projects.owner(tmp_path / "elsewhere.ts") is None
+
+
+def test_an_edit_reparses_only_the_edited_buffer() -> None:
+    from server.projects import AnalyzeAndCheck, Projects
+
+    root = FIXTURES / "lsp-navigation"
+    analyze_and_check = AnalyzeAndCheck()
+    projects = Projects(analyze_and_check)
+    state = projects.add(root)
+    projects.analyze(state, {})
+    parsed = analyze_and_check.analyzer.parse_count
+    assert parsed == 3  # index.ts, flows.ts, configPages.ts
+    flows = root / "src" / "flows.ts"
+    edited = flows.read_text().replace('"Batch Size"]', '"Batch Sise"]')
+    found = projects.analyze(state, {flows: edited})
+    assert analyze_and_check.analyzer.parse_count == parsed + 1  # only the edited buffer
+    assert [d.code for d in found[flows]] == ["CNI701"]
+    projects.analyze(state, {flows: edited})
+    assert analyze_and_check.analyzer.parse_count == parsed + 1  # nothing changed: nothing parsed
