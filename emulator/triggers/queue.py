@@ -213,16 +213,16 @@ class Dispatcher:
             job.future.cancel()
 
     def _execute(self, job: Job) -> None:
+        # `ran` is set only once the lane's bookkeeping is done, so a waiter sees the flow free (or the retry due).
         try:
             outcome = self._run_job(job)
         except BaseException as error:  # a job that could not start must not stall its lane
-            job.state = "done"
-            job.future.set_exception(error)
             with self._lock:
+                job.state = "done"
                 self._release(job)
-            return
-        finally:
             job.ran.set()
+            job.future.set_exception(error)
+            return
         job.extra["outcome"] = outcome
         config = job.flow.retry_config or {}
         attempts = min(int(config.get("maxAttempts") or 0), MAX_RETRY_ATTEMPTS)
@@ -233,15 +233,17 @@ class Dispatcher:
                 job.retry_timer = self._clock.call_at(
                     self._clock.now() + delay, lambda _when: self._retry(job), f"retry of {job.id}"
                 )
+            job.ran.set()
             self._log(
                 f"Flow '{job.flow.name}': execution {job.id} failed; retry {job.attempt + 1} of {attempts} "
                 f"in {delay.total_seconds() / 60:g} minutes"
             )
             return  # the lane stays taken: on a FIFO queue a retry blocks the ones behind it
-        job.state = "done"
-        job.future.set_result(outcome)
         with self._lock:
+            job.state = "done"
             self._release(job)
+        job.ran.set()
+        job.future.set_result(outcome)
 
     def _retry(self, failed: Job) -> None:
         with self._lock:
