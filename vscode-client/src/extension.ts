@@ -196,7 +196,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       serverState = state;
       drawStatus();
       if (state === "running" && !wasRunning) {
-        void initialStatus()
+        // The status at (re)start; later changes arrive as `cnikit/status`.
+        void host
+          .execute<StatusParams>(ServerCommand.getStatus)
           .then((params) => applyStatus(params))
           .catch((error: unknown) =>
             ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`),
@@ -217,21 +219,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     executionLog: ({ executionId }) => documents.executionChanged(executionId, false),
     interceptLens: (command, arg) => handlers.interceptLens(command, arg),
   });
-  // The status at start: `getStatus`, or (from a server without it) the active project of `listProjects`.
-  const initialStatus = async (): Promise<StatusParams> => {
-    try {
-      return await host.execute<StatusParams>(ServerCommand.getStatus);
-    } catch {
-      const active = (await host.execute<ProjectInfo[]>(ServerCommand.listProjects)).find((p) => p.active);
-      return {
-        user: null,
-        organization: null,
-        url: status?.url ?? null,
-        activeProject: active?.project ?? null,
-        activeIntegration: active?.name ?? null,
-      };
-    }
-  };
   const applyStatus = (params: StatusParams): void => {
     const projectChanged = params.activeProject !== status?.activeProject;
     status = params;
