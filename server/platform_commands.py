@@ -273,17 +273,30 @@ async def refresh_token(ls: CnikitLanguageServer, args: _Args) -> dict[str, Any]
 
 
 async def prismatic_url(ls: CnikitLanguageServer, args: UrlArgs) -> dict[str, Any]:
-    """The stack URL in use; with `url`, remember it (user settings, shared with the CLI and the TUI)."""
+    """The stack URL in use; with `url`, remember it (user settings, shared with the CLI and the TUI).
+
+    The answer is the URL the next command will use: when something with precedence (PRISMATIC_URL, the project's
+    .spectral/cnikit.yml, the editor's cnikit.prismaticUrl) still names another stack, the user is told so.
+    """
+    requested = None
     if args.url:
+        from cnikit.platform.tokens import normalize_url
         from cnikit.settings import save_user_setting
 
         if not args.url.startswith(("https://", "http://")):
             raise CommandError(f"Expected a URL such as https://app.prismatic.io, found {args.url!r}")
-        save_user_setting("prismatic_url", args.url.rstrip("/"))
-        if ls.settings.prismatic_url and ls.settings.prismatic_url != args.url:
-            log.warning("the editor's cnikit.prismaticUrl setting (%s) still overrides it", ls.settings.prismatic_url)
-    async with platform_client(ls, _root(ls, None), args.url) as client:
+        requested = normalize_url(args.url)
+        save_user_setting("prismatic_url", requested)
+    async with platform_client(ls, _root(ls, None)) as client:
         url = client.url
+    if requested is not None and url != requested:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message=f"Saved {requested}, but {url} is still used: PRISMATIC_URL, the project's "
+                ".spectral/cnikit.yml or the editor's cnikit.prismaticUrl setting takes precedence.",
+            )
+        )
     send_status(ls)
     return {"url": url}
 

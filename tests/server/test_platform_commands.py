@@ -181,3 +181,14 @@ async def test_test_in_prismatic_refuses_an_unconfigured_instance(
         await session.command("cnikit.server.testIntegration", {"flow": "flow-1"})
     assert "\n" not in str(raised.value)
     assert not fake.executions  # nothing ran
+
+
+async def test_prismatic_url_overridden_by_the_environment_says_so(
+    start_session: StartSession, workspace, fake, tmp_path
+) -> None:
+    root = workspace("lsp-platform")
+    session = await start_session([root], env=platform_env(fake, tmp_path))  # PRISMATIC_URL is the fake
+    answer = plain(await session.command("cnikit.server.prismaticUrl", {"url": "https://app.eu-west-1.prismatic.io"}))
+    assert answer == {"url": fake.url}  # what the next command will really use
+    warning = await session.wait_for(types.WINDOW_SHOW_MESSAGE, lambda: session.client.messages)
+    assert "takes precedence" in warning[-1].message and fake.url in warning[-1].message
