@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,7 @@ class LocalRuns:
         self._seen: dict[Path, dict[str, tuple[str, str | None, int, int]]] = {}
         self._seen_lock = threading.Lock()
         self.servers: dict[Path, LocalServer] = {}
+        self._started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     def store(self, root: Path) -> Store:
         """The project's emulator store (created on first use)."""
@@ -171,7 +172,7 @@ class LocalRuns:
         return (local_dir(root) / DB_NAME).exists()
 
     def baseline(self) -> None:
-        """Remember the executions already recorded, so only new ones are reported."""
+        """Remember the executions recorded before the server started, so only new ones are reported."""
         for root in list(self._ls.projects.states):
             if root not in self._seen and self._db_exists(root):
                 store = self.store(root)
@@ -184,6 +185,7 @@ class LocalRuns:
                         _last_log_id(store, record.id),
                     )
                     for record in store.list_executions(limit=50)
+                    if record.started_at < self._started_at  # ISO 8601 UTC strings of one format compare in order
                 }
                 with self._seen_lock:
                     self._seen[root] = known
