@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from tests.server.conftest import StartSession
@@ -93,3 +94,32 @@ async def test_commands_without_a_project_say_so(start_session: StartSession, tm
     assert plain(await session.command("cnikit.server.listProjects")) == []
     with pytest.raises(JsonRpcException, match="No CNI project in this workspace"):
         await session.command("cnikit.server.listFlows")
+
+
+async def test_workspace_folders_added_and_removed(start_session: StartSession, workspace) -> None:
+    first = workspace("lsp-diagnostics")
+    second = workspace("lsp-navigation")
+    session = await start_session([second])
+    assert [p["name"] for p in plain(await session.command("cnikit.server.listProjects"))] == ["Order Sync"]
+
+    session.client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=first.as_uri(), name=first.name)], removed=[]
+            )
+        )
+    )
+    index = first / "src" / "index.ts"
+    await session.diagnostics(index, lambda ds: len(ds) == 2)  # the new folder's project is analysed
+    names = sorted(p["name"] for p in plain(await session.command("cnikit.server.listProjects")))
+    assert names == ["Contact Import", "Order Sync"]
+
+    session.client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[], removed=[types.WorkspaceFolder(uri=first.as_uri(), name=first.name)]
+            )
+        )
+    )
+    assert list(await session.diagnostics(index, lambda ds: not ds)) == []  # what it showed is cleared
+    assert [p["name"] for p in plain(await session.command("cnikit.server.listProjects"))] == ["Order Sync"]
