@@ -67,7 +67,7 @@ def code_lens_impl(
 
 
 def register(ls: CnikitLanguageServer) -> None:
-    """The code lens handler; lenses are refreshed after each analysis and each execution."""
+    """The code lens handler (the client is asked to refresh them when an execution ends)."""
 
     @ls.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: CnikitLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
