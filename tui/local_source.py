@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -53,7 +54,8 @@ class LocalSource:
         self._store: Store | None = None
         self._version = 0
         self._lock = threading.Lock()
-        self._live: dict[str, list[LogRow]] = {}  # log lines of executions running in this process
+        self._live: dict[str, list[LogRow]] = {}
+        self.error: str | None = None  # log lines of executions running in this process
 
     @property
     def db_path(self) -> Path:
@@ -64,9 +66,16 @@ class LocalSource:
 
     @property
     def store(self) -> Store | None:
-        """The store, once its file exists."""
-        if self._store is None and self.db_path.exists():
-            self._store = Store(self.db_path)
+        """The store, once its file exists (None, with `error` saying why, when the file is not a usable store)."""
+        if self._store is None and self.db_path.exists() and self.error is None:
+            try:
+                self._store = Store(self.db_path)
+            except sqlite3.DatabaseError as error:
+                self.error = (
+                    f"{self.db_path} is not a readable emulator store ({error}); move it away and run a flow to "
+                    "start a new one"
+                )
+                return None
             self._store.subscribe(self._on_event)
         return self._store
 
@@ -105,7 +114,8 @@ class LocalSource:
     # -- ExecutionSource ---------------------------------------------------------------------------------------------
     def info(self) -> SourceInfo:
         """Label, abilities, known flow names."""
-        return SourceInfo(self.label, can_replay=self.replayer is not None, can_run=True, flows=self.flows)
+        label = f"{self.label} — {self.error}" if self.error else self.label
+        return SourceInfo(label, can_replay=self.replayer is not None, can_run=True, flows=self.flows)
 
     def count(self, query: ExecutionQuery) -> int:
         """How many executions match."""

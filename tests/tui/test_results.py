@@ -20,6 +20,7 @@ from tests.tui.conftest import make_app
 from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
 from tui.local_source import LocalSource
 from tui.screens.execution import ExecutionScreen
+from tui.screens.help import HelpScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run_flow import RunFlowScreen
 from tui.widgets.log_view import LogView
@@ -241,3 +242,19 @@ async def test_cloud_executions_on_the_same_screens(
         await pilot.press("down", "o")
         # The platform client hands over the step result's data.
         assert json.loads(detail.query_one(OutputView).text) == {"processed": True, "received": {"n": 1}}
+
+
+async def test_a_store_that_is_not_sqlite_is_reported_and_nothing_breaks(empty_project: Path) -> None:
+    store = empty_project / ".spectral" / "local" / "emulator.sqlite"
+    store.parent.mkdir(parents=True)
+    store.write_text("not a database")
+    app = make_app(empty_project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.table.row_count == 0
+        message = str(screen.query_one("#results-empty").render())
+        assert "is not a readable emulator store" in message and "move it away" in message
+        await pilot.press("down", "enter", "f1")  # still answers keys
+        assert isinstance(app.screen, HelpScreen)
+    assert store.read_text() == "not a database"  # nothing the user had was touched
