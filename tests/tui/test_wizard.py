@@ -192,3 +192,18 @@ async def test_a_project_that_does_not_build_says_where(copy_project: Callable[[
         status = str(screen.query_one("#wizard-status").render())
         assert status.startswith("Could not read the config pages: src/index.ts:8:")
         assert screen.pages == []
+
+
+async def test_an_unreadable_instance_file_is_reported_and_kept(copy_project: Callable[[str], Path]) -> None:
+    root = copy_project("tui-wizard-types")
+    instance = root / ".spectral" / "local" / "instance.json"
+    instance.parent.mkdir(parents=True)
+    instance.write_text("{ half a file")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)):
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        status = str(screen.query_one("#wizard-status").render())
+        assert "instance.json: not valid JSON" in status and "fix it or delete the file" in status
+    assert instance.read_text() == "{ half a file"
