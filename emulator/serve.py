@@ -337,6 +337,7 @@ class Server:
         workers: int = 4,
         build_mode: BuildMode = "fast",
         watch: bool = False,
+        rate_limit: int | None = None,
         on_event: Callable[[RuntimeEvent], None] | None = None,
         on_update: Callable[[ExecutionUpdate], None] | None = None,
     ) -> None:
@@ -345,6 +346,7 @@ class Server:
         self.executor = Executor(self.root, build_mode=build_mode, workers=workers)
         self.runtime = Runtime(self.executor, clock)
         self.runtime.capture = capture
+        self.runtime.rate_limit = rate_limit
         self.watch = watch
         self.last_reload: dict[str, Any] | None = None
         self._on_event = on_event

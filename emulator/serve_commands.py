@@ -42,6 +42,9 @@ def serve(
         False, "--frozen-clock", help="Schedules fire only when the clock is moved (`cnikit clock advance`)."
     ),
     workers: int = typer.Option(4, "--workers", min=1, max=32, help="Warm Node workers (executions at once)."),
+    throttle: bool = typer.Option(
+        False, "--throttle", help="Refuse more than 50 requests/second per endpoint with 429, like the platform."
+    ),
     build_mode: str = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's npm run build)."),
 ) -> None:
     """Serve the project like the platform: webhooks, schedules, queues, retries, hot reload."""
@@ -81,6 +84,7 @@ def serve(
         workers=workers,
         build_mode="project" if build_mode == "project" else "fast",
         watch=watch,
+        rate_limit=50 if throttle else None,
         on_event=on_event,
         on_update=on_update,
     )

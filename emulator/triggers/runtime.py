@@ -61,6 +61,7 @@ class Runtime:
         self.capture = False
         self.deployed = True  # `cnikit instance remove` takes the instance down until the next deploy
         self.sync_timeout = SYNC_TIMEOUT  # a synchronous caller waits this long (the execution goes on after)
+        self.rate_limit: int | None = None  # requests/second per endpoint before 429 (the platform: 50); None: off
         self._subscribers: list[Callable[[RuntimeEvent], None]] = []
         self._events: deque[RuntimeEvent] = deque(maxlen=EVENT_HISTORY)
         self._seq = itertools.count(1)

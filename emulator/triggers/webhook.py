@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections import deque
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -104,12 +106,32 @@ def trigger_request(request: Request, body: bytes, fragment: str) -> TriggerRequ
     )
 
 
+class RateLimit:
+    """The platform's per-endpoint throughput limit: more than `per_second` requests in one second get 429."""
+
+    def __init__(self, per_second: int) -> None:
+        self.per_second = per_second
+        self._seen: dict[str, deque[float]] = {}
+
+    def allow(self, token: str) -> bool:
+        """Count one request to `token`; False when it is over the limit (it is not counted then)."""
+        now = time.monotonic()
+        window = self._seen.setdefault(token, deque())
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= self.per_second:
+            return False
+        window.append(now)
+        return True
+
+
 class WebhookHandler:
     """Answers `/trigger/...` for a `Runtime`."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._table: tuple[int, int, dict[str, Endpoint]] | None = None
+        self._limits: RateLimit | None = None
 
     def routes(self) -> list[Route]:
         """The Starlette routes."""
@@ -135,6 +157,16 @@ class WebhookHandler:
             return error(404, f"No endpoint with id: {token}. This server's endpoints: {urls}")
         if not self.runtime.deployed:
             return error(404, "The local instance is removed: run `cnikit instance deploy` to deploy it again.")
+        limit = self.runtime.rate_limit
+        if limit:
+            if self._limits is None or self._limits.per_second != limit:
+                self._limits = RateLimit(limit)
+            if not self._limits.allow(token):
+                return error(
+                    429,
+                    f"Endpoint with id: {token} has exceeded maximum allowed throughput of {limit} "
+                    "requests/second. Please throttle your requests.",
+                )
         if request.method in ("OPTIONS", "HEAD"):  # a CORS preflight or a probe: answered, nothing runs
             return Response(b"", 204, PREFLIGHT_HEADERS)
         try:

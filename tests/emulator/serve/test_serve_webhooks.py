@@ -160,6 +160,20 @@ def test_a_custom_trigger_answers_the_caller_itself(hooks: Served) -> None:
     assert record["result"]["data"]["rows"] == [["id", "name"], ["1", "widget"]]
 
 
+def test_throttling_refuses_requests_over_the_limit_per_endpoint(serve: Callable[..., Served]) -> None:
+    # E4: the platform allows 50 requests/second per endpoint (`cnikit serve --throttle`); 3 here, for speed.
+    served = serve("serve-webhooks", rate_limit=3)
+    url = served.flows["Answer"]
+    responses = [served.client.post(url, json={"reply": n}) for n in range(8)]
+    assert [r.status_code for r in responses[:3]] == [200, 200, 200]
+    refused = [r for r in responses if r.status_code == 429]
+    assert refused, "eight requests in a row never went over 3 per second"
+    token = url.rsplit("/", 1)[1]
+    expected = f"Endpoint with id: {token} has exceeded maximum allowed throughput of 3 requests/second."
+    assert refused[0].json()["error"] == expected + " Please throttle your requests."
+    assert served.client.post(served.flows["Echo"], json={}).status_code == 200  # another endpoint, its own budget
+
+
 def test_an_unknown_endpoint_is_404_naming_the_real_ones(hooks: Served) -> None:
     response = hooks.client.post(f"{hooks.url}/trigger/bm9wZQ==", json={})
     assert response.status_code == 404
