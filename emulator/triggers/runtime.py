@@ -160,13 +160,17 @@ class Runtime:
     # --- running ----------------------------------------------------------------------------------------
 
     def _run_job(self, job: Job) -> ExecutionOutcome:
-        outcome = self.executor.run(
-            job.flow.name,
-            job.request,
-            invoke_type=job.invoke_type,  # type: ignore[arg-type]
-            sync=False,
-            execution_id=job.id,
-        )
+        try:
+            outcome = self.executor.run(
+                job.flow.name,
+                job.request,
+                invoke_type=job.invoke_type,  # type: ignore[arg-type]
+                sync=False,
+                execution_id=job.id,
+            )
+        except Exception as error:  # it could not start (e.g. a mock file that is not JSON): say so, loudly
+            self.log(f"execution {job.id} of flow '{job.flow.name}' could not start: {error}", severity="error")
+            raise
         if job.retry_of:
             self.log(f"execution {job.id} is retry {job.attempt} of {job.retry_of}", execution=job.id)
         return outcome

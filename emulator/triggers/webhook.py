@@ -200,6 +200,7 @@ class WebhookHandler:
                     outcome = await asyncio.wait_for(asyncio.shield(running), self.runtime.sync_timeout)
                 except TimeoutError:
                     # The platform's gateway gives up on a synchronous call after 30 s; the execution goes on.
+                    running.add_done_callback(lambda done: done.cancelled() or done.exception())
                     seconds = f"{self.runtime.sync_timeout:g}"
                     message = f"The synchronous execution did not finish within {seconds} seconds; it goes on."
                     return error(504, message, execution_id)
