@@ -29,6 +29,7 @@ from emulator.executor import (
     execution_global_id,
     parse_body,
 )
+from emulator.instance import InstanceError
 from emulator.triggers.endpoints import Endpoint, RoutingError, check_api_key, payload_view, route
 from emulator.triggers.queue import Job
 from emulator.triggers.runtime import Runtime, json_body
@@ -208,6 +209,8 @@ class WebhookHandler:
             job = self.runtime.dispatcher.submit(Job(flow, trigger, kind))
         except ExecutorError as failure:
             return error(400, str(failure))
+        except InstanceError as broken:  # instance.json was edited into something unusable: say where
+            return error(500, f"The local instance cannot be used: {broken}")
         if job.state == "skipped":
             body_json = {"executionId": None, "duplicate": True, "message": "Duplicate request ignored (dedupe id)."}
             return Response(json.dumps(body_json), 200, media_type="application/json")

@@ -174,6 +174,17 @@ def test_throttling_refuses_requests_over_the_limit_per_endpoint(serve: Callable
     assert served.client.post(served.flows["Echo"], json={}).status_code == 200  # another endpoint, its own budget
 
 
+def test_a_broken_instance_json_is_reported_and_the_server_stays_up(hooks: Served) -> None:
+    path = hooks.root / ".spectral" / "local" / "instance.json"
+    good = path.read_text()
+    path.write_text("{not json")
+    broken = hooks.client.post(hooks.flows["Answer"], json={"reply": 1})
+    assert broken.status_code == 500
+    assert "instance.json: not valid JSON" in broken.json()["error"]
+    path.write_text(good)
+    assert hooks.client.post(hooks.flows["Answer"], json={"reply": 1}).json() == 1
+
+
 def test_an_unknown_endpoint_is_404_naming_the_real_ones(hooks: Served) -> None:
     response = hooks.client.post(f"{hooks.url}/trigger/bm9wZQ==", json={})
     assert response.status_code == 404
