@@ -221,3 +221,14 @@ def test_a_synchronous_call_gives_up_after_the_timeout_and_the_execution_goes_on
     finally:
         gate.close()
     assert record["status"] == "succeeded" and record["result"]["data"]["greeting"] == "hello, version 1"
+
+
+def test_capture_skips_bodies_the_payload_format_cannot_hold(serve: Callable[..., Served]) -> None:
+    captured = serve("serve-webhooks", capture=True)
+    response = captured.client.post(
+        captured.flows["Echo"], content=bytes(range(10)), headers={"content-type": "image/png"}
+    )
+    captured.wait(response.json()["executionId"])  # the execution still runs (and keeps the exact request)
+    assert not (captured.root / ".spectral" / "flows" / "echo" / "payloads").exists()
+    warnings = [e.data["message"] for e in captured.events if e.kind == "log" and e.data.get("severity") == "warn"]
+    assert any("not captured for flow 'Echo': image/png bodies cannot be saved" in w for w in warnings)
