@@ -109,11 +109,48 @@ async def analyze_workspace(ls: CnikitLanguageServer) -> None:
             await asyncio.sleep(0)  # let requests that arrived meanwhile through between projects
 
 
-def schedule(ls: CnikitLanguageServer, path: Path, *, delay: float | None = None) -> None:
-    """Re-analyse the project owning `path` after the debounce delay, replacing a pending run."""
+async def check_build(ls: CnikitLanguageServer, root: Path) -> None:
+    """Compare the local build with the static model (`cnikit check --built` on the emulator's bundle) and show
+    what it says — spectral's load errors placed on the source (CNI901), disagreements (CNI91x–94x) — until the
+    next edit of the project's sources."""
+    from cnikit.definition import check_built
+    from emulator.build import build
+
+    state = ls.projects.owner(root)
+    if state is None:
+        return
+    if state.model is None or (state.pending is not None and not state.pending.done()):
+        analyze_now(ls, state)
+    model, edits = state.model, state.edits
+
+    def work() -> tuple[list[Diagnostic], int] | None:
+        bundle = build(state.root).bundle  # the emulator's build, already done: this only finds it
+        stamp = bundle.stat().st_mtime_ns
+        if stamp == state.built_stamp:
+            return None  # this very bundle was checked already
+        return check_built(state.root, model=model, bundle=bundle), stamp
+
+    try:
+        outcome = await asyncio.to_thread(work)
+    except Exception:  # the build check is extra information; its failure must not cost anything else
+        log.exception("checking the build of %s failed", state.root)
+        return
+    if outcome is None or state.edits != edits:
+        return  # nothing new, or the sources changed meanwhile and this build no longer describes them
+    state.built, state.built_stamp = outcome
+    analyze_and_publish(ls, state)
+
+
+def schedule(ls: CnikitLanguageServer, path: Path, *, delay: float | None = None, edited: bool = False) -> None:
+    """Re-analyse the project owning `path` after the debounce delay, replacing a pending run.
+
+    An edit of a TypeScript source (`edited`) also retires what the last build said: it described other code."""
     state = ls.projects.owner(path)
     if state is None:
         return
+    if edited and path.suffix in (".ts", ".tsx"):
+        state.edits += 1
+        state.built, state.built_stamp = [], None
     if state.pending is not None and not state.pending.done():
         state.pending.cancel()
     wait = ls.settings.diagnostic_delay_ms / 1000 if delay is None else delay
@@ -150,10 +187,10 @@ async def watch_files(ls: CnikitLanguageServer) -> None:
 def register(ls: CnikitLanguageServer) -> None:
     """Analyse on open, change, save and close; re-publish when severity overrides change."""
 
-    def changed_document(uri: str, *, delay: float | None = None) -> None:
+    def changed_document(uri: str, *, delay: float | None = None, edited: bool = False) -> None:
         path = path_of(uri)
         if path is not None:
-            schedule(ls, path, delay=delay)
+            schedule(ls, path, delay=delay, edited=edited)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CnikitLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -161,7 +198,7 @@ def register(ls: CnikitLanguageServer) -> None:
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CnikitLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
-        changed_document(params.text_document.uri)
+        changed_document(params.text_document.uri, edited=True)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: CnikitLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -176,7 +213,7 @@ def register(ls: CnikitLanguageServer) -> None:
         for change in params.changes:
             if change.uri in ls.workspace.text_documents:
                 continue  # an open buffer is the truth for that file, not the disk
-            changed_document(change.uri)
+            changed_document(change.uri, edited=True)
 
     ls.on_initialized.append(lambda: ls.spawn(watch_files(ls)))
 

@@ -33,6 +33,9 @@ class ProjectState:
     model: ProjectModel | None = None
     diagnostics: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     published: dict[Path, list[Diagnostic]] = field(default_factory=dict)  # what the client shows, by file
+    built: list[Diagnostic] = field(default_factory=list)  # what the last local build said (CNI9xx) until an edit
+    built_stamp: int | None = None  # the bundle (mtime) `built` came from
+    edits: int = 0  # source changes so far: a build check started before the latest edit is stale
     good_model: ProjectModel | None = None  # the latest model that found the integration (for half-typed code)
     pending: asyncio.Task[None] | None = None  # the debounced re-analysis waiting to run
 
@@ -141,7 +144,7 @@ class Projects:
             log.exception("analysis of %s failed; keeping the previous results", state.root)
             return state.diagnostics
         by_file: dict[Path, list[Diagnostic]] = {}
-        for diagnostic in diagnostics:
+        for diagnostic in [*diagnostics, *state.built]:
             by_file.setdefault(diagnostic.span.file, []).append(diagnostic)
         state.model = model
         if model.integration is not None:

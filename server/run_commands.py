@@ -92,7 +92,9 @@ async def start_execution(
     from emulator.build import BuildFailed
     from emulator.executor import ExecutorError
     from emulator.instance import InstanceError
+    from emulator.runner import RunnerError, WorkerFault
     from emulator.store import StoreError
+    from server.diagnostics import check_build
 
     executor = runs.executor(root)
     loop = asyncio.get_running_loop()
@@ -109,7 +111,12 @@ async def start_execution(
     async def execute() -> None:
         async with ls.work_progress(title) as report:
             report("building")
-            await asyncio.to_thread(executor.prepare)
+            try:
+                await asyncio.to_thread(executor.prepare)
+            except (RunnerError, WorkerFault):
+                await check_build(ls, root)  # a load error: spectral's message, placed on the source
+                raise
+            ls.spawn(check_build(ls, root))  # alongside the run: what the build says about the definition
             report("running")
             await asyncio.to_thread(start, executor, on_update)
 
@@ -118,7 +125,7 @@ async def start_execution(
     if started.done():
         return {"executionId": started.result(), "status": "running"}
     error = task.exception()
-    if isinstance(error, BuildFailed | ExecutorError | InstanceError | StoreError):
+    if isinstance(error, BuildFailed | ExecutorError | InstanceError | StoreError | RunnerError | WorkerFault):
         raise _failure(error)
     if error is not None:
         raise error

@@ -216,3 +216,33 @@ async def test_local_server_start_webhook_and_stop(start_session: StartSession, 
         with pytest.raises(httpx.ConnectError):
             await http.get(f"{url}/__cnikit/health")
     assert plain(await session.command("cnikit.server.stopServer", {})) == {"stopped": False}
+
+
+async def test_a_load_error_is_shown_on_the_source_until_the_next_edit(start_session: StartSession, workspace) -> None:
+    root = workspace("lsp-run-locally")
+    index = root / "src" / "index.ts"
+    broken = index.read_text().replace(
+        "export default integration({", 'throw new Error("Boom while loading");\nexport default integration({'
+    )
+    index.write_text(broken)  # valid TypeScript the analyser cannot see fail: only loading it does
+    session = await start_session([root])
+    await session.analysed()
+    with pytest.raises(JsonRpcException, match="Boom while loading") as raised:
+        await session.command("cnikit.server.runLocally", {"flow": "Greet"})
+    assert "\n" not in str(raised.value)
+    found = await session.diagnostics(index, lambda ds: any(d.code == "CNI901" for d in ds))
+    (load_error,) = [d for d in found if d.code == "CNI901"]
+    assert "Boom while loading" in load_error.message
+    assert load_error.severity == types.DiagnosticSeverity.Error
+    # Opening the file keeps it; editing the source retires it (it described the code as it was built).
+    session.open(index)
+    await session.client.text_document_code_action_async(  # answered after the re-analysis the open asked for
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(index)),
+            range=load_error.range,
+            context=types.CodeActionContext(diagnostics=[load_error]),
+        )
+    )
+    assert any(d.code == "CNI901" for d in session.client.diagnostics[uri(index)])
+    session.replace_all(index, broken.replace('throw new Error("Boom while loading");\n', ""))
+    await session.diagnostics(index, lambda ds: not any(d.code == "CNI901" for d in ds))
