@@ -157,3 +157,16 @@ def test_state_show_set_clear_export_import(project: Project, tmp_path: Path) ->
     assert code == 0 and "imported 3 state levels" in out
     code, out = cli("run", root, "--flow", "Count", "--json")
     assert json.loads(out)["result"]["data"] == {"flowRuns": 2, "instanceRuns": 2, "integrationRuns": 2}
+
+
+def test_an_xml_payload_file_arrives_as_text_with_its_content_type(project: Project) -> None:
+    root = project("emu-no-trigger")
+    payload = root / ".spectral/flows/echo/payloads/order.json"
+    payload.write_text(json.dumps({"headers": {}, "data": "<order id='7'/>", "contentType": "application/xml"}))
+
+    code, out = cli("run", root, "--flow", "Echo", "--payload", "order", "--json")
+
+    assert code == 0, out
+    received = json.loads(out)["result"]["data"]
+    assert received["received"] == "<order id='7'/>"
+    assert received["contentType"] == "application/xml"
