@@ -181,6 +181,7 @@ class ExecutionUpdate:
     log: LogLine | None = None
     step: StepRecord | None = None
     outcome: ExecutionOutcome | None = None
+    response: Any = None  # on the onTrigger step: the HTTP response the trigger returned (None: the default)
 
 
 Listener = Callable[[ExecutionUpdate], None]
@@ -519,7 +520,9 @@ class Executor:
                     decode(event.get("result")),
                 )
                 outcome.steps.append(step)
-                notify(ExecutionUpdate("step", execution_id, flow.name, step=step))
+                notify(
+                    ExecutionUpdate("step", execution_id, flow.name, step=step, response=decode(event.get("response")))
+                )
             elif kind == "http":
                 exchanges.append(event["exchange"])
 

@@ -544,7 +544,7 @@ async function runStep(run, name, fn) {
   }
 }
 
-function stepEvent(run, name, outcome, result, error) {
+function stepEvent(run, name, outcome, result, error, response) {
   send({
     id: run.id,
     type: "step",
@@ -553,6 +553,7 @@ function stepEvent(run, name, outcome, result, error) {
     endedAt: (outcome.endedAt || new Date()).toISOString(),
     result: encode(result, true),
     error: error || null,
+    ...(response !== undefined ? { response } : {}), // the trigger's HTTP response, so a caller gets it at once
   });
 }
 
@@ -604,8 +605,8 @@ async function execute(run) {
   const triggerResult = triggerOutcome.result || {};
   applyStateDeltas(context, triggerResult);
   const results = triggerResult.payload !== undefined ? triggerResult.payload : payload;
-  stepEvent(run, "onTrigger", triggerOutcome, results);
   const response = triggerResult.response ? encode(triggerResult.response) : null;
+  stepEvent(run, "onTrigger", triggerOutcome, results, undefined, response);
 
   // 2. onExecution, unless a polling trigger found nothing new
   let executionResult = null;
