@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from cnikit.definition import BuiltFlow
-from emulator.executor import ExecutionOutcome, TriggerRequest, execution_global_id
+from emulator.executor import ExecutionOutcome, ExecutionUpdate, TriggerRequest, execution_global_id
 from emulator.triggers.clock import Clock, Timer
 from emulator.triggers.endpoints import as_text, field_path, lookup, payload_view
 
@@ -52,6 +52,7 @@ class Job:
     )  # set when this execution (not its retries) has finished
     unique_id: str | None = None
     retry_timer: Timer | None = None
+    on_update: Callable[[ExecutionUpdate], None] | None = None  # live updates of this execution (not its retries)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:

@@ -167,6 +167,7 @@ class Runtime:
                 invoke_type=job.invoke_type,  # type: ignore[arg-type]
                 sync=False,
                 execution_id=job.id,
+                on_update=job.on_update,
             )
         except Exception as error:  # it could not start (e.g. a mock file that is not JSON): say so, loudly
             self.log(f"execution {job.id} of flow '{job.flow.name}' could not start: {error}", severity="error")

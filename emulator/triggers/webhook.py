@@ -23,6 +23,7 @@ from starlette.routing import Route
 from cnikit.definition import BuiltFlow
 from emulator.executor import (
     ExecutionOutcome,
+    ExecutionUpdate,
     ExecutorError,
     MalformedPayload,
     TriggerRequest,
@@ -62,6 +63,18 @@ def wants_sync(request: TriggerRequest, flow: BuiltFlow) -> bool:
     if header in ("true", "false"):
         return header == "true"
     return flow.is_synchronous
+
+
+def trigger_answer(response: Any, execution_id: str) -> Response:
+    """An asynchronous call's answer: the trigger's HTTP response if it gave one, else `{"executionId": …}`."""
+    headers = {EXECUTION_HEADER: execution_id}
+    if not isinstance(response, dict):
+        return Response(json.dumps({"executionId": execution_id}), 200, headers, media_type="application/json")
+    headers = {**{str(k): str(v) for k, v in (response.get("headers") or {}).items()}, **headers}
+    body = response.get("body")
+    content = json_body({"executionId": execution_id} if body is None else body)
+    status = int(response.get("statusCode") or 200)
+    return Response(content, status if 200 <= status <= 599 else 200, headers, media_type=response.get("contentType"))
 
 
 def render(outcome: ExecutionOutcome, *, redirect: bool, base_url: str) -> Response:
@@ -206,7 +219,9 @@ class WebhookHandler:
                     message = f"The synchronous execution did not finish within {seconds} seconds; it goes on."
                     return error(504, message, execution_id)
                 return render(outcome, redirect=redirect, base_url=base_url)
-            job = self.runtime.dispatcher.submit(Job(flow, trigger, kind))
+            job = Job(flow, trigger, kind)
+            triggered = self._watch_trigger(job) if flow.trigger_kind in ("wrapper", "component") else None
+            job = self.runtime.dispatcher.submit(job)
         except ExecutorError as failure:
             return error(400, str(failure))
         except InstanceError as broken:  # instance.json was edited into something unusable: say where
@@ -214,15 +229,31 @@ class WebhookHandler:
         if job.state == "skipped":
             body_json = {"executionId": None, "duplicate": True, "message": "Duplicate request ignored (dedupe id)."}
             return Response(json.dumps(body_json), 200, media_type="application/json")
-        if flow.trigger_kind in ("wrapper", "component") and job.state == "running" and not flow.retry_config:
-            # A flow with its own trigger answers the caller itself: wait for it (here: the whole execution).
-            finished: ExecutionOutcome | None = await asyncio.wrap_future(job.future)
-            if finished is not None:
-                if not finished.succeeded and finished.error_step == "onTrigger":
-                    return error(400, finished.error or "the trigger failed", finished.execution_id)
-                return render(finished, redirect=False, base_url=base_url)
-        payload: dict[str, Any] = {"executionId": job.id}
-        return Response(json.dumps(payload), 200, {EXECUTION_HEADER: job.id}, media_type="application/json")
+        if triggered is not None and job.state == "running":
+            # A flow with its own trigger answers the caller itself, as soon as the trigger has run.
+            update = await triggered
+            if update is not None and update.kind == "step" and update.step is not None:
+                if update.step.error is not None:
+                    return error(400, update.step.error, job.id)
+                return trigger_answer(update.response, job.id)
+        return trigger_answer(None, job.id)
+
+    def _watch_trigger(self, job: Job) -> asyncio.Future[ExecutionUpdate | None]:
+        """A future settled by the job's onTrigger step (or its end, or its failure to start)."""
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[ExecutionUpdate | None] = loop.create_future()
+
+        def settle(update: ExecutionUpdate | None) -> None:
+            if not settled.done():
+                settled.set_result(update)
+
+        def on_update(update: ExecutionUpdate) -> None:
+            if update.kind == "finished" or (update.kind == "step" and update.step and update.step.name == "onTrigger"):
+                loop.call_soon_threadsafe(settle, update)
+
+        job.on_update = on_update
+        job.future.add_done_callback(lambda _future: loop.call_soon_threadsafe(settle, None))
+        return settled
 
     async def _flow(self, endpoint: Endpoint, trigger: TriggerRequest) -> BuiltFlow:
         if endpoint.flow is not None:

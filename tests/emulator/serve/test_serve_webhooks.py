@@ -185,6 +185,23 @@ def test_a_broken_instance_json_is_reported_and_the_server_stays_up(hooks: Serve
     assert hooks.client.post(hooks.flows["Answer"], json={"reply": 1}).json() == 1
 
 
+def test_the_trigger_answers_before_the_rest_of_the_flow_runs(hooks: Served) -> None:
+    gate = Gate()
+    try:
+        response = hooks.client.post(
+            hooks.flows["Confirm"],
+            content=b"a,b\n",
+            headers={"content-type": "text/csv", "x-confirmation-code": "early", "x-release": gate.url},
+        )
+        assert response.status_code == 200 and response.text == "early"  # onExecution is still held at the gate
+        execution = hooks.admin("GET", f"executions/{response.headers[EXECUTION_HEADER]}")
+        assert execution["status"] == "running"
+        gate.go.set()
+        assert hooks.wait(execution["id"])["result"]["data"]["rows"] == [["a", "b"]]
+    finally:
+        gate.close()
+
+
 def test_an_unknown_endpoint_is_404_naming_the_real_ones(hooks: Served) -> None:
     response = hooks.client.post(f"{hooks.url}/trigger/bm9wZQ==", json={})
     assert response.status_code == 404
