@@ -43,11 +43,12 @@ def running(project: Callable[[str], Path]) -> Iterator[Callable[..., tuple[str,
 
     yield start
     for process in processes:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # Ctrl-C
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            pytest.fail("cnikit serve did not stop on Ctrl-C")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
