@@ -206,6 +206,10 @@ class ConfigVar(BaseModel):
     wrapper: JsCall | None = None
     # The definition object (the helper's argument; for wrappers, the options argument), when resolved.
     obj: JsObject | None = None
+    # For a call of one of the project's functions (a generated manifest wrapper) that the analyser could expand
+    # into a component reference: the object it returns, `{ stableKey, dataType, connection: { component, key,
+    # values } }` or `{ stableKey, dataSource: {...} }` — what spectral sees. None otherwise.
+    reference: JsObject | None = None
     stable_key: str | None = None
     # dataType, dataSourceType for data sources, "connection" for connections; None when unknown.
     data_type: str | None = None
@@ -223,7 +227,9 @@ class ConfigVar(BaseModel):
     @property
     def is_data_source(self) -> bool:
         """True for inline and referenced data-source config variables."""
-        return self.helper == "dataSourceConfigVar" or (self.obj is not None and "dataSource" in self.obj.props)
+        return self.helper == "dataSourceConfigVar" or any(
+            obj is not None and "dataSource" in obj.props for obj in (self.obj, self.reference)
+        )
 
 
 class HtmlElement(BaseModel):
@@ -271,6 +277,9 @@ class ComponentManifest(BaseModel):
     key: str
     key_span: Span | None = None
     value: JsValue
+    # The manifest's own `key` and `public`, when known: generated wrappers find their registry entry by these.
+    component_key: str | None = None
+    public: bool | None = None
     # Names of actions, triggers, dataSources, connections when the manifest object was resolved.
     actions: list[str] | None = None
     triggers: list[str] | None = None

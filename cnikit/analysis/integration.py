@@ -16,6 +16,7 @@ from cnikit.model import (
     HtmlElement,
     Integration,
     JsArray,
+    JsBoolean,
     JsCall,
     JsObject,
     JsProperty,
@@ -211,6 +212,7 @@ def config_var(
     helper: ConfigVarHelper = "unknown"
     obj: JsValue | None = None
     wrapper: JsCall | None = None
+    reference: JsObject | None = None
     data_type: str | None = None
     stable_key: str | None = None
     definition = _expanded(value, expand)
@@ -218,13 +220,16 @@ def config_var(
         helper = cast(ConfigVarHelper, definition.callee)
         obj = definition.args[0] if definition.args else None
         if definition is not value and isinstance(obj, JsObject) and _references_component(definition.callee, obj):
-            # A component-manifest wrapper (`slackOauth2("key", {...})`): its own call, its options argument.
-            helper, wrapper = "wrapper", cast(JsCall, value)
+            # A component-manifest wrapper (`slackOauth2("key", {...})`): its own call, its options argument,
+            # and the reference it returns.
+            helper, wrapper, reference = "wrapper", cast(JsCall, value), obj
             stable_key = obj.str_value("stableKey")
-            data_type = "connection" if definition.callee == "connectionConfigVar" else None
+            data_type = "connection" if definition.callee == "connectionConfigVar" else obj.str_value("dataType")
             obj = wrapper.args[1] if len(wrapper.args) > 1 else None
     elif isinstance(definition, JsObject):
         helper, obj = "literal", definition
+        if definition is not value and ("connection" in definition.props or "dataSource" in definition.props):
+            reference = definition  # a wrapper that returns the reference as a plain object
     if isinstance(obj, JsObject):
         if helper != "wrapper":
             stable_key = obj.str_value("stableKey")
@@ -241,6 +246,7 @@ def config_var(
         helper=helper,
         wrapper=wrapper,
         obj=obj if isinstance(obj, JsObject) else None,
+        reference=reference,
         stable_key=stable_key,
         data_type=data_type,
         page=page,
@@ -278,6 +284,10 @@ def _registry(obj: JsObject, expand: Expand) -> tuple[list[ComponentManifest] | 
     for key, prop in registry.props.items():
         manifest = unwrap(_expanded(prop.value, expand), "componentManifest")
         lists: dict[str, Any] = {}
+        if isinstance(manifest, JsObject):
+            visibility = manifest.get("public")
+            lists["component_key"] = manifest.str_value("key")
+            lists["public"] = visibility.value if isinstance(visibility, JsBoolean) else None
         for attr, field in (
             ("actions", "actions"),
             ("triggers", "triggers"),

@@ -52,6 +52,8 @@ IDENTITY_HELPERS = frozenset(
         "batchFlowTrigger",
     }
 )
+# spectral's lookup of a registry key by manifest key and visibility, in generated manifest wrappers.
+FIND_COMPONENT_KEY = "findUserDefinedComponentKey"
 # Helpers that build a value from their argument.
 BUILDING_HELPERS = frozenset({"customerActivatedConnection", "organizationActivatedConnection"})
 
@@ -501,15 +503,38 @@ class Resolver:
                     complete = False
                     continue
                 accessor = any(c.type in ("get", "set") for c in child.children)
-                value = (
-                    _unknown(f"`{key}` is a getter", parsed.span(child)) if accessor else self._function(parsed, child)
-                )
+                value = self._getter(parsed, info, child, key) if accessor else self._function(parsed, child)
                 props[key] = construct(JsProperty, key=key, key_span=parsed.span(name_node), value=value)
             elif kind == "comment":
                 continue
             else:
                 complete = False
         return construct(JsObject, span=span, props=_js_key_order(props), complete=complete)
+
+    def _getter(self, parsed: ParsedFile, info: ModuleInfo, node: Node, key: str) -> JsValue:
+        """A getter is unknown, except the one spectral's generated manifest wrappers use for `component`:
+        `get component() { …; return findUserDefinedComponentKey("acme", true, context.componentRegistry) }` is
+        the registry key of the manifest with that key and visibility — kept as that call (literal arguments
+        only) for the checks to look up in the registry."""
+        span = parsed.span(node)
+        body = node.child_by_field_name("body")
+        statements = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+        last = statements[-1] if statements else None
+        call = last.named_children[0] if last is not None and last.type == "return_statement" else None
+        function = call.child_by_field_name("function") if call is not None and call.type == "call_expression" else None
+        args_node = call.child_by_field_name("arguments") if call is not None else None
+        if function is not None and function.type == "identifier" and args_node is not None:
+            origin = self._origin_of_name(parsed.path, parsed.text(function))
+            args = [arg for arg in args_node.named_children if arg.type != "comment"][:2]
+            if (
+                isinstance(origin, _Package)
+                and is_spectral(origin.source)
+                and origin.imported == FIND_COMPONENT_KEY
+                and [arg.type for arg in args] in (["string", "true"], ["string", "false"])
+            ):
+                values = [self.evaluate(parsed, info, arg) for arg in args]
+                return construct(JsCall, span=span, callee=FIND_COMPONENT_KEY, source=origin.source, args=values)
+        return _unknown(f"`{key}` is a getter", span)
 
     def _key(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> str | None:
         kind = node.type

@@ -218,6 +218,11 @@ def test_wrappers_activated_connections_user_level_scoped_and_component_registry
     assert (slack.wrapper.callee, slack.wrapper.source) == ("slackOauth2", "./manifests/slack/connections/oauth2")
     assert slack.obj is not None and "clientId" in slack.obj.props
     assert slack.span == where(src, _call_text(src, 'slackOauth2("slack-connection"'))
+    # What the wrapper returns — the reference spectral sees — is kept beside its options argument.
+    assert slack.reference is not None and slack.reference.str_value("stableKey") == "slack-connection"
+    connection = slack.reference.get("connection")
+    assert isinstance(connection, JsObject)
+    assert (connection.str_value("component"), connection.str_value("key")) == ("slack", "oauth2")
     assert (shared.helper, shared.data_type, shared.stable_key) == (
         "customerActivatedConnection",
         "connection",
@@ -226,6 +231,8 @@ def test_wrappers_activated_connections_user_level_scoped_and_component_registry
     channel, notes = channels.config_vars
     assert (channel.helper, channel.stable_key) == ("wrapper", "slack-channel")
     assert channel.data_type is None  # a data source's type lives in the manifest, not in the call
+    assert channel.is_data_source and channel.reference is not None and "dataSource" in channel.reference.props
+    assert notes.reference is None and shared.reference is None  # not wrappers
     assert (notes.helper, notes.data_type) == ("literal", "string")
 
     (ulc_page,) = integration.user_level_config_pages
@@ -255,14 +262,17 @@ def test_wrappers_activated_connections_user_level_scoped_and_component_registry
     assert slack_manifest.connections == ["oauth2"]
     assert slack_manifest.data_sources == ["selectChannels"]
     assert slack_manifest.triggers == []
+    assert (slack_manifest.component_key, slack_manifest.public) == ("slack", True)
     # `onTrigger: slackEventsTrigger({...})` is the reference object the wrapper returns, placed at the call;
-    # its `component` is a getter in generated manifests: unknown.
+    # its `component` is the generated getter's registry lookup by manifest key and visibility.
     (only,) = integration.flows
     trigger = only.obj.get("onTrigger")
     assert isinstance(trigger, JsObject)
     assert trigger.span == where(src, _call_text(src, "slackEventsTrigger({"))
     assert trigger.str_value("key") == "events"
-    assert isinstance(trigger.get("component"), JsUnknown)
+    lookup = trigger.get("component")
+    assert isinstance(lookup, JsCall) and lookup.callee == "findUserDefinedComponentKey"
+    assert [(arg.kind, getattr(arg, "value", None)) for arg in lookup.args] == [("string", "slack"), ("boolean", True)]
     values = trigger.get("values")
     assert isinstance(values, JsObject) and "channel" in values.props
     # A legacy manifest from an npm package is not read: its contents are unknown.

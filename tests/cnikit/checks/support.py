@@ -60,12 +60,13 @@ def copy_fixture(fixture: str, tmp_path: Path) -> Path:
 ESBUILD = FIXTURES / "node_modules" / ".bin" / "esbuild"
 
 
-def spectral_error(fixture: str, tmp_path: Path) -> str | None:
-    """Bundle the fixture with esbuild and load it with the real spectral: the message it throws, None if it loads."""
+def spectral_error(fixture: str | Path, tmp_path: Path) -> str | None:
+    """Bundle the fixture (a name, or a project folder) with esbuild and load it with the real spectral: the message
+    it throws, None if it loads."""
     from cnikit.definition import DefinitionError, load_definition, node_environment
 
-    root = FIXTURES / fixture
-    bundle = tmp_path / fixture / "dist" / "index.js"
+    root = fixture if isinstance(fixture, Path) else FIXTURES / fixture
+    bundle = tmp_path / root.name / "dist" / "index.js"
     subprocess.run(
         [
             str(ESBUILD),
@@ -77,7 +78,8 @@ def spectral_error(fixture: str, tmp_path: Path) -> str | None:
             "--log-level=error",
         ],
         cwd=root,
-        env=node_environment(),
+        # A copy outside tests/fixtures still finds the shared Node install (esbuild reads NODE_PATH).
+        env={**node_environment(), "NODE_PATH": str(FIXTURES / "node_modules")},
         check=True,
     )
     try:

@@ -37,6 +37,19 @@ TRIGGERS = [
         ),
     ),
     case(
+        "check-wrapper-connection-not-on-first-page",  # written with a generated manifest wrapper
+        (
+            "CNI401",
+            "src/index.ts",
+            15,
+            7,
+            (
+                'Connection "Acme Connection" is on config page "Connections" (page 2); connections must be on '
+                'the first config page ("Settings"), where later pages can use them in data sources.'
+            ),
+        ),
+    ),
+    case(
         "check-on-prem-inputs-without-config",
         (
             "CNI402",
@@ -260,6 +273,10 @@ def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> Non
 @pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
 def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
     assert found(fixture, select=[code]) == []
+
+
+def test_wrapper_connection_on_the_first_page_is_fine() -> None:
+    assert found("check-wrapper-clean", select=["CNI401"]) == []
 
 
 @pytest.mark.parametrize(("fixture", "code"), SILENCED)

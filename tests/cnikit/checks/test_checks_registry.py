@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from cnikit.analysis import analyze_project
+from cnikit.analysis.checks.registry import references
 from tests.cnikit.checks.support import (
     FIXTURES,
     Found,
     assert_family_covered,
     case,
+    copy_fixture,
     diagnostics,
     found,
     spectral_error,
@@ -57,6 +59,33 @@ TRIGGERS = [
             ),
         ),
     ),
+    case(
+        "check-wrapper-component-not-registered",
+        (
+            "CNI601",
+            "src/index.ts",
+            20,
+            26,
+            (
+                "Error locating component acme with custom key undefined in the component registry. Is this "
+                "component properly installed with a correct public/private setting? The manifest wrapper uses "
+                'component "acme": add its manifest to componentManifests({ ... }).'
+            ),
+        ),
+    ),
+    case(
+        "check-wrapper-trigger-entry-missing",
+        (
+            "CNI602",
+            "src/index.ts",
+            11,
+            14,
+            (
+                'Component with key "acme" does not have an entry with key "orderCreated" in the component '
+                'registry. Did you mean "orderEvents"?'
+            ),
+        ),
+    ),
 ]
 
 # The near-miss of each check: check-clean's "Acme Partner Connection" references the registered component "acme"
@@ -75,12 +104,56 @@ SILENCED = [("check-unknown-registry", "CNI601"), ("check-unknown-registry", "CN
         ("check-component-not-in-registry", "CNI601"),
         ("check-component-entry-missing", "CNI602"),
         ("check-wrapper-entry-missing", "CNI602"),  # reported where the manifest wrapper is called
+        ("check-wrapper-component-not-registered", "CNI601"),  # generated wrappers look their component up
+        ("check-wrapper-trigger-entry-missing", "CNI602"),
     ],
 )
 def test_spectral_throws_the_same_error(fixture: str, code: str, tmp_path: Path) -> None:
     [ours] = diagnostics(FIXTURES / fixture, select=[code])
-    theirs = spectral_error(fixture, tmp_path)
+    theirs = spectral_error(FIXTURES / fixture, tmp_path)
     assert theirs is not None and ours.message.startswith(theirs)
+
+
+def test_generated_wrappers_used_correctly_report_nothing() -> None:
+    """The near-miss for wrappers: every reference is resolved (so silence is not just "unknown") and registered."""
+    integration = analyze_project(FIXTURES / "check-wrapper-clean").integration
+    assert integration is not None
+    assert [(ref.component, ref.public, ref.key, ref.kind) for ref in references(integration)] == [
+        ("acme", True, "oauth2", "connections"),
+        ("acme", True, "selectQueue", "dataSources"),
+        ("acme", True, "orderCreated", "triggers"),
+    ]
+    assert found("check-wrapper-clean", select=["CNI601", "CNI602"]) == []
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("  componentRegistry,\n});", "});"),
+            "Error locating component registry. Is there a component registry defined on your integration? The "
+            'manifest wrapper needs component "acme": pass componentRegistry: componentManifests({ ... }) with its '
+            "manifest to integration().",
+        ),
+        (
+            ("public: true", "public: false"),
+            "Error locating component acme with custom key undefined in the component registry. Is this component "
+            "properly installed with a correct public/private setting? The manifest wrapper looks for the public "
+            'component "acme", but "acme" in componentManifests({ ... }) is private.',
+        ),
+    ],
+    ids=["no-registry", "registered-as-private"],
+)
+def test_wrapper_lookup_failures_match_spectral(edit: tuple[str, str], expected: str, tmp_path: Path) -> None:
+    root = copy_fixture("check-wrapper-clean", tmp_path)
+    path = root / ("src/index.ts" if "componentRegistry" in edit[0] else "src/manifests/acme/index.ts")
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    messages = [d.message for d in diagnostics(root, select=["CNI601"])]
+    assert messages == [expected] * 3  # the connection, the data source and the trigger
+    theirs = spectral_error(root, tmp_path / "build")
+    assert theirs is not None and expected.startswith(theirs)
 
 
 def test_unknown_registry_fixture_really_hides_its_manifests() -> None:
