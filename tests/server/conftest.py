@@ -186,8 +186,17 @@ async def launch(
     env: dict[str, str | None] | None = None,
 ) -> Session:
     """Start a server on workspace folders and initialize it like VS Code does."""
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "CNIKIT_CONFIG_FILE": str(config_file)}
-    environment.pop("DEBUG", None)
+    # Hermetic: no token, stack or prism login of the developer's own environment reaches the server.
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CNIKIT_CONFIG_FILE": str(config_file),
+        "PRISM_CONFIG_FILE": str(config_file.with_name("prism-config.yml")),
+    }
+    for name in ("DEBUG", "PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_URL", "PRISMATIC_TENANT_ID"):
+        environment.pop(name, None)
+    for name in ("PRISM_PROFILE", "CNIKIT_PROFILE", "CNIKIT_KEYRING_PASSWORD"):
+        environment.pop(name, None)
     for key, value in (env or {}).items():
         if value is None:
             environment.pop(key, None)
