@@ -50,14 +50,14 @@ class ProjectArgs(_Args):
     project: str | None = None
 
 
-class TestArgs(ProjectArgs):
+class CloudTestArgs(ProjectArgs):
     """`cnikit.server.testIntegration`."""
 
     flow: str
     payload: str | None = None
 
 
-# -- state shared by the commands ------------------------------------------------------------------------------------
+# -- status bar ------------------------------------------------------------------------------------------------------
 
 
 def status_impl(ls: CnikitLanguageServer) -> dict[str, Any]:
@@ -316,7 +316,7 @@ async def import_integration(ls: CnikitLanguageServer, args: ProjectArgs) -> dic
     return {"integrationId": integration_id}
 
 
-async def test_integration(ls: CnikitLanguageServer, args: TestArgs) -> dict[str, Any]:
+async def test_integration(ls: CnikitLanguageServer, args: CloudTestArgs) -> dict[str, Any]:
     """Test a flow in the cloud; answer with the execution id, then follow it with notifications."""
     from cnikit.platform.cloudtest import Finished, LogEvent, StepEvent, run_test
     from cnikit.platform.models import Execution
@@ -423,5 +423,5 @@ def register(ls: CnikitLanguageServer) -> None:
     ls.register_command("cnikit.server.refreshToken", _Args, refresh_token)
     ls.register_command("cnikit.server.prismaticUrl", UrlArgs, prismatic_url)
     ls.register_command("cnikit.server.importIntegration", ProjectArgs, import_integration)
-    ls.register_command("cnikit.server.testIntegration", TestArgs, test_integration)
+    ls.register_command("cnikit.server.testIntegration", CloudTestArgs, test_integration)
     ls.register_command("cnikit.server.openInBrowser", ProjectArgs, open_in_browser)
