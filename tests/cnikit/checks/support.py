@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from _pytest.mark.structures import ParameterSet
@@ -95,14 +96,79 @@ def case(fixture: str, *expected: Found) -> ParameterSet:
     return pytest.param(fixture, list(expected), id=fixture)
 
 
-def assert_family_covered(prefix: str, triggers: list[ParameterSet], near_misses: dict[str, str]) -> None:
-    """Every registered check of the family has a trigger fixture and a near-miss."""
-    triggered = {item[0] for param in triggers for item in param.values[1]}  # type: ignore[union-attr]
-    family = codes_of_family(prefix)
-    assert family - triggered == set(), "checks without a trigger fixture"
-    assert family - set(near_misses) == set(), "checks without a near-miss"
-
-
 def fixed_lines(root: Path, file: str, first: int, count: int = 1) -> list[str]:
     """Lines `first`.. (1-based) of a file of the project, after a fix was applied."""
     return (root / file).read_text(encoding="utf-8").splitlines()[first - 1 : first - 1 + count]
+
+
+# --- the tests every family of checks shares ---------------------------------------------------------------
+# A test module declares its cases and subclasses these as `class TestFamily(FamilyTests, …)`; conftest.py's
+# `pytest_generate_tests` parametrizes each test method from the class attributes named here.
+CASES = {
+    "test_fixture_reports_its_problem": (("fixture", "expected"), "triggers"),
+    "test_near_miss_reports_nothing": (("code", "fixture"), "near_misses"),
+    "test_unknown_value_silences_check": (("fixture", "code"), "silenced"),
+    "test_fix_repairs_the_source": (("fixture", "code", "file", "line", "fixed"), "fixes"),
+    "test_spectral_throws_the_same_message": (("fixture", "code"), "spectral"),
+}
+
+
+def parametrize_family(metafunc: pytest.Metafunc) -> None:
+    """Parametrize a shared family test (see `CASES`) with the cases its class declares."""
+    spec = CASES.get(metafunc.function.__name__)
+    if spec is None or metafunc.cls is None:
+        return
+    names, attribute = spec
+    cases = getattr(metafunc.cls, attribute)
+    metafunc.parametrize(names, sorted(cases.items()) if isinstance(cases, dict) else cases)
+
+
+class FamilyTests:
+    """Each check of the family (codes starting with `family`) reports its trigger fixture (code, range and
+    message of every diagnostic), stays silent on its near-miss and on values that cannot be known statically."""
+
+    family: ClassVar[str]
+    triggers: ClassVar[list[ParameterSet]]  # `case(fixture, *expected)` each
+    near_misses: ClassVar[dict[str, str]]  # code → fixture
+    silenced: ClassVar[list[tuple[str, str]]]  # (fixture, code)
+
+    def test_fixture_reports_its_problem(self, fixture: str, expected: list[Found]) -> None:
+        assert found(fixture) == expected
+
+    def test_near_miss_reports_nothing(self, code: str, fixture: str) -> None:
+        assert found(fixture, select=[code]) == []
+
+    def test_unknown_value_silences_check(self, fixture: str, code: str) -> None:
+        assert found(fixture, select=[code]) == []
+
+    def test_every_check_of_the_family_is_covered(self) -> None:
+        triggered = {item[0] for param in self.triggers for item in param.values[1]}  # type: ignore[union-attr]
+        family = codes_of_family(self.family)
+        assert family, f"no check is registered under {self.family}"
+        assert family - triggered == set(), "checks without a trigger fixture"
+        assert family - set(self.near_misses) == set(), "checks without a near-miss"
+
+
+class FixTests:
+    """Applying a check's fix to (a copy of) its fixture gives the expected lines and silences the check."""
+
+    fixes: ClassVar[list[tuple[str, str, str, int, list[str]]]]  # (fixture, code, file, first line, fixed lines)
+
+    def test_fix_repairs_the_source(
+        self, fixture: str, code: str, file: str, line: int, fixed: list[str], tmp_path: Path
+    ) -> None:
+        root = copy_fixture(fixture, tmp_path)
+        [diagnostic] = diagnostics(root, select=[code])
+        apply_fix(diagnostic)
+        assert fixed_lines(root, file, line, len(fixed)) == fixed
+        assert diagnostics(root, select=[code]) == []
+
+
+class SpectralTests:
+    """The real spectral, loading the fixture, throws exactly the message the check reports."""
+
+    spectral: ClassVar[list[tuple[str, str]]]  # (fixture, code)
+
+    def test_spectral_throws_the_same_message(self, fixture: str, code: str, tmp_path: Path) -> None:
+        [ours] = diagnostics(FIXTURES / fixture, select=[code])
+        assert spectral_error(fixture, tmp_path) == ours.message

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from tests.cnikit.checks.support import (
-    FIXTURES,
-    Found,
-    apply_fix,
-    assert_family_covered,
+    FamilyTests,
+    FixTests,
+    SpectralTests,
     case,
-    copy_fixture,
-    diagnostics,
-    fixed_lines,
     found,
-    spectral_error,
 )
 
 FAMILY = "CNI4"
@@ -265,41 +256,16 @@ FIXES = [
 ]
 
 
-@pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
-def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> None:
-    assert found(fixture) == expected
-
-
-@pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
-def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
 def test_wrapper_connection_on_the_first_page_is_fine() -> None:
     assert found("check-wrapper-clean", select=["CNI401"]) == []
 
 
-@pytest.mark.parametrize(("fixture", "code"), SILENCED)
-def test_unknown_value_silences_check(fixture: str, code: str) -> None:
-    assert found(fixture, select=[code]) == []
+class TestFamily(FamilyTests, FixTests, SpectralTests):
+    """The tests every check family shares (tests/cnikit/checks/support.py), on this family's cases."""
 
-
-def test_every_check_of_the_family_is_covered() -> None:
-    assert_family_covered(FAMILY, TRIGGERS, NEAR_MISSES)
-
-
-@pytest.mark.parametrize(("fixture", "code", "file", "line", "fixed"), FIXES)
-def test_fix_repairs_the_source(
-    fixture: str, code: str, file: str, line: int, fixed: list[str], tmp_path: Path
-) -> None:
-    root = copy_fixture(fixture, tmp_path)
-    [diagnostic] = diagnostics(root, select=[code])
-    apply_fix(diagnostic)
-    assert fixed_lines(root, file, line, len(fixed)) == fixed
-    assert diagnostics(root, select=[code]) == []
-
-
-@pytest.mark.parametrize(("fixture", "code"), SPECTRAL)
-def test_spectral_throws_the_same_message(fixture: str, code: str, tmp_path: Path) -> None:
-    [ours] = diagnostics(FIXTURES / fixture, select=[code])
-    assert spectral_error(fixture, tmp_path) == ours.message
+    family = FAMILY
+    triggers = TRIGGERS
+    near_misses = NEAR_MISSES
+    silenced = SILENCED
+    fixes = FIXES
+    spectral = SPECTRAL

@@ -10,9 +10,9 @@ from cnikit.analysis import analyze_project
 from cnikit.model import JsObject, JsString, is_known
 from tests.cnikit.checks.support import (
     FIXTURES,
-    Found,
+    FamilyTests,
+    SpectralTests,
     apply_fix,
-    assert_family_covered,
     case,
     copy_fixture,
     diagnostics,
@@ -148,31 +148,6 @@ SPECTRAL = [
 ]
 
 
-@pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
-def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> None:
-    assert found(fixture) == expected
-
-
-@pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
-def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-@pytest.mark.parametrize(("fixture", "code"), SILENCED)
-def test_unknown_value_silences_check(fixture: str, code: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-def test_every_check_of_the_family_is_covered() -> None:
-    assert_family_covered(FAMILY, TRIGGERS, NEAR_MISSES)
-
-
-@pytest.mark.parametrize(("fixture", "code"), SPECTRAL)
-def test_spectral_throws_the_same_message(fixture: str, code: str, tmp_path: Path) -> None:
-    [ours] = diagnostics(Path(__file__).parents[2] / "fixtures" / fixture, select=[code])
-    assert spectral_error(fixture, tmp_path) == ours.message
-
-
 def test_unknown_endpoint_type_fix_picks_the_close_value(tmp_path: Path) -> None:
     root = copy_fixture("check-unknown-endpoint-type", tmp_path)
     [diagnostic] = diagnostics(root, select=["CNI104"])
@@ -240,3 +215,13 @@ def test_unknown_values_fixture_really_hides_its_values() -> None:
 def test_near_miss_fixtures_load_in_spectral(fixture: str, tmp_path: Path) -> None:
     """spectral itself accepts the near-misses of its own load-time errors."""
     assert spectral_error(fixture, tmp_path) is None
+
+
+class TestFamily(FamilyTests, SpectralTests):
+    """The tests every check family shares (tests/cnikit/checks/support.py), on this family's cases."""
+
+    family = FAMILY
+    triggers = TRIGGERS
+    near_misses = NEAR_MISSES
+    silenced = SILENCED
+    spectral = SPECTRAL

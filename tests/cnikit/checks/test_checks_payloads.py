@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from cnikit.analysis import Analyzer
 from cnikit.analysis.checks import run_checks
 from tests.cnikit.checks.support import (
-    Found,
-    apply_fix,
-    assert_family_covered,
+    FamilyTests,
+    FixTests,
     case,
     copy_fixture,
-    diagnostics,
-    fixed_lines,
-    found,
 )
 
 FAMILY = "CNI80"
@@ -106,31 +100,11 @@ def test_unsaved_payload_buffer_is_checked(tmp_path: Path) -> None:
     assert payload.read_text().count("application/jsn") == 1  # the file on disk is untouched
 
 
-@pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
-def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> None:
-    assert found(fixture) == expected
+class TestFamily(FamilyTests, FixTests):
+    """The tests every check family shares (tests/cnikit/checks/support.py), on this family's cases."""
 
-
-@pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
-def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-@pytest.mark.parametrize(("fixture", "code"), SILENCED)
-def test_unknown_value_silences_check(fixture: str, code: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-def test_every_check_of_the_family_is_covered() -> None:
-    assert_family_covered(FAMILY, TRIGGERS, NEAR_MISSES)
-
-
-@pytest.mark.parametrize(("fixture", "code", "file", "line", "fixed"), FIXES)
-def test_fix_repairs_the_source(
-    fixture: str, code: str, file: str, line: int, fixed: list[str], tmp_path: Path
-) -> None:
-    root = copy_fixture(fixture, tmp_path)
-    [diagnostic] = diagnostics(root, select=[code])
-    apply_fix(diagnostic)
-    assert fixed_lines(root, file, line, len(fixed)) == fixed
-    assert diagnostics(root, select=[code]) == []
+    family = FAMILY
+    triggers = TRIGGERS
+    near_misses = NEAR_MISSES
+    silenced = SILENCED
+    fixes = FIXES

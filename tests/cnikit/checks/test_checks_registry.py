@@ -10,8 +10,7 @@ from cnikit.analysis import analyze_project
 from cnikit.analysis.checks.registry import references
 from tests.cnikit.checks.support import (
     FIXTURES,
-    Found,
-    assert_family_covered,
+    FamilyTests,
     case,
     copy_fixture,
     diagnostics,
@@ -161,20 +160,10 @@ def test_unknown_registry_fixture_really_hides_its_manifests() -> None:
     assert integration is not None and not integration.component_registry_complete
 
 
-@pytest.mark.parametrize(("fixture", "expected"), TRIGGERS)
-def test_fixture_reports_its_problem(fixture: str, expected: list[Found]) -> None:
-    assert found(fixture) == expected
+class TestFamily(FamilyTests):
+    """The tests every check family shares (tests/cnikit/checks/support.py), on this family's cases."""
 
-
-@pytest.mark.parametrize(("code", "fixture"), sorted(NEAR_MISSES.items()))
-def test_near_miss_reports_nothing(code: str, fixture: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-@pytest.mark.parametrize(("fixture", "code"), SILENCED)
-def test_unknown_value_silences_check(fixture: str, code: str) -> None:
-    assert found(fixture, select=[code]) == []
-
-
-def test_every_check_of_the_family_is_covered() -> None:
-    assert_family_covered(FAMILY, TRIGGERS, NEAR_MISSES)
+    family = FAMILY
+    triggers = TRIGGERS
+    near_misses = NEAR_MISSES
+    silenced = SILENCED
