@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -148,16 +149,19 @@ def _collect_import(parsed: ParsedFile, statement: Node, info: ModuleInfo) -> No
             if name is not None:
                 info.imports[parsed.text(name)] = ImportBinding(source, "*", source_node)
         elif child.type == "named_imports":
-            for spec in child.named_children:
-                if spec.type != "import_specifier":
-                    continue
-                name_node = spec.child_by_field_name("name")
-                alias_node = spec.child_by_field_name("alias")
-                if name_node is None:
-                    continue
-                imported = _name_text(parsed, name_node)
-                local = _name_text(parsed, alias_node) if alias_node is not None else imported
+            for imported, local in _specifiers(parsed, child, "import_specifier"):
                 info.imports[local] = ImportBinding(source, imported, source_node)
+
+
+def _specifiers(parsed: ParsedFile, clause: Node, kind: str) -> Iterator[tuple[str, str]]:
+    """`(name, alias)` for each `name as alias` (alias = name when none) of an import or export clause."""
+    for spec in clause.named_children:
+        name_node = spec.child_by_field_name("name") if spec.type == kind else None
+        if name_node is None:
+            continue
+        name = _name_text(parsed, name_node)
+        alias_node = spec.child_by_field_name("alias")
+        yield name, _name_text(parsed, alias_node) if alias_node is not None else name
 
 
 def _name_text(parsed: ParsedFile, node: Node) -> str:
@@ -198,15 +202,7 @@ def _collect_export(parsed: ParsedFile, statement: Node, info: ModuleInfo) -> No
         else:
             info.star_exports.append(found)
         return
-    for spec in clause.named_children:
-        if spec.type != "export_specifier":
-            continue
-        name_node = spec.child_by_field_name("name")
-        alias_node = spec.child_by_field_name("alias")
-        if name_node is None:
-            continue
-        name = _name_text(parsed, name_node)
-        exported = _name_text(parsed, alias_node) if alias_node is not None else name
+    for name, exported in _specifiers(parsed, clause, "export_specifier"):
         if found is not None:
             info.exports[exported] = ExportBinding(source=found[0], imported=name)
         else:

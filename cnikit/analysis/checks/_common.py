@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-from cnikit.diagnostics import Fix, TextEdit
+from cnikit.analysis.checks import CheckContext
+from cnikit.diagnostics import Diagnostic, Fix, TextEdit
 from cnikit.model import (
     ConfigVar,
     Flow,
@@ -29,6 +31,7 @@ from cnikit.model import (
 )
 
 KNOWN_SPECTRAL = (10, 31, 1)
+T = TypeVar("T")
 
 
 def found_flows(project: ProjectModel) -> list[Flow]:
@@ -94,6 +97,15 @@ def known_config_vars(project: ProjectModel) -> list[ConfigVar] | None:
     if integration is None or not integration.config_vars_complete:
         return None
     return integration.all_config_vars()
+
+
+def repeats(items: Iterable[T], key: Callable[[T], str | None]) -> Iterator[tuple[T, T]]:
+    """Each item whose key (skipped when None) an earlier item already has, paired with that first item."""
+    first: dict[str, T] = {}
+    for item in items:
+        name = key(item)
+        if name is not None and (earlier := first.setdefault(name, item)) is not item:
+            yield item, earlier
 
 
 def truthy(value: JsValue | None) -> bool | None:
@@ -208,6 +220,23 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to `name` ("did you mean"), or None when nothing is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def not_one_of(
+    ctx: CheckContext, value: JsValue | None, known: Sequence[str], name: str, owner: str = "", *, fold: bool = False
+) -> Diagnostic | None:
+    """For a string `value` that is not among `known`: `<name> "<value>"<owner> is not one of <known>.` at the
+    string, with a "did you mean" and its rename fix when one is close (compared in lower case when `fold`).
+    None when the value is fine, absent or not a known string."""
+    if not isinstance(value, JsString) or value.value in known or value.span is None:
+        return None
+    close = suggest(value.value.lower() if fold else value.value, known)
+    return ctx.report(
+        value.span,
+        f'{name} "{value.value}"{owner} is not one of {", ".join(known)}.'
+        + (f' Did you mean "{close}"?' if close else ""),
+        fix=rename_fix(inner(value.span, value), close) if close else None,
+    )
 
 
 def rename_fix(span: Span, new_text: str) -> Fix:

@@ -17,8 +17,10 @@ from cnikit.analysis.checks._common import (
     inner,
     key_span,
     newer_spectral,
+    not_one_of,
     quoted,
     rename_fix,
+    repeats,
     string,
     strings,
     suggest,
@@ -121,12 +123,8 @@ def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI303", Severity.ERROR, "duplicate config variable stable key")
 def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
-    seen: dict[str, ConfigVar] = {}
-    for var in found_config_vars(ctx.project):
-        if var.stable_key is None:
-            continue
-        first = seen.setdefault(var.stable_key, var)
-        if first is not var and (span := value_span(var.obj, "stableKey", var_span(var))):
+    for var, first in repeats(found_config_vars(ctx.project), lambda var: var.stable_key):
+        if span := value_span(var.obj, "stableKey", var_span(var)):
             yield ctx.report(
                 span,
                 f'Duplicate config var stableKey "{var.stable_key}": "{first.name}" {_where(ctx, first)} already '
@@ -232,13 +230,8 @@ def code_language(ctx: CheckContext) -> Iterator[Diagnostic]:
                     edits=[_insert_after(data_type_span, type_key.col, 'codeLanguage: "json"')],
                 ),
             )
-        elif isinstance(language, JsString) and language.value not in CODE_LANGUAGES and language.span:
-            close = suggest(language.value.lower(), CODE_LANGUAGES)
-            yield ctx.report(
-                language.span,
-                f'codeLanguage "{language.value}" of "{var.name}" is not one of {", ".join(CODE_LANGUAGES)}.',
-                fix=rename_fix(inner(language.span, language), close) if close else None,
-            )
+        elif diagnostic := not_one_of(ctx, language, CODE_LANGUAGES, "codeLanguage", f' of "{var.name}"', fold=True):
+            yield diagnostic
 
 
 @check("CNI310", Severity.ERROR, "invalid collectionType")
@@ -247,13 +240,8 @@ def collection_type(ctx: CheckContext) -> Iterator[Diagnostic]:
         value = get(var.obj, "collectionType")
         if not isinstance(value, JsString) or value.span is None:
             continue
-        if value.value not in COLLECTION_TYPES:
-            close = suggest(value.value, COLLECTION_TYPES)
-            yield ctx.report(
-                value.span,
-                f'collectionType "{value.value}" of "{var.name}" is not one of {", ".join(COLLECTION_TYPES)}.',
-                fix=rename_fix(inner(value.span, value), close) if close else None,
-            )
+        if diagnostic := not_one_of(ctx, value, COLLECTION_TYPES, "collectionType", f' of "{var.name}"'):
+            yield diagnostic
             continue
         type_key = "dataSourceType" if var.helper == "dataSourceConfigVar" else "dataType"
         data_type = string(var.obj, type_key)
@@ -285,14 +273,8 @@ def unknown_visibility(ctx: CheckContext) -> Iterator[Diagnostic]:
         return  # a newer spectral may accept values this list does not know yet
     for var in found_config_vars(ctx.project):
         value = get(var.obj, "permissionAndVisibilityType")
-        if isinstance(value, JsString) and value.value not in VISIBILITY_TYPES and value.span:
-            close = suggest(value.value, VISIBILITY_TYPES)
-            yield ctx.report(
-                value.span,
-                f'permissionAndVisibilityType "{value.value}" of "{var.name}" is not one of '
-                f"{', '.join(VISIBILITY_TYPES)}." + (f' Did you mean "{close}"?' if close else ""),
-                fix=rename_fix(inner(value.span, value), close) if close else None,
-            )
+        if diagnostic := not_one_of(ctx, value, VISIBILITY_TYPES, "permissionAndVisibilityType", f' of "{var.name}"'):
+            yield diagnostic
 
 
 @check("CNI313", Severity.ERROR, "objectSelection/objectFieldMap not from a data source")

@@ -12,6 +12,7 @@ from cnikit.analysis.checks._common import (
     inner,
     known_config_vars,
     newer_spectral,
+    not_one_of,
     rename_fix,
     strings,
     suggest,
@@ -56,14 +57,9 @@ def unknown_data_source_type(ctx: CheckContext) -> Iterator[Diagnostic]:
         return  # a newer spectral may accept values this list does not know yet
     for var in _data_sources(ctx):
         value = get(var.obj, "dataSourceType")
-        if isinstance(value, JsString) and value.value not in DATA_SOURCE_TYPES and value.span:
-            close = suggest(value.value, DATA_SOURCE_TYPES)
-            yield ctx.report(
-                value.span,
-                f'dataSourceType "{value.value}" of data source "{var.name}" is not one of '
-                f"{', '.join(DATA_SOURCE_TYPES)}." + (f' Did you mean "{close}"?' if close else ""),
-                fix=rename_fix(inner(value.span, value), close) if close else None,
-            )
+        owner = f' of data source "{var.name}"'
+        if diagnostic := not_one_of(ctx, value, DATA_SOURCE_TYPES, "dataSourceType", owner):
+            yield diagnostic
 
 
 @check("CNI502", Severity.ERROR, "dataSourceConfigVar without perform or a component data source")

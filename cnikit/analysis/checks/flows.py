@@ -22,10 +22,12 @@ from cnikit.analysis.checks._common import (
     key_span,
     known_config_vars,
     newer_spectral,
+    not_one_of,
     number,
     obj_at,
     present,
     rename_fix,
+    repeats,
     string,
     strings,
     suggest,
@@ -170,12 +172,8 @@ def time_zone_problem(name: str) -> str | None:
 
 @check("CNI201", Severity.ERROR, "duplicate flow name")
 def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
-    seen: dict[str, Flow] = {}
-    for flow in found_flows(ctx.project):
-        if flow.name is None:
-            continue
-        first = seen.setdefault(flow.name, flow)
-        if first is not flow and (span := first_span(flow.name_span, flow.span)):
+    for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.name):
+        if span := first_span(flow.name_span, flow.span):
             yield ctx.report(
                 span,
                 f'Duplicate flow name "{flow.name}": the flow at {_where(ctx, first.name_span)} has the same name. '
@@ -185,12 +183,8 @@ def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI202", Severity.ERROR, "duplicate flow stable key")
 def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
-    seen: dict[str, Flow] = {}
-    for flow in found_flows(ctx.project):
-        if flow.stable_key is None:
-            continue
-        first = seen.setdefault(flow.stable_key, flow)
-        if first is not flow and (span := first_span(flow.stable_key_span, flow_span(flow))):
+    for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.stable_key):
+        if span := first_span(flow.stable_key_span, flow_span(flow)):
             yield ctx.report(
                 span,
                 f'Duplicate flow stableKey "{flow.stable_key}": flow "{_label(first)}" at '
@@ -200,13 +194,9 @@ def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI213", Severity.ERROR, "two flow names give the same function key")
 def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
-    seen: dict[str, Flow] = {}
-    for flow in found_flows(ctx.project):
-        key = flow.key
-        if not key or flow.name is None:
-            continue
-        first = seen.setdefault(key, flow)
-        if first is not flow and first.name != flow.name and (span := flow_span(flow)):
+    for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.key or None):
+        if first.name != flow.name and (span := flow_span(flow)):
+            key = flow.key
             yield ctx.report(
                 span,
                 f'Flow names "{first.name}" and "{flow.name}" both become the function key "{key}" '
@@ -466,16 +456,9 @@ def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for flow in found_flows(ctx.project):
-        queue = obj_at(flow.obj, "queueConfig")
-        kind = get(queue, "type")
-        if isinstance(kind, JsString) and kind.value not in QUEUE_TYPES and kind.span:
-            close = suggest(kind.value, QUEUE_TYPES)
-            yield ctx.report(
-                kind.span,
-                f'queueConfig type "{kind.value}" is not one of {", ".join(QUEUE_TYPES)}.'
-                + (f' Did you mean "{close}"?' if close else ""),
-                fix=rename_fix(inner(kind.span, kind), close) if close else None,
-            )
+        kind = get(obj_at(flow.obj, "queueConfig"), "type")
+        if diagnostic := not_one_of(ctx, kind, QUEUE_TYPES, "queueConfig type"):
+            yield diagnostic
 
 
 # ---- schedules -----------------------------------------------------------------------------------------------
@@ -533,14 +516,8 @@ def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
         return  # a newer spectral may accept values this list does not know yet
     for flow in found_flows(ctx.project):
         value = get(flow.obj, "endpointSecurityType")
-        if isinstance(value, JsString) and value.value not in ENDPOINT_SECURITY_TYPES and value.span:
-            close = suggest(value.value, ENDPOINT_SECURITY_TYPES)
-            yield ctx.report(
-                value.span,
-                f'endpointSecurityType "{value.value}" is not one of {", ".join(ENDPOINT_SECURITY_TYPES)}.'
-                + (f' Did you mean "{close}"?' if close else ""),
-                fix=rename_fix(inner(value.span, value), close) if close else None,
-            )
+        if diagnostic := not_one_of(ctx, value, ENDPOINT_SECURITY_TYPES, "endpointSecurityType"):
+            yield diagnostic
 
 
 @check("CNI223", Severity.ERROR, "organization endpoint security without organizationApiKeys")

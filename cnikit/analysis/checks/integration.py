@@ -14,11 +14,11 @@ from cnikit.analysis.checks._common import (
     inner,
     key_span,
     newer_spectral,
+    not_one_of,
     obj_at,
     present,
     rename_fix,
     string,
-    suggest,
 )
 from cnikit.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from cnikit.model import Flow, Integration, JsArray, JsObject, JsString, JsUndefined, Span
@@ -84,14 +84,8 @@ def unknown_endpoint_type(ctx: CheckContext) -> Iterator[Diagnostic]:
         return  # a newer spectral may accept values this list does not know yet
     integration = ctx.project.integration
     endpoint = get(integration.obj, "endpointType") if integration else None
-    if isinstance(endpoint, JsString) and endpoint.value not in ENDPOINT_TYPES and endpoint.span:
-        close = suggest(endpoint.value, ENDPOINT_TYPES)
-        yield ctx.report(
-            endpoint.span,
-            f'endpointType "{endpoint.value}" is not one of {", ".join(ENDPOINT_TYPES)}.'
-            + (f' Did you mean "{close}"?' if close else ""),
-            fix=rename_fix(inner(endpoint.span, endpoint), close) if close else None,
-        )
+    if diagnostic := not_one_of(ctx, endpoint, ENDPOINT_TYPES, "endpointType"):
+        yield diagnostic
 
 
 def _routing_config(integration: Integration) -> tuple[JsObject, Span] | None:
