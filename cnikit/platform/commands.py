@@ -6,7 +6,6 @@ Every failure is one line on stderr (`Error: …`) and exit status 1.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import os
@@ -75,6 +74,8 @@ def _project(path: Path | None) -> Path | None:
 
 
 def _run(project: Path | None, work: Callable[[PrismaticClient], Coroutine[Any, Any, T]]) -> T:
+    import asyncio
+
     from cnikit.platform.client import PrismaticClient
 
     async def main() -> T:
