@@ -207,3 +207,11 @@ def test_sarif_locations_outside_the_current_folder_are_file_uris(tmp_path: Path
     (result,) = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "CNI001"]
     location = result["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": (BROKEN / "src" / "flows.ts").as_uri()}
+
+
+def test_starting_the_cli_loads_no_heavy_package() -> None:
+    """`cnikit check` must start fast: every face's commands module defers its heavy imports to its commands."""
+    heavy = ("asyncio", "httpx", "pydantic", "textual", "pygls", "starlette", "uvicorn", "tree_sitter", "msgpack")
+    probe = f"import sys, cnikit.cli\nprint(sorted({{name.split('.')[0] for name in sys.modules}} & set({heavy!r})))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
