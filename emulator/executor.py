@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -200,6 +201,33 @@ class LifecycleOutcome:
     state_changed: list[str] = field(default_factory=list)
 
 
+class DataSourceError(ExecutorError):
+    """A data source threw (or could not run): its own message, and the stack trimmed to the user's frames."""
+
+    def __init__(self, message: str, stack: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.stack = stack
+
+    @property
+    def location(self) -> str | None:
+        """`file:line:col` of the innermost frame the user wrote (None when the stack has none)."""
+        for line in self.stack.splitlines()[1:]:
+            found = re.search(r"\(?([^\s()]+:\d+:\d+)\)?\s*$", line)
+            if found:
+                return found.group(1)
+        return None
+
+
+@dataclass
+class DataSourceResult:
+    """What a data source returned (`{result, supplementalData?}`) and what it logged."""
+
+    result: Any
+    supplemental_data: Any = None
+    logs: list[LogLine] = field(default_factory=list)
+
+
 def execution_global_id() -> str:
     """A new execution id, shaped like the platform's (`base64("InstanceExecutionResult:<uuid>")`)."""
     return base64.b64encode(f"InstanceExecutionResult:{uuid.uuid4()}".encode()).decode()
@@ -349,7 +377,7 @@ class Executor:
                 old, self.pool = self.pool, new_pool
                 if old is not None:
                     old.close()
-                self.definition = parse_definition_yaml(info["yaml"])
+                self.definition = parse_definition_yaml(info["yaml"], exports=info)
                 instance = load_instance(self.root)
                 seeded = seed(instance, self.definition, info.get("connections", []))
                 if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
@@ -653,6 +681,58 @@ class Executor:
                     )
                 )
         return outcome
+
+    def run_data_source(
+        self, config_var_key: str, config_values: dict[str, Any] | None = None, *, timeout: float = 30.0
+    ) -> DataSourceResult:
+        """Run the data source of a data-source config variable, the way the config wizard does: its `perform`
+        gets a context whose `configVars` are the instance's values overlaid with `config_values` (the values
+        entered so far, shaped like `instance.config_vars`: connections as `{key, configVarKey, fields}`).
+
+        Raises `ExecutorError` for an unknown variable or one without an inline data source, and
+        `DataSourceError` (the data source's own message, the stack trimmed to the user's frames) when it throws
+        or does not answer within `timeout` seconds. Nothing is recorded.
+        """
+        definition = self._definition()
+        var = definition.config_var(config_var_key)
+        if var is None:
+            known = ", ".join(v.key for v in definition.required_config_vars if v.data_source_key) or "none"
+            raise ExecutorError(f"No config variable {config_var_key!r}; its data-source variables: {known}")
+        if not var.data_source_key:
+            raise ExecutorError(f"The config variable {config_var_key!r} has no data source")
+        instance, saved, _missing = self._configuration(definition)
+        values = {**saved, **(config_values or {})}
+        context: dict[str, Any] = {"configVars": values, "globalDebug": False}
+        if definition.flows:  # who and where, as for an execution (a data source belongs to no flow)
+            identity = self.identity(definition.flows[0], definition, instance)
+            context.update({k: v for k, v in identity.items() if k not in ("flow", "invokeUrl")})
+        answer = DataSourceResult(None)
+
+        def on_event(message: dict[str, Any]) -> None:
+            if message.get("type") == "log":
+                text = truncate_log(str(message.get("message", "")))
+                answer.logs.append(
+                    LogLine(message.get("timestamp") or now_iso(), message["severity"], "dataSource", text)
+                )
+
+        body = {
+            "key": var.data_source_key,
+            "params": {},
+            "context": encode(context),
+            "mocks": load_component_mocks(self.root),
+            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
+        }
+        try:
+            assert self.pool is not None
+            with self.pool.worker() as worker:
+                value = worker.request("dataSource", body, on_event=on_event, timeout=timeout)
+        except RunnerError as error:
+            raise DataSourceError(error.message, _user_stack(error.stack)) from None
+        except WorkerFault as error:
+            raise DataSourceError(str(error)) from None
+        answer.result = decode(value.get("result"))
+        answer.supplemental_data = decode(value.get("supplementalData"))
+        return answer
 
     def replay(
         self, ref: str, *, timeout: float = DEFAULT_TIMEOUT, on_update: Listener | None = None

@@ -40,6 +40,7 @@ class ConnectionInput:
     shown: bool = True
     default: str = ""
     comments: str = ""
+    placeholder: str = ""  # spectral's `placeholder` (or its `example`), shown in the empty input
 
     @property
     def secret(self) -> bool:
@@ -180,6 +181,7 @@ def _connection_inputs(var: BuiltConfigVar, meta: ConnectionMeta | None) -> tupl
                 shown=bool(info.get("shown", True)),
                 default="" if default is None else str(default),
                 comments=str(info.get("comments") or ""),
+                placeholder=str(info.get("placeholder") or info.get("example") or ""),
             )
         )
     return tuple(out)

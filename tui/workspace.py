@@ -90,7 +90,7 @@ class Workspace:
                     info = pool.warm()
                 finally:
                     pool.close()
-                definition = parse_definition_yaml(str(info.get("yaml", "")))
+                definition = parse_definition_yaml(str(info.get("yaml", "")), exports=info)
                 self._loaded = Loaded(definition, list(info.get("connections") or []))
             return self._loaded
 
@@ -267,11 +267,30 @@ class Workspace:
         return save_instance(self.root, instance)
 
     def run_data_source(self, spec: FieldSpec, values: dict[str, Any]) -> Any:
-        """Run a data-source config variable's data source locally with the values entered so far; returns its
-        result. Raises with the data source's own error message when it throws."""
-        raise NotImplementedError(
-            "running data sources needs the emulator's data-source support (not available yet); type the value instead"
-        )
+        """Run a data-source config variable's data source locally (the emulator's warm worker) with the values
+        entered so far (the wizard's shapes, by config variable key); returns its result. Raises with the data
+        source's own message, and where in the project it threw, when it throws."""
+        from emulator.executor import DataSourceError
+
+        definition = self.definition()
+        config: dict[str, Any] = {}
+        for var in definition.required_config_vars:
+            if var.key not in values:
+                continue
+            value = values[var.key]
+            if var.is_connection:  # spectral's Connection shape
+                inputs = value.get("inputs", {}) if isinstance(value, dict) else {}
+                value = {"key": var.connection_key or var.key, "configVarKey": var.key, "fields": dict(inputs)}
+            config[var.key] = value
+        executor = self.executor
+        executor.prepare()
+        try:
+            return executor.run_data_source(spec.key, config).result
+        except DataSourceError as error:
+            where = error.location
+            if where and where.startswith(str(self.root) + "/"):
+                where = where[len(str(self.root)) + 1 :]
+            raise DataSourceError(f"{error.message} ({where})" if where else error.message, error.stack) from None
 
     # -- payloads ------------------------------------------------------------------------------------------------------
     def payload_files(self, flow: FlowInfo) -> list[Path]:

@@ -115,18 +115,45 @@ function load({ bundle }) {
     yaml: component.codeNativeIntegrationYAML,
     actions: Object.keys(component.actions || {}),
     triggers: Object.keys(component.triggers || {}),
-    connections: (component.connections || []).map((connection) => ({
-      key: connection.key,
-      label: connection.label,
-      inputs: (connection.inputs || []).map(({ key, label, type, required, shown }) => ({
+    // What the config wizard needs beyond the YAML (cnikit.definition's `exports`): whole connections (every
+    // input's label, type, required, default, shown, comments, placeholder, example …) and the data sources' types.
+    key: plain(component.key),
+    connections: (Array.isArray(component.connections) ? component.connections : []).map((connection) => {
+      const copy = plain(connection) || {};
+      copy.inputs = (Array.isArray(connection.inputs) ? connection.inputs : []).map((input) => ({
+        ...plain(input),
+        required: Boolean(input && input.required),
+        shown: !input || input.shown !== false,
+      }));
+      return copy;
+    }),
+    dataSources: Object.fromEntries(
+      Object.entries(component.dataSources || {}).map(([key, source]) => [
         key,
-        label,
-        type,
-        required: Boolean(required),
-        shown: shown !== false,
-      })),
-    })),
+        { key: plain(source && source.key), dataSourceType: plain(source && source.dataSourceType) },
+      ]),
+    ),
   };
+}
+
+// A JSON-safe copy: functions (perform, clean …), symbols and undefined drop out, as in JSON; a property whose
+// getter throws is left out; the depth cap ends cycles.
+function plain(value, depth = 0) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "bigint") return String(value);
+  if (typeof value !== "object" || depth > 32) return undefined;
+  if (Array.isArray(value)) return value.map((item) => plain(item, depth + 1) ?? null);
+  const copy = {};
+  for (const key of Object.keys(value)) {
+    try {
+      const item = plain(value[key], depth + 1);
+      if (item !== undefined) copy[key] = item;
+    } catch {
+      // a getter that throws: left out
+    }
+  }
+  return copy;
 }
 
 // While Python is still starting (imports, the build of the project's own layer), the worker evaluates the vendor
@@ -680,6 +707,37 @@ async function lifecycle(run) {
   return { ran: true, state: changed };
 }
 
+// --- data sources: what the config wizard offers for a data-source config variable ------------------------------
+
+// Runs `dataSources[key].perform(context, params)` with the config values entered so far (no state, no flow):
+// `{result, supplementalData?}` as the platform's config wizard receives it.
+async function dataSource(run) {
+  if (!loaded.component) throw new Error("No bundle loaded: send a load request first.");
+  const sources = loaded.component.dataSources || {};
+  const source = sources[run.key];
+  if (!source || typeof source.perform !== "function") {
+    const known = Object.keys(sources).join(", ") || "none";
+    throw new Error(`The bundle has no data source "${run.key}" (its data sources: ${known}); rebuild the project.`);
+  }
+  const context = {
+    ...decode(run.context),
+    logger: loggerFor(run),
+    instanceState: {},
+    crossFlowState: {},
+    integrationState: {},
+    executionState: {},
+    _components: componentsFor(run),
+  };
+  run.context = context;
+  run.step = "dataSource";
+  const value = await source.perform(context, decode(run.params || {}));
+  const answer = value && typeof value === "object" ? value : { result: value };
+  return {
+    result: encode(answer.result === undefined ? null : answer.result),
+    ...(answer.supplementalData !== undefined ? { supplementalData: encode(answer.supplementalData) } : {}),
+  };
+}
+
 // --- the loop ------------------------------------------------------------------------------------------------
 
 async function handle(message) {
@@ -702,11 +760,11 @@ async function handle(message) {
         current = null;
       }
     }
-    if (op === "lifecycle") {
+    if (op === "lifecycle" || op === "dataSource") {
       const run = { ...message, step: null };
       current = run;
       try {
-        return send({ id, type: "result", ok: true, value: await lifecycle(run) });
+        return send({ id, type: "result", ok: true, value: await (op === "lifecycle" ? lifecycle : dataSource)(run) });
       } catch (error) {
         return send({ id, type: "result", ok: false, error: { ...errorInfo(error), step: run.step } });
       } finally {
@@ -721,7 +779,7 @@ async function handle(message) {
 
 // Errors escaping the flow's promises fail the running execution, never the worker.
 const escaped = (error) => {
-  if (current) current.crash(error);
+  if (current && current.crash) current.crash(error);
   else writeErr(`cnikit runner: uncaught ${errorInfo(error).stack}\n`);
 };
 process.on("uncaughtException", escaped);

@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
-from textual.widgets import Input, Markdown, Switch
+from textual.widgets import Input, Markdown, Select, Switch
 
 from emulator.instance import SECRET_SERVICE
 from tests.fakes.keyring import MemoryKeyring
@@ -18,7 +18,7 @@ from tests.tui.conftest import make_app
 from tui.app import CnikitApp
 from tui.screens.save_preview import SavePreviewScreen
 from tui.screens.wizard import DataSourceSlot, WizardScreen
-from tui.widgets.config_fields import ListField
+from tui.widgets.config_fields import ListField, PicklistField
 
 
 async def open_wizard(app: CnikitApp) -> WizardScreen:
@@ -158,25 +158,69 @@ async def test_without_a_keyring_nothing_is_written_and_input_is_kept(
         keyring.set_keyring(previous)
 
 
-async def test_a_data_source_that_cannot_run_says_why_and_the_value_can_be_typed(
+async def data_source_slot(app: CnikitApp, pilot, wizard: WizardScreen) -> DataSourceSlot:  # type: ignore[no-untyped-def]
+    """The slot of the page's data source, once its data source answered (it runs in a worker)."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    slot = wizard.query_one(DataSourceSlot)
+    assert slot.loaded
+    return slot
+
+
+async def test_a_data_source_fills_the_picklist_from_the_connection_entered(
     copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
 ) -> None:
     root = copy_project("tui-wizard-data-source")
     app = make_app(root, "wizard")
     async with app.run_test(size=(100, 30)) as pilot:
         wizard = await open_wizard(app)
-        await type_into(pilot, wizard.query_one("#conn-files-connection-token", Input), "t0ken")
+        token = wizard.query_one("#conn-files-connection-token", Input)
+        # The bundle's whole connection inputs reach the wizard: comments and placeholder too.
+        assert token.placeholder == "files_…"
+        assert "From the Files admin page" in [str(s.render()) for s in wizard.query(".field-description")]
+        await type_into(pilot, token, "t0ken")
         await pilot.press("ctrl+n")
-        await app.workers.wait_for_complete()  # the data source ran (or failed) in a worker
-        await pilot.pause()
-        slot = wizard.query_one(DataSourceSlot)
-        status = str(slot.query_one(".slot-status").render())
-        assert "the data source 'folder' failed" in status and "Ctrl+R" in status
+        slot = await data_source_slot(app, pilot, wizard)
+        assert "Options from data source 'folder'" in str(slot.query_one(".slot-status").render())
         helper = wizard.query_one(".helper-text", Markdown)
         assert "**sync**" in helper.source
+        select = slot.query_one(Select)
+        assert [(str(label), key) for label, key in slot.query_one(PicklistField).options] == [
+            ("Inbox", "inbox"),
+            ("Archive", "archive"),
+        ]
+        select.value = "archive"
+        await pilot.press("ctrl+s", "ctrl+s")
+    saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
+    assert saved["configVars"]["Folder"] == "archive"
+    assert "t0ken" not in json.dumps(saved)  # the token went to the keyring
+
+
+async def test_a_data_source_that_throws_says_why_inline_and_keeps_the_input(
+    copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
+) -> None:
+    root = copy_project("tui-wizard-data-source")
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await open_wizard(app)
+        token = wizard.query_one("#conn-files-connection-token", Input)
+        await type_into(pilot, token, "expired")
+        await pilot.press("ctrl+n")
+        slot = await data_source_slot(app, pilot, wizard)
+        status = str(slot.query_one(".slot-status").render())
+        assert "the data source 'folder' failed: The token has expired (src/index.ts:" in status, status
+        assert "Ctrl+R" in status
+        # The value can still be typed, and what was typed survives fixing the connection and running it again.
         field = slot.field
         assert field is not None
         await type_into(pilot, field.query_one(Input), "inbox")
+        await pilot.press("ctrl+b")
+        assert token.value == "expired"  # the input that made it fail is still there to fix
+        await type_into(pilot, token, "t0ken")
+        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+r")
+        slot = await data_source_slot(app, pilot, wizard)
+        assert slot.query_one(Select).value == "inbox"
         await pilot.press("ctrl+s", "ctrl+s")
     saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
     assert saved["configVars"]["Folder"] == "inbox"

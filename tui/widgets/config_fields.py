@@ -159,7 +159,7 @@ class PicklistField(ConfigField):
         keys = [key for _, key in self.options]
         yield Select(
             self.options,
-            value=value if value in keys else Select.BLANK,
+            value=value if value in keys else Select.NULL,
             prompt="choose…",
             compact=True,
             id=f"select-{_ident(self.spec.key)}",
@@ -433,7 +433,7 @@ class JsonFormField(ConfigField):
                     yield Switch(bool(value), name=name)
                 elif options:
                     keys = [key for _, key in options]
-                    yield Select(options, value=value if value in keys else Select.BLANK, compact=True, name=name)
+                    yield Select(options, value=value if value in keys else Select.NULL, compact=True, name=name)
                 else:
                     yield Input("" if value is None else str(value), compact=True, name=name)
 
@@ -446,7 +446,7 @@ class JsonFormField(ConfigField):
             if isinstance(widget, Switch):
                 out[name] = widget.value
             elif isinstance(widget, Select):
-                if widget.value is not Select.BLANK:
+                if widget.value is not Select.NULL:
                     out[name] = widget.value
             elif isinstance(widget, Input) and widget.value != "":
                 out[name] = _coerce(widget.value, sub.get("type"))
@@ -513,6 +513,7 @@ class ConnectionField(ConfigField):
             yield Input(
                 "" if value is None else str(value),
                 password=item.secret,
+                placeholder=item.placeholder,
                 compact=True,
                 name=item.key,
                 id=f"conn-{_ident(self.spec.key)}-{_ident(item.key)}",
