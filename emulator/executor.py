@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import threading
 import uuid
@@ -49,6 +50,7 @@ from emulator.instance import (
 from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, Worker, WorkerFault, WorkerPool, decode, encode
 from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso, truncate_log
 
+_log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15 * 60.0  # the platform stops an execution after 15 minutes
 TEXT_TYPES = ("text/", "application/xml", "application/csv", "application/x-www-form-urlencoded", "+xml")
 InvokeType = Literal[
@@ -524,7 +526,10 @@ class Executor:
 
         def notify(update: ExecutionUpdate) -> None:
             for listener in listeners:
-                listener(update)
+                try:
+                    listener(update)
+                except Exception:  # a failing listener (a face's UI) must never fail the execution
+                    _log.exception("A listener of execution %s failed on its %r update", execution_id, update.kind)
 
         def add_log(severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
             line = LogLine(timestamp or now_iso(), severity, step, truncate_log(text))

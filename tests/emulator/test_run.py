@@ -261,3 +261,21 @@ def test_binary_bodies_travel_as_bytes_both_ways(executor_for: ExecutorFor) -> N
     assert outcome.result["data"]["received"] == png  # a Buffer in the flow, bytes here
     stored = msgpack.unpackb(executor.store.step_blob(outcome.execution_id, "onExecution") or b"")
     assert stored["data"]["received"] == png  # msgpack bin, as the platform stores binary step results
+
+
+def test_a_listener_that_raises_does_not_fail_the_execution(
+    executor_for: ExecutorFor, caplog: pytest.LogCaptureFixture
+) -> None:
+    executor = executor_for("emu-no-trigger")
+    seen: list[str] = []
+
+    def broken(update: ExecutionUpdate) -> None:
+        raise RuntimeError(f"listener broke on {update.kind}")
+
+    executor.subscribe(broken)
+    outcome = executor.run("Echo", on_update=lambda update: seen.append(update.kind))
+
+    assert outcome.succeeded, outcome.error
+    assert seen[0] == "started" and seen[-1] == "finished"  # the next listener still got every update
+    assert executor.store.get_execution(outcome.execution_id).status == "succeeded"
+    assert "listener broke on started" in caplog.text
