@@ -59,27 +59,17 @@ class ModuleInfo:
 
 def string_value(parsed: ParsedFile, node: Node) -> str | None:
     """The value of a string literal (escapes in simple form) or of a template literal without substitutions."""
-    if node.type == "string":
-        parts: list[str] = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(parsed.text(child))
-            elif child.type == "escape_sequence":
-                parts.append(unescape(parsed.text(child)))
-            else:
-                return None
-        return "".join(parts)
-    if node.type == "template_string":
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(parsed.text(child))
-            elif child.type == "escape_sequence":
-                parts.append(unescape(parsed.text(child)))
-            else:
-                return None
-        return "".join(parts)
-    return None
+    if node.type not in ("string", "template_string"):
+        return None
+    parts: list[str] = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            parts.append(parsed.text(child))
+        elif child.type == "escape_sequence":
+            parts.append(unescape(parsed.text(child)))
+        else:
+            return None  # a template substitution
+    return "".join(parts)
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}

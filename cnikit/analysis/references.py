@@ -133,14 +133,18 @@ _CONSTANT_EXPRESSIONS = {
     "as_expression",
     "satisfies_expression",
 }
-# Nodes that bind names for what they contain.
-_SCOPES = {
+# Functions: their parameters and `var`s bind names for their whole body.
+_FUNCTIONS = {
     "arrow_function",
     "function_expression",
     "function_declaration",
     "generator_function",
     "generator_function_declaration",
     "method_definition",
+}
+# Nodes that bind names for what they contain.
+_SCOPES = {
+    *_FUNCTIONS,
     "statement_block",
     "for_statement",
     "for_in_statement",
@@ -178,16 +182,6 @@ def _free_names(parsed: ParsedFile, node: Node) -> set[str]:
         else:
             stack.extend(current.named_children)
     return names
-
-
-_FUNCTIONS = {
-    "arrow_function",
-    "function_expression",
-    "function_declaration",
-    "generator_function",
-    "generator_function_declaration",
-    "method_definition",
-}
 
 
 def _bindings(parsed: ParsedFile, scope: Node) -> set[str]:
