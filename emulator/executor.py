@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -228,6 +229,71 @@ class DataSourceResult:
     result: Any
     supplemental_data: Any = None
     logs: list[LogLine] = field(default_factory=list)
+
+
+LOG_FLUSH_SECONDS = 0.05  # log lines reach the store within this long …
+LOG_FLUSH_LINES = 100  # … or as soon as this many are waiting
+
+
+class _LogWriter:
+    """Writes an execution's log lines to the store while it runs, in small batches, so that another process (a
+    TUI next to `cnikit serve`, a language server) can follow them. A short execution writes none early: its lines
+    go with `finish_execution`, in the same transaction, which keeps warm executions fast."""
+
+    def __init__(self, store: Store, execution_id: str, lines: list[LogLine]) -> None:
+        self.store = store
+        self.execution_id = execution_id
+        self.lines = lines
+        self.flushed = 0
+        self.last = time.monotonic()
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        self.closed = False
+
+    def added(self) -> None:
+        """A line was appended to `lines`: write the batch now, or make sure it is written soon."""
+        with self.lock:
+            if self.closed:
+                return
+            waited = time.monotonic() - self.last
+            if len(self.lines) - self.flushed >= LOG_FLUSH_LINES or waited >= LOG_FLUSH_SECONDS:
+                self._flush()
+            elif self.timer is None:
+                self.timer = threading.Timer(LOG_FLUSH_SECONDS - waited, self._on_timer)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def _on_timer(self) -> None:
+        with self.lock:
+            self.timer = None
+            if not self.closed:
+                self._flush()
+
+    def _flush(self) -> None:
+        batch = self.lines[self.flushed :]
+        if batch:
+            try:
+                self.store.append_logs(self.execution_id, [_log_row(line) for line in batch])
+            except Exception:  # a busy store only delays the lines: they go with the end of the execution
+                _log.exception("Could not write the log lines of execution %s yet", self.execution_id)
+                return
+            self.flushed += len(batch)
+        self.last = time.monotonic()
+
+    def close(self) -> list[tuple[str, str, str | None, str]]:
+        """Stop writing early; the lines not written yet, for `finish_execution`."""
+        with self.lock:
+            self.closed = True
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            rest = [_log_row(line) for line in self.lines[self.flushed :]]
+            self.flushed = len(self.lines)
+            return rest
+
+
+def _log_row(line: LogLine) -> tuple[str, str, str | None, str]:
+    return (line.timestamp, line.severity, line.step, line.message)
 
 
 def execution_global_id() -> str:
@@ -531,9 +597,12 @@ class Executor:
                 except Exception:  # a failing listener (a face's UI) must never fail the execution
                     _log.exception("A listener of execution %s failed on its %r update", execution_id, update.kind)
 
+        log_writer = _LogWriter(self.store, execution_id, outcome.logs)
+
         def add_log(severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
             line = LogLine(timestamp or now_iso(), severity, step, truncate_log(text))
             outcome.logs.append(line)
+            log_writer.added()
             notify(ExecutionUpdate("log", execution_id, flow.name, log=line))
 
         exchanges: list[dict[str, Any]] = []
@@ -585,7 +654,7 @@ class Executor:
             add_log("error", None, str(error))
         except KeyboardInterrupt:
             # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
-            self._record_interrupted(execution_id, outcome, add_log)
+            self._record_interrupted(execution_id, outcome, add_log, log_writer)
             raise
         if http == "record":
             httpmock.save_cassette(cassette_file, exchanges)
@@ -599,7 +668,7 @@ class Executor:
             response=outcome.response,
             execution_state=execution_state,
             steps=outcome.steps,
-            logs=[(line.timestamp, line.severity, line.step, line.message) for line in outcome.logs],
+            logs=log_writer.close(),
             state=state_writes if outcome.succeeded else None,
             ended_at=outcome.ended_at,
         )
@@ -607,7 +676,11 @@ class Executor:
         return outcome
 
     def _record_interrupted(
-        self, execution_id: str, outcome: ExecutionOutcome, add_log: Callable[[str, str | None, str], None]
+        self,
+        execution_id: str,
+        outcome: ExecutionOutcome,
+        add_log: Callable[[str, str | None, str], None],
+        log_writer: _LogWriter,
     ) -> None:
         if self.pool is not None:
             for worker in self.pool.workers():  # the interrupted one is back among them, maybe still busy
@@ -623,7 +696,7 @@ class Executor:
             status="failed",
             error=outcome.error,
             steps=outcome.steps,
-            logs=[(line.timestamp, line.severity, line.step, line.message) for line in outcome.logs],
+            logs=log_writer.close(),
             ended_at=outcome.ended_at,
         )
 

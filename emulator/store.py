@@ -367,6 +367,14 @@ class Store:
             )
         self._emit(StoreEvent("started", new.id, new.flow_key, "running"))
 
+    def append_logs(self, execution_id: str, logs: list[tuple[str, str, str | None, str]]) -> None:
+        """Add log lines `(timestamp, severity, step, message)` of a running execution, in one transaction."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO logs (execution_id, timestamp, severity, step, message) VALUES (?, ?, ?, ?, ?)",
+                [(execution_id, ts, sev, step, truncate_log(msg)) for ts, sev, step, msg in logs],
+            )
+
     def finish_execution(
         self,
         execution_id: str,
@@ -383,8 +391,9 @@ class Store:
     ) -> None:
         """Record an execution's outcome, its steps and logs — and, on success only, the changed state levels.
 
-        `logs` are `(timestamp, severity, step, message)`; `state` maps each changed level to its whole new JSON
-        text. All of it is one transaction: a crash leaves either the old state or the new, never a mix.
+        `logs` are the lines not yet written with `append_logs`, `(timestamp, severity, step, message)`; `state`
+        maps each changed level to its whole new JSON text. All of it is one transaction: a crash leaves either the
+        old state or the new, never a mix.
         """
         flow_key = ""
         with self._tx() as db:

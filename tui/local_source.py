@@ -86,7 +86,7 @@ class LocalSource:
         self._bump()
 
     def live_log(self, execution_id: str, line: Any) -> None:
-        """A log line of an execution running in this process (the store gets its lines when it ends)."""
+        """A log line of an execution running in this process, at once (the store gets it in a batch soon after)."""
         with self._lock:
             rows = self._live.setdefault(execution_id, [])
             moment = parse_time(line.timestamp) or datetime.now(UTC)
