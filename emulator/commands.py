@@ -341,6 +341,9 @@ def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, A
         "endedAt": record.ended_at,
         "error": record.error,
         "replayOf": record.replay_of,
+        "invokedBy": record.parent_id,
+        "retryOf": record.retry_of,
+        "statusDetail": record.status_detail,
         "http": record.http_mode,
     }
     if not brief:
@@ -393,6 +396,12 @@ def executions_show(
     )
     if record.replay_of:
         typer.echo(f"replay of {record.replay_of}")
+    if record.parent_id:
+        typer.echo(f"invoked by {record.parent_id}")
+    if record.retry_of:
+        typer.echo(f"retry of {record.retry_of}")
+    if record.status_detail == "polled_no_changes":
+        typer.echo("the polling trigger found no changes: onExecution did not run")
     if record.error:
         typer.secho(f"error: {record.error}", fg=typer.colors.RED)
     typer.secho("── logs", bold=True)

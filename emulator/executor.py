@@ -529,10 +529,14 @@ class Executor:
         on_update: Listener | None = None,
         replay_of: str | None = None,
         execution_id: str | None = None,
+        parent_id: str | None = None,
+        retry_of: str | None = None,
     ) -> ExecutionOutcome:
         """Run one flow with `request` (an empty JSON request by default) and record the execution.
 
-        `execution_id` is for callers that answer with the id before the execution starts (`cnikit serve`).
+        `execution_id` is for callers that answer with the id before the execution starts (`cnikit serve`);
+        `parent_id` (the execution that invoked this one, cross-flow) and `retry_of` (the execution this one
+        retries) are recorded with it.
         Raises `ExecutorError` when the execution cannot start; every other failure is a failed `ExecutionOutcome`.
         """
         definition = self._definition()
@@ -583,6 +587,8 @@ class Executor:
                 replay_of=replay_of,
                 http_mode=http,
                 cassette=cassette_name if http != "live" else None,
+                parent_id=parent_id,
+                retry_of=retry_of,
             )
         )
         outcome = ExecutionOutcome(
@@ -671,6 +677,7 @@ class Executor:
             logs=log_writer.close(),
             state=state_writes if outcome.succeeded else None,
             ended_at=outcome.ended_at,
+            status_detail="polled_no_changes" if outcome.succeeded and outcome.polled_no_changes else None,
         )
         notify(ExecutionUpdate("finished", execution_id, flow.name, outcome=outcome))
         return outcome

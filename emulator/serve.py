@@ -71,15 +71,6 @@ def record_json(record: ExecutionRecord, *, lineage: dict[str, Any] | None = Non
     }
 
 
-def invoked_by(record: ExecutionRecord) -> str | None:
-    """The execution that called this one with `context.invokeFlow` (its `prismatic-executionid` header)."""
-    headers = {str(k).lower(): v for k, v in (record.request.get("headers") or {}).items()}
-    if str(headers.get("prismatic-invoke-type", "")).lower() != "cross flow":
-        return None
-    parent = headers.get("prismatic-executionid")
-    return str(parent) if parent else None
-
-
 class Admin:
     """The `/__cnikit/…` JSON API over a runtime."""
 
@@ -199,17 +190,12 @@ class Admin:
             if job is not None:
                 return JSONResponse({"id": ref, "status": job.state, **job.summary()})
             return _error(404, str(missing))
-        children = [
-            r.id
-            for r in store.list_executions(limit=1000)
-            if r.invoke_type == "CROSS_FLOW" and invoked_by(r) == record.id
-        ]
+        children = [r.id for r in store.invoked_by(record.id)]
         job = self.runtime.dispatcher.job(record.id)
-        body = record_json(record, lineage={"invokedBy": invoked_by(record), "invoked": children})
+        body = record_json(record, lineage={"invokedBy": record.parent_id, "invoked": children})
         body["result"] = _plain(record.result)
-        body["polledNoChanges"] = record.status == "succeeded" and not any(
-            s.name == "onExecution" for s in store.steps(record.id)
-        )
+        body["polledNoChanges"] = record.status_detail == "polled_no_changes"
+        body["retryOf"] = record.retry_of
         body["steps"] = [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in store.steps(record.id)]
         body["logs"] = [
             {"severity": line.severity, "step": line.step, "message": line.message} for line in store.logs(record.id)

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS executions (
     replay_of TEXT,                -- id of the execution this one replays
     http_mode TEXT NOT NULL DEFAULT 'live',
     cassette TEXT
+    -- parent_id, retry_of, status_detail: added by _COLUMNS (also to a store made before they existed)
 );
 CREATE INDEX IF NOT EXISTS executions_flow ON executions (flow_key, seq);
 CREATE TABLE IF NOT EXISTS steps (
@@ -97,6 +98,21 @@ CREATE TABLE IF NOT EXISTS logs (
 );
 CREATE INDEX IF NOT EXISTS logs_execution ON logs (execution_id, id);
 """
+
+
+# Columns added after the first release: `Store` adds any that an existing emulator.sqlite lacks, in place.
+_COLUMNS = {
+    "executions": (
+        ("parent_id", "TEXT"),  # the execution that invoked this one with `context.invokeFlow` (cross-flow)
+        ("retry_of", "TEXT"),  # the original execution this one retries
+        ("status_detail", "TEXT"),  # more about the status: `polled_no_changes`
+    ),
+}
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent_id)",
+    "CREATE INDEX IF NOT EXISTS executions_retry ON executions (retry_of)",
+)
+StatusDetail = Literal["polled_no_changes"]
 
 
 def now_iso() -> str:
@@ -151,6 +167,9 @@ class ExecutionRecord:
     replay_of: str | None = None
     http_mode: str = "live"
     cassette: str | None = None
+    parent_id: str | None = None  # invoked by this execution (cross-flow)
+    retry_of: str | None = None  # retries this execution
+    status_detail: str | None = None  # e.g. `polled_no_changes`: the trigger found nothing new
 
     @property
     def duration_ms(self) -> float | None:
@@ -201,6 +220,8 @@ class NewExecution:
     replay_of: str | None = None
     http_mode: str = "live"
     cassette: str | None = None
+    parent_id: str | None = None
+    retry_of: str | None = None
 
 
 @dataclass
@@ -230,8 +251,20 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._listeners: list[Callable[[StoreEvent], None]] = []
         self._data_version = self._version()
+
+    def _migrate(self) -> None:
+        """Add the columns a store written by an earlier version lacks (nothing it holds changes)."""
+        for table, columns in _COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns:
+                if name not in have:
+                    with suppress(sqlite3.OperationalError):  # another process added it meanwhile
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        for statement in _INDEXES:
+            self._db.execute(statement)
 
     @classmethod
     def open(cls, project_root: Path) -> Store:
@@ -351,7 +384,8 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO executions (id, instance_id, flow_key, flow_name, invoke_type, status, started_at,"
-                " request, replay_of, http_mode, cassette) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                " request, replay_of, http_mode, cassette, parent_id, retry_of)"
+                " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new.id,
                     new.instance_id,
@@ -363,6 +397,8 @@ class Store:
                     new.replay_of,
                     new.http_mode,
                     new.cassette,
+                    new.parent_id,
+                    new.retry_of,
                 ),
             )
         self._emit(StoreEvent("started", new.id, new.flow_key, "running"))
@@ -388,6 +424,7 @@ class Store:
         logs: list[tuple[str, str, str | None, str]] | None = None,
         state: dict[StateKey, str] | None = None,
         ended_at: str | None = None,
+        status_detail: StatusDetail | None = None,
     ) -> None:
         """Record an execution's outcome, its steps and logs — and, on success only, the changed state levels.
 
@@ -402,8 +439,8 @@ class Store:
                 raise StoreError(f"no execution {execution_id} to finish")
             flow_key = row[0]
             db.execute(
-                "UPDATE executions SET status=?, ended_at=?, error=?, result=?, response=?, execution_state=?"
-                " WHERE id=?",
+                "UPDATE executions SET status=?, ended_at=?, error=?, result=?, response=?, execution_state=?,"
+                " status_detail=? WHERE id=?",
                 (
                     status,
                     ended_at or now_iso(),
@@ -411,6 +448,7 @@ class Store:
                     pack(result),
                     None if response is None else pack(response),
                     None if execution_state is None else json.dumps(execution_state),
+                    status_detail,
                     execution_id,
                 ),
             )
@@ -518,6 +556,22 @@ class Store:
             rows = self._db.execute(query + " ORDER BY id", params).fetchall()
         return [LogRecord(*row) for row in rows]
 
+    def invoked_by(self, execution_id: str) -> list[ExecutionRecord]:
+        """Executions that `execution_id` invoked (cross-flow), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE parent_id=? ORDER BY seq", (execution_id,)
+            ).fetchall()
+        return [_execution(row) for row in rows]
+
+    def retries_of(self, execution_id: str) -> list[ExecutionRecord]:
+        """Executions that retry `execution_id`, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE retry_of=? ORDER BY seq", (execution_id,)
+            ).fetchall()
+        return [_execution(row) for row in rows]
+
     def replays_of(self, execution_id: str) -> list[ExecutionRecord]:
         """Executions that replay `execution_id`, newest first."""
         with self._lock:
@@ -529,13 +583,13 @@ class Store:
 
 _EXEC_COLUMNS = (
     "seq, id, instance_id, flow_key, flow_name, invoke_type, status, started_at, ended_at, error, request, result,"
-    " response, execution_state, replay_of, http_mode, cassette"
+    " response, execution_state, replay_of, http_mode, cassette, parent_id, retry_of, status_detail"
 )
 
 
 def _execution(row: tuple[Any, ...]) -> ExecutionRecord:
     (seq, id_, instance_id, flow_key, flow_name, invoke_type, status, started, ended, error, request, result,
-     response, execution_state, replay_of, http_mode, cassette) = row  # fmt: skip
+     response, execution_state, replay_of, http_mode, cassette, parent_id, retry_of, status_detail) = row  # fmt: skip
     return ExecutionRecord(
         id=id_,
         seq=seq,
@@ -554,4 +608,7 @@ def _execution(row: tuple[Any, ...]) -> ExecutionRecord:
         replay_of=replay_of,
         http_mode=http_mode,
         cassette=cassette,
+        parent_id=parent_id,
+        retry_of=retry_of,
+        status_detail=status_detail,
     )

@@ -33,6 +33,8 @@ def execution_row(record: ExecutionRecord) -> ExecutionRow:
         ended_at=parse_time(record.ended_at),
         invoke_type=record.invoke_type,
         replay_of=record.replay_of,
+        invoked_by=record.parent_id,
+        retry_of=record.retry_of,
         error=record.error,
     )
 

@@ -25,6 +25,8 @@ class ExecutionRow:
     ended_at: datetime | None
     invoke_type: str
     replay_of: str | None = None
+    invoked_by: str | None = None  # the execution that invoked this one (cross-flow)
+    retry_of: str | None = None  # the execution this one retries
     error: str | None = None
 
     @property

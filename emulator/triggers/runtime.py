@@ -46,6 +46,13 @@ class RuntimeEvent:
         return {"seq": self.seq, "kind": self.kind, "at": self.at, **self.data}
 
 
+def invoker(request: TriggerRequest, invoke_type: str) -> str | None:
+    """The execution that invoked a cross-flow call (`context.invokeFlow` sends its id as `prismatic-executionid`)."""
+    if invoke_type != "CROSS_FLOW":
+        return None
+    return request.header("prismatic-executionid") or None
+
+
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -168,6 +175,8 @@ class Runtime:
                 sync=False,
                 execution_id=job.id,
                 on_update=job.on_update,
+                parent_id=invoker(job.request, job.invoke_type),
+                retry_of=job.retry_of,
             )
         except Exception as error:  # it could not start (e.g. a mock file that is not JSON): say so, loudly
             self.log(f"execution {job.id} of flow '{job.flow.name}' could not start: {error}", severity="error")
@@ -186,6 +195,7 @@ class Runtime:
             invoke_type=invoke_type,  # type: ignore[arg-type]
             sync=True,
             execution_id=execution_id,
+            parent_id=invoker(request, invoke_type),
         )
 
     def wait(self, execution_id: str, timeout: float) -> bool:

@@ -10,7 +10,7 @@ import msgpack
 from typer.testing import CliRunner
 
 from cnikit.cli import app
-from emulator.store import Store
+from emulator.store import NewExecution, Store
 
 Project = Callable[[str], Path]
 runner = CliRunner()
@@ -170,3 +170,26 @@ def test_an_xml_payload_file_arrives_as_text_with_its_content_type(project: Proj
     received = json.loads(out)["result"]["data"]
     assert received["received"] == "<order id='7'/>"
     assert received["contentType"] == "application/xml"
+
+
+def test_executions_show_says_who_invoked_it_and_what_it_retries(project: Project) -> None:
+    root = project("emu-no-trigger")
+    with Store.open(root) as store:
+        for new in (
+            NewExecution("exec-parent", "i", "echo", "Echo", "WEBHOOK", {}),
+            NewExecution("exec-first", "i", "echo", "Echo", "CROSS_FLOW", {}, parent_id="exec-parent"),
+            NewExecution(
+                "exec-retry", "i", "echo", "Echo", "CROSS_FLOW", {}, parent_id="exec-parent", retry_of="exec-first"
+            ),
+        ):
+            store.begin_execution(new)
+            store.finish_execution(new.id, status="succeeded")
+
+    code, out = cli("executions", "show", "exec-retry", root)
+    assert code == 0, out
+    assert "invoked by exec-parent" in out and "retry of exec-first" in out
+    code, out = cli("executions", "show", "exec-retry", root, "--json")
+    shown = json.loads(out)
+    assert (shown["invokedBy"], shown["retryOf"]) == ("exec-parent", "exec-first")
+    code, out = cli("executions", "show", "exec-parent", root)
+    assert code == 0 and "invoked by" not in out and "retry of" not in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,35 @@ def test_another_process_sees_changes(tmp_path: Path) -> None:
     _begin(writer, 1)
     assert reader.changed()
     assert not reader.changed()
+
+
+def test_a_store_from_before_lineage_gains_its_columns_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE executions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, instance_id TEXT NOT NULL,
+            flow_key TEXT NOT NULL, flow_name TEXT NOT NULL, invoke_type TEXT NOT NULL, status TEXT NOT NULL,
+            started_at TEXT NOT NULL, ended_at TEXT, error TEXT, request TEXT NOT NULL, result BLOB, response BLOB,
+            execution_state TEXT, replay_of TEXT, http_mode TEXT NOT NULL DEFAULT 'live', cassette TEXT
+        );
+        INSERT INTO executions (id, instance_id, flow_key, flow_name, invoke_type, status, started_at, request)
+        VALUES ('old-1', 'i', 'echo', 'Echo', 'WEBHOOK', 'succeeded', '2026-01-01T00:00:00.000Z', '{}');
+        """
+    )
+    old.commit()
+    old.close()
+
+    with Store(path) as store:
+        kept = store.get_execution("old-1")
+        assert (kept.flow_name, kept.parent_id, kept.retry_of, kept.status_detail) == ("Echo", None, None, None)
+        store.begin_execution(
+            NewExecution("new-1", "i", "echo", "Echo", "CROSS_FLOW", {}, parent_id="old-1", retry_of="old-0")
+        )
+        store.finish_execution("new-1", status="succeeded", status_detail="polled_no_changes")
+        new = store.get_execution("new-1")
+        assert (new.parent_id, new.retry_of, new.status_detail) == ("old-1", "old-0", "polled_no_changes")
+        assert [r.id for r in store.invoked_by("old-1")] == ["new-1"]
+    with Store(path) as again:  # opening a migrated store changes nothing
+        assert again.get_execution("new-1").parent_id == "old-1"

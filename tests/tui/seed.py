@@ -26,6 +26,8 @@ def record_execution(
     output: object = None,
     logs: int = 2,
     replay_of: str | None = None,
+    parent_id: str | None = None,
+    retry_of: str | None = None,
 ) -> str:
     """Write one finished (or running) execution with both steps and a few logs; returns its id."""
     key, name, invoke = flow
@@ -40,6 +42,8 @@ def record_execution(
             request={"headers": {}, "body": ""},
             started_at=iso(started),
             replay_of=replay_of,
+            parent_id=parent_id,
+            retry_of=retry_of,
         )
     )
     if status == "running":

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from textual.widgets import OptionList, Select
+from textual.widgets import OptionList, Select, Static
 
 from cnikit.payloads import Payload
 from cnikit.platform.client import PrismaticClient
@@ -123,6 +123,24 @@ async def test_follows_a_running_execution_until_it_ends(tmp_path: Path) -> None
         assert detail.row.status == "succeeded"
         assert not detail.follow
         assert detail.query_one(LogView).line_count == 1
+
+
+async def test_the_execution_screen_says_who_invoked_it_and_what_it_retries(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        record_execution(store, 1, started=NOW - timedelta(minutes=5), status="failed")
+        record_execution(store, 2, started=NOW - timedelta(minutes=4))
+        record_execution(store, 3, started=NOW - timedelta(minutes=1), parent_id="exec-000002", retry_of="exec-000001")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        assert detail.row.id == "exec-000003"
+        summary = str(detail.query_one("#execution-summary", Static).render())
+        assert "invoked by exec-000002" in summary and "retry of exec-000001" in summary
+        await pilot.press("escape", "down", "enter")
+        plain = str(app.screen.query_one("#execution-summary", Static).render())
+        assert "invoked by" not in plain and "retry of" not in plain
 
 
 async def test_binary_output_is_shown_as_type_and_size(tmp_path: Path) -> None:

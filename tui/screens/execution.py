@@ -75,6 +75,10 @@ class ExecutionScreen(Screen[None]):
         ]
         if row.replay_of:
             parts.append(Content.styled(f"  ·  replay of {row.replay_of}", "$text-muted"))
+        if row.invoked_by:
+            parts.append(Content.styled(f"  ·  invoked by {row.invoked_by}", "$text-muted"))
+        if row.retry_of:
+            parts.append(Content.styled(f"  ·  retry of {row.retry_of}", "$text-muted"))
         if row.error:
             parts.append(Content("\n"))
             parts.append(Content.styled(row.error, "$error"))
@@ -88,8 +92,8 @@ class ExecutionScreen(Screen[None]):
             self.fetch_remote()
         elif self.row.status == "running" and self.query_one(LogView).line_count == 0:
             self.query_one(LogView).write(
-                "Following… (an execution started by another process, e.g. cnikit serve, hands its log lines to the "
-                "store when it ends; runs started here stream live)"
+                "Following… (log lines appear as the execution writes them: within a moment for one started by "
+                "another process, e.g. cnikit serve; at once for runs started here)"
             )
 
     @work(exclusive=True, group="execution-remote")

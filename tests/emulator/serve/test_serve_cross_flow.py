@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from emulator.store import Store
+
 from .conftest import Served
 
 
@@ -23,3 +25,8 @@ def test_invoke_flow_reaches_siblings_and_links_executions(serve: Callable[..., 
     assert notify["lineage"]["invokedBy"] == parent_id
     for child in children:
         assert served.wait(child)["lineage"]["invokedBy"] == parent_id
+    # The link is in the store, for every face (another process reads it from there).
+    with Store.open(served.root) as store:
+        assert store.get_execution(answer["notifyExecutionId"]).parent_id == parent_id
+        assert sorted(r.id for r in store.invoked_by(parent_id)) == sorted(children)
+        assert store.get_execution(parent_id).parent_id is None

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from itertools import pairwise
 
+from emulator.store import Store
+
 from .conftest import Served
 
 
@@ -66,6 +68,9 @@ def test_failed_executions_retry_with_backoff_on_the_clock(serve: Callable[..., 
     assert all(r["status"] == "failed" for r in chain)
     last = served.admin("GET", f"executions/{chain[-1]['id']}")
     assert last["attempt"] == 3 and last["retryOf"] == original and not last["retryPending"]
+    with Store.open(served.root) as store:  # recorded, not only known to the running server
+        assert [store.get_execution(r["id"]).retry_of for r in chain] == [None, original, original, original]
+        assert [r.id for r in store.retries_of(original)] == [r["id"] for r in chain[1:]]
     assert served.admin("GET", "clock")["pending"] == []
 
 

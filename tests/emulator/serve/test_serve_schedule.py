@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from emulator.store import Store
+
 from .conftest import Served
 
 
@@ -64,6 +66,9 @@ def test_polling_keeps_its_cursor_and_records_no_changes(serve: Callable[..., Se
     assert first["polledNoChanges"] and [s["name"] for s in first["steps"]] == ["onTrigger"]
     assert not second["polledNoChanges"] and second["result"]["data"] == [{"record": 1}]
     assert third["result"]["data"] == [{"record": 2}]
+    with Store.open(served.root) as store:
+        details = [store.get_execution(r["id"]).status_detail for r in records]
+    assert details == ["polled_no_changes", None, None]
     state = served.admin("GET", "state")["state"]
     flow_state = next(s for s in state if s["level"] == "instanceState" and s["flow"] == "poll-records")
     assert flow_state["value"]["__prismaticInternal"]["polling"] == {"cursor": 2}
