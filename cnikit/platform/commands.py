@@ -94,7 +94,18 @@ def _integration_id(project: Path | None, given: str | None) -> str:
         raise _fail("No CNI project here (no .spectral folder at or above this folder); pass --integration-id.")
     found = read_integration_id(project)
     if not found:
-        raise _fail(f"No integration ID in {project / '.spectral' / 'prism.json'}. Run `cnikit import` first.")
+        path = project / ".spectral" / "prism.json"
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as bad:
+            # A broken file must not read as "never imported": `cnikit import` would replace what is in it.
+            raise _fail(
+                f'{path} is not readable JSON ({bad}); expected {{"integrationId": "..."}} as `cnikit import` '
+                "writes it. Fix the file, or remove it and run `cnikit import`."
+            ) from None
+        raise _fail(f"No integration ID in {path}. Run `cnikit import` first.")
     return found
 
 

@@ -108,6 +108,19 @@ def test_errors_are_one_line(fake: FakePrismatic, env: MemoryKeyring, project: P
     assert code == 1 and "Run `cnikit import` first." in err
 
 
+def test_a_broken_prism_json_is_named_not_taken_for_a_missing_import(
+    fake: FakePrismatic, env: MemoryKeyring, project: Path, browser: Browser
+) -> None:
+    _login(browser)
+    prism_json = project / ".spectral" / "prism.json"
+    prism_json.write_text('{"integrationId": "SW50ZWdyYXRpb246MQ",}')
+    code, _, err = cli("open", "--no-browser")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert f"{prism_json} is not readable JSON (" in err and "line 1 column" in err
+    assert "Run `cnikit import` first" not in err
+    assert prism_json.read_text() == '{"integrationId": "SW50ZWdyYXRpb246MQ",}'  # left as the user had it
+
+
 def test_tenants_list_and_switch(fake: FakePrismatic, env: MemoryKeyring, project: Path, browser: Browser) -> None:
     fake.tenants.append({"tenantId": "tenant-beta", "url": "", "orgName": "Beta Ltd", "awsRegion": "eu-west-1"})
     _login(browser)
