@@ -104,6 +104,11 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        # Say where: the first line of str(exc) is only the context ("while parsing a flow node").
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SettingsError(f"{path}: not readable YAML{where} ({exc.problem or exc.context})") from None
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"{path}: not readable YAML ({str(exc).splitlines()[0]})") from None
     if data is None:
