@@ -251,7 +251,7 @@ def tenants(
                 mark = "✓" if t.tenantId == current else " "
                 typer.echo(f"{mark} {t.tenantId}  {t.orgName or ''}  {t.url or ''} ({t.awsRegion or '?'})")
             return
-        if len(known) <= 1:
+        if len(known) <= 1 and tenant_id in (None, current):  # a tenant id that is not yours is an error below
             typer.echo("Only one tenant available to your account.")
             return
         target = tenant_id

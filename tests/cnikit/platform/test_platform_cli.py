@@ -135,6 +135,17 @@ def test_tenants_list_and_switch(fake: FakePrismatic, env: MemoryKeyring, projec
     assert code == 1 and "Unknown action 'jump'" in err
 
 
+def test_switching_to_a_tenant_that_is_not_yours_fails_with_the_ones_you_have(
+    fake: FakePrismatic, env: MemoryKeyring, project: Path, browser: Browser
+) -> None:
+    _login(browser)  # the fake has one tenant
+    code, out, _ = cli("tenants", "switch")
+    assert (code, out.strip()) == (0, "Only one tenant available to your account.")
+    code, _, err = cli("tenants", "switch", "tenant-nope")
+    assert code == 1
+    assert err.strip() == "Error: Tenant 'tenant-nope' is not one of yours; available: Acme Corp (tenant-acme)"
+
+
 def test_url_show_and_set(fake: FakePrismatic, env: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PRISMATIC_URL")
     code, out, _ = cli("url")
