@@ -814,6 +814,10 @@ class Executor:
         except RunnerError as error:
             raise DataSourceError(error.message, _user_stack(error.stack)) from None
         except WorkerFault as error:
+            if error.kind == "timeout":
+                raise DataSourceError(
+                    f"The data source of {config_var_key!r} did not answer within {timeout:g} s"
+                ) from None
             raise DataSourceError(str(error)) from None
         answer.result = decode(value.get("result"))
         answer.supplemental_data = decode(value.get("supplementalData"))

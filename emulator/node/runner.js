@@ -762,9 +762,11 @@ async function handle(message) {
     }
     if (op === "lifecycle" || op === "dataSource") {
       const run = { ...message, step: null };
+      const crashed = new Promise((_, reject) => (run.crash = reject)); // a timer callback that throws fails it too
       current = run;
       try {
-        return send({ id, type: "result", ok: true, value: await (op === "lifecycle" ? lifecycle : dataSource)(run) });
+        const value = await Promise.race([(op === "lifecycle" ? lifecycle : dataSource)(run), crashed]);
+        return send({ id, type: "result", ok: true, value });
       } catch (error) {
         return send({ id, type: "result", ok: false, error: { ...errorInfo(error), step: run.step } });
       } finally {
@@ -779,7 +781,7 @@ async function handle(message) {
 
 // Errors escaping the flow's promises fail the running execution, never the worker.
 const escaped = (error) => {
-  if (current && current.crash) current.crash(error);
+  if (current) current.crash(error);
   else writeErr(`cnikit runner: uncaught ${errorInfo(error).stack}\n`);
 };
 process.on("uncaughtException", escaped);

@@ -57,7 +57,9 @@ def test_a_data_source_that_throws_raises_its_own_message_and_where(executor_for
 def test_unknown_or_plain_variables_are_refused_clearly(executor_for: ExecutorFor) -> None:
     executor = executor_for("emu-data-source")
 
-    with pytest.raises(ExecutorError, match=r"No config variable 'Foldr'; its data-source variables: Folder, Region"):
+    with pytest.raises(
+        ExecutorError, match=r"No config variable 'Foldr'; its data-source variables: Folder, Region, Hang, Late"
+    ):
         executor.run_data_source("Foldr", {})
     with pytest.raises(ExecutorError, match=r"'Prefix' has no data source"):
         executor.run_data_source("Prefix", {})
@@ -78,3 +80,22 @@ def test_the_definition_carries_what_the_wizard_needs_from_the_bundle(executor_f
     assert token is not None and token.secret
     folder = definition.config_var("Folder")
     assert folder is not None and folder.data_source_type == "picklist"
+
+
+def test_an_error_escaping_the_data_source_fails_it_at_once(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-data-source")
+
+    with pytest.raises(DataSourceError, match="the folder service hung up"):
+        executor.run_data_source("Late", {}, timeout=60)  # not a timeout: the timer's error answers
+
+    assert executor.run_data_source("Region", {"Files Connection": connection(region="us")}).result == "us"
+
+
+def test_a_data_source_that_never_answers_times_out(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-data-source")
+    executor.run_data_source("Region", {"Files Connection": connection(region="us")})  # warm
+
+    with pytest.raises(DataSourceError, match=r"The data source of 'Hang' did not answer within 0.5 s"):
+        executor.run_data_source("Hang", {}, timeout=0.5)
+    # The stuck worker was stopped and replaced.
+    assert executor.run_data_source("Region", {"Files Connection": connection(region="eu")}).result == "eu"

@@ -125,6 +125,28 @@ async def test_follows_a_running_execution_until_it_ends(tmp_path: Path) -> None
         assert detail.query_one(LogView).line_count == 1
 
 
+async def test_follows_the_log_lines_another_process_writes_while_it_runs(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        record_execution(store, 1, started=NOW - timedelta(seconds=3), status="running")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("enter")
+        detail = app.screen
+        assert isinstance(detail, ExecutionScreen)
+        detail.updated.clear()
+        with Store.open(tmp_path) as other:  # what `cnikit serve` does while the execution runs
+            other.append_logs(
+                "exec-000001",
+                [(iso(NOW), "info", "onExecution", "page 1 fetched"), (iso(NOW), "info", "onExecution", "page 2")],
+            )
+        view = detail.query_one(LogView)
+        while view.line_count < 2:
+            await asyncio.wait_for(detail.updated.wait(), timeout=10)
+            detail.updated.clear()
+        assert detail.row.status == "running" and detail.follow
+        assert view.line_count == 2
+
+
 async def test_the_execution_screen_says_who_invoked_it_and_what_it_retries(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         record_execution(store, 1, started=NOW - timedelta(minutes=5), status="failed")
