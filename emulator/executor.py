@@ -663,7 +663,9 @@ class Executor:
             self._record_interrupted(execution_id, outcome, add_log, log_writer)
             raise
         if http == "record":
-            httpmock.save_cassette(cassette_file, exchanges)
+            kept = httpmock.record_cassette(cassette_file, exchanges)
+            if kept is not None:
+                add_log("warn", None, kept)
         add_log("info", None, f"Ending Instance '{instance.name}'")
         outcome.ended_at = now_iso()
         self.store.finish_execution(

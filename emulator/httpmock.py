@@ -55,6 +55,24 @@ def load_cassette(path: Path) -> list[dict[str, Any]]:
         raise CassetteError(f"{path} is not a cassette this version can read ({error}); record it again") from None
 
 
+def record_cassette(path: Path, exchanges: list[dict[str, Any]]) -> str | None:
+    """Save what a `--http record` run recorded, unless that would replace a cassette by an empty one.
+
+    A run that recorded nothing (it failed before any answer, say a DNS error) keeps the previous cassette: the
+    user's earlier recording is worth more than an empty one. Returns a note saying so, or None when it saved.
+    """
+    if not exchanges and path.is_file():
+        try:
+            previous = len(json.loads(path.read_text(encoding="utf-8")).get("exchanges") or [])
+        except (OSError, ValueError, AttributeError):
+            previous = -1  # unreadable: still the user's file, still kept
+        if previous != 0:
+            count = f"its {previous} exchange{'s' if previous != 1 else ''}" if previous > 0 else "it"
+            return f"Nothing was recorded; kept the previous cassette {path} and {count}"
+    save_cassette(path, exchanges)
+    return None
+
+
 def save_cassette(path: Path, exchanges: list[dict[str, Any]]) -> Path:
     """Write exchanges (wire form) as a readable cassette, atomically."""
     items = [

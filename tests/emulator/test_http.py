@@ -6,10 +6,13 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from typer.testing import CliRunner
 
+from cnikit.cli import app
 from emulator.executor import Executor, TriggerRequest
 from emulator.httpmock import CassetteError, cassette_path
 
@@ -120,3 +123,29 @@ def test_replay_of_a_stored_execution_gives_the_same_result(executor_for: Execut
         }
     )
     assert executor.store.get_execution(replayed.execution_id).replay_of == original.execution_id
+
+
+def test_a_recording_that_records_nothing_keeps_the_previous_cassette(
+    project: Callable[[str], Path], service: ThreadingHTTPServer
+) -> None:
+    root = project("emu-http")
+    base = f"http://127.0.0.1:{service.server_address[1]}"
+    first = CliRunner().invoke(
+        app,
+        ["run", str(root), "--flow", "Fetch All", "--payload", "-", "--http", "record"],
+        input=json.dumps({"base": base}),
+    )
+    assert first.exit_code == 0, first.output
+    cassette = cassette_path(root, "fetch-all")
+    recorded = cassette.read_text()
+
+    # Nothing answers on port 9: the run fails before any exchange.
+    failed = CliRunner().invoke(
+        app,
+        ["run", str(root), "--flow", "Fetch All", "--payload", "-", "--http", "record"],
+        input=json.dumps({"base": "http://127.0.0.1:9"}),
+    )
+
+    assert failed.exit_code == 1, failed.output
+    assert cassette.read_text() == recorded
+    assert f"Nothing was recorded; kept the previous cassette {cassette} and its 3 exchanges" in failed.output
