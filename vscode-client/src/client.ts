@@ -46,6 +46,7 @@ export function readSettings(): CnikitSettings {
     prismaticUrl: config.get<string>("prismaticUrl", ""),
     debug: config.get<boolean>("debug", false),
     severityOverrides: config.get<CnikitSettings["severityOverrides"]>("severityOverrides", {}),
+    diagnosticDelayMs: config.get<number>("diagnosticDelayMs", 150),
   };
 }
 

@@ -123,4 +123,6 @@ export interface CnikitSettings {
   prismaticUrl: string;
   debug: boolean;
   severityOverrides: Record<string, "error" | "warning" | "info" | "hint" | "off">;
+  /** Debounce between the last keystroke and re-analysis, in milliseconds (the server accepts 0–5000). */
+  diagnosticDelayMs: number;
 }

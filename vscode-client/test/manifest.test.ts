@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
+import { readSettings } from "../src/client";
 import { COMMANDS, FOCUS_EXECUTION_RESULTS } from "../src/commands";
-import type { CnikitSettings } from "../src/protocol";
+import { mock } from "./vscode.mock";
 
 interface Manifest {
   main: string;
@@ -14,7 +15,9 @@ interface Manifest {
   devDependencies: Record<string, string>;
   contributes: {
     commands: { command: string; title: string; category: string; enablement?: string }[];
-    configuration: { properties: Record<string, { default: unknown }> };
+    configuration: {
+      properties: Record<string, { type: string; default: unknown; minimum?: number; maximum?: number }>;
+    };
     viewsContainers: { activitybar: { id: string; title: string }[] };
     views: Record<string, { id: string; name: string; when?: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
@@ -89,10 +92,54 @@ test("commands are enabled only in a CNI workspace, except the ones that help ge
   }
 });
 
-test("settings are the `cnikit` section the server reads, with the same keys", () => {
-  const keys = Object.keys(manifest.contributes.configuration.properties).sort();
-  const expected: (keyof CnikitSettings)[] = ["cnikitPath", "debug", "prismaticUrl", "severityOverrides"];
-  assert.deepEqual(keys, expected.map((k) => `cnikit.${k}`).sort());
+/** The fields of the server's `ServerSettings` (server/settings.py), camelCased as settings.json spells them. */
+function serverSettings(): Map<string, { default: string; ge?: string; le?: string }> {
+  const source = readFileSync(join(root, "..", "server", "settings.py"), "utf8");
+  const body = /^class ServerSettings\(BaseModel\):\n([\s\S]*?)\n {4}def /m.exec(source)?.[1];
+  assert.ok(body, "server/settings.py defines class ServerSettings");
+  const fields = new Map<string, { default: string; ge?: string; le?: string }>();
+  for (const [, name, annotation, value] of body.matchAll(/^ {4}([a-z_]+): (.+) = (.+)$/gm)) {
+    const camel = name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    const bound = (key: string) => new RegExp(`\\b${key}=(\\d+)`).exec(annotation)?.[1];
+    fields.set(camel, { default: value, ge: bound("ge"), le: bound("le") });
+  }
+  assert.ok(fields.size > 0, "found the fields of ServerSettings");
+  return fields;
+}
+
+const properties = manifest.contributes.configuration.properties;
+
+test("every setting the server reads is declared in package.json (else VS Code calls it unknown), and no other", () => {
+  const declared = Object.keys(properties).sort();
+  const read = [...serverSettings().keys()].map((key) => `cnikit.${key}`).sort();
+  assert.deepEqual(declared, read);
+});
+
+test("the client forwards every declared setting, with the manifest's default when unset", () => {
+  mock.reset();
+  const defaults = readSettings();
+  assert.deepEqual(
+    Object.keys(defaults)
+      .map((key) => `cnikit.${key}`)
+      .sort(),
+    Object.keys(properties).sort(),
+  );
+  for (const [key, value] of Object.entries(defaults))
+    assert.deepEqual(value, properties[`cnikit.${key}`].default, key);
+  mock.config["cnikit.diagnosticDelayMs"] = 400;
+  assert.equal(readSettings().diagnosticDelayMs, 400);
+  mock.reset();
+});
+
+test("numeric settings have the server's default and bounds", () => {
+  for (const [key, field] of serverSettings()) {
+    const property = properties[`cnikit.${key}`];
+    if (property.type !== "number") continue;
+    assert.equal(property.default, Number(field.default), `${key} default`);
+    assert.equal(property.minimum, field.ge === undefined ? undefined : Number(field.ge), `${key} minimum`);
+    assert.equal(property.maximum, field.le === undefined ? undefined : Number(field.le), `${key} maximum`);
+  }
+  assert.equal(properties["cnikit.diagnosticDelayMs"].type, "number");
 });
 
 test("activation: a .spectral folder, and the gitignore-proof walk after startup", () => {
