@@ -629,6 +629,13 @@ def package_manager(root: Path) -> str:
     return "npm"
 
 
+def missing_dependencies(root: Path) -> str | None:
+    """`dependencies are not installed: run 'npm install' in <root>` when no node_modules is at or above `root`."""
+    if any((folder / "node_modules").is_dir() for folder in (root, *root.parents)):
+        return None
+    return f"dependencies are not installed: run '{package_manager(root)} install' in {root}"
+
+
 def build_with_project_script(root: Path) -> Path:
     """Run the project's `build` script with its package manager and return the bundle (`dist/index.js`).
 
@@ -658,9 +665,8 @@ def build_with_project_script(root: Path) -> Path:
         raise BuildError(message, command=command) from None
     output = (completed.stdout + completed.stderr).strip()
     if completed.returncode != 0:
-        hint = ""
-        if not any((folder / "node_modules").is_dir() for folder in (root, *root.parents)):
-            hint = f" (dependencies are not installed: run '{manager} install' in {root})"
+        missing = missing_dependencies(root)
+        hint = f" ({missing})" if missing else ""
         raise BuildError(
             f"'{manager} run build' failed with exit code {completed.returncode} in {root}{hint}",
             command=command,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from cnikit.definition import BuildError, build_with_project_script, node_environment
+from cnikit.definition import BuildError, build_with_project_script, missing_dependencies, node_environment
 from cnikit.project import local_dir
 
 BuildMode = Literal["fast", "project"]
@@ -193,19 +193,26 @@ def _vendor(root: Path, out: Path, packages: list[str]) -> bool:
         + "};\n"
     )
     tmp = out / "vendor.next.js"
-    _esbuild(
-        root,
-        [
-            str(entry),
-            "--bundle",
-            "--platform=node",
-            "--target=node18",
-            "--format=cjs",
-            f"--outfile={tmp}",
-            "--log-level=error",
-            "--color=false",
-        ],
-    )
+    try:
+        _esbuild(
+            root,
+            [
+                str(entry),
+                "--bundle",
+                "--platform=node",
+                "--target=node18",
+                "--format=cjs",
+                f"--outfile={tmp}",
+                "--log-level=error",
+                "--color=false",
+            ],
+        )
+    except BuildFailed as error:
+        # Without node_modules esbuild blames the generated vendor entry; the cause is the missing install.
+        missing = missing_dependencies(root)
+        if missing:
+            raise BuildFailed([BuildProblem(missing)], error.output) from None
+        raise
     tmp.replace(vendor)
     entry.unlink()
     stamp.write_text(digest.hexdigest())
