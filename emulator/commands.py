@@ -89,6 +89,22 @@ def _warm_keyring() -> None:
         backend()
 
 
+def _write_file(file: Path, data: bytes, example: str) -> None:
+    """Write `data` to `file` whole or not at all (a temporary file next to it, then renamed); bad targets fail."""
+    if file.is_dir():
+        _fail(f"{file} is a folder; give a file name, e.g. {file / example}")
+    if not file.parent.is_dir():
+        _fail(f"cannot write {file}: no such folder {file.parent}")
+    tmp = file.with_name(file.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(file)
+    except OSError as error:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        _fail(f"cannot write {file}: {error.strerror or error}")
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready copy: bytes become `<N bytes>` summaries for people, tagged base64 for --json."""
     from emulator.runner import encode
@@ -220,6 +236,17 @@ def _looks_official(path: Path) -> bool:
     return isinstance(raw, dict) and bool(raw) and set(raw) <= {"headers", "data", "contentType"} and "data" in raw
 
 
+MIN_MEMORY_MB = 64  # below this Node cannot load spectral and a flow at all
+
+
+def _check_limits(timeout: float, max_memory: int = MIN_MEMORY_MB) -> None:
+    """Refuse limits no execution can run under, before building or running anything."""
+    if not timeout >= 1:  # `not >=` also refuses NaN
+        _fail(f"--timeout must be at least 1 second, found {timeout:g}")
+    if max_memory < MIN_MEMORY_MB:
+        _fail(f"--max-memory must be at least {MIN_MEMORY_MB} MB, found {max_memory}")
+
+
 def run(
     path: Path | None = PathArg,
     flow: str = typer.Option(..., "--flow", "-f", help="Flow name or stable key."),
@@ -240,6 +267,7 @@ def run(
     from emulator.executor import ExecutorError
     from emulator.httpmock import HTTP_MODES, CassetteError
 
+    _check_limits(timeout, max_memory)
     if http not in HTTP_MODES:
         _fail(f"--http must be one of {', '.join(HTTP_MODES)}, found {http!r}")
     if build_mode not in ("fast", "project"):
@@ -275,6 +303,7 @@ def replay(
     from emulator.httpmock import CassetteError
     from emulator.store import StoreError
 
+    _check_limits(timeout)
     root = _root(path)
     executor = _prepared(root)
     with executor:
@@ -313,13 +342,19 @@ def executions_list(
     """List executions, newest first."""
     if status not in (None, "running", "succeeded", "failed"):
         _fail(f"--status must be running, succeeded or failed, found {status!r}")
+    if limit < 1:
+        _fail(f"--limit must be at least 1, found {limit}")
+    if offset < 0:
+        _fail(f"--offset must be 0 or more, found {offset}")
     with _store(_root(path)) as store:
         records = store.list_executions(flow=flow, status=status, limit=limit, offset=offset)  # type: ignore[arg-type]
+        total = store.count_executions() if not records else 0
+        flows = store.flows() if not records else []
     if as_json:
         typer.echo(json.dumps([_record_json(r, brief=True) for r in records], indent=2))
         return
     if not records:
-        typer.echo("no executions yet: run a flow with `cnikit run --flow NAME`")
+        typer.echo(_nothing_listed(total, flows, flow, status, offset))
         return
     for r in records:
         mark = {"succeeded": "✔", "failed": "✘"}.get(r.status, "…")
@@ -328,6 +363,19 @@ def executions_list(
             f"{r.seq:>5} {mark} {r.started_at[:19].replace('T', ' ')} {_duration(r):>8}  {r.flow_name}"
             f"  {r.id}{replay_note}" + (f"\n        {r.error}" if r.error else "")
         )
+
+
+def _nothing_listed(total: int, flows: list[tuple[str, str]], flow: str | None, status: str | None, offset: int) -> str:
+    """Why `executions list` shows nothing: an empty store, an unknown flow, or filters that matched nothing."""
+    if total == 0:
+        return "no executions yet: run a flow with `cnikit run --flow NAME`"
+    if flow and all(flow not in pair for pair in flows):
+        listed = ", ".join(f"{name!r} ({key})" for name, key in flows)
+        return f"no executions of a flow {flow!r}; the flows with executions: {listed}"
+    filters = " ".join(f"{option} {value}" for option, value in (("--flow", flow), ("--status", status)) if value)
+    skipped = f" after skipping {offset} (--offset)" if offset else ""
+    matched = f"{filters} matched no executions" if filters else "no executions"
+    return f"{matched}{skipped}; {total} execution{'s' if total != 1 else ''} in all"
 
 
 def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, Any]:
@@ -377,7 +425,7 @@ def executions_show(
         logs = store.logs(record.id)
     if step is not None:
         if output is not None:  # the stored bytes, like the platform's resultsUrl (`prism executions:step-result:get`)
-            output.write_bytes(blob or b"")
+            _write_file(output, blob or b"", f"{step}.msgpack")
             typer.echo(f"wrote {len(blob or b'')} bytes (msgpack) to {output}")
         else:
             typer.echo(json.dumps(_plain(value), indent=2, default=str) if as_json else _show_value(value))
@@ -535,9 +583,7 @@ def state_export(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
         "version": 1,
         "levels": [{"level": k.level, "scope": k.scope, "flow": k.flow, "value": v} for k, v in entries],
     }
-    tmp = file.with_name(file.name + ".tmp")
-    tmp.write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(file)
+    _write_file(file, (json.dumps(snapshot, indent=2) + "\n").encode(), "state.json")
     typer.echo(f"exported {len(entries)} state level{'s' if len(entries) != 1 else ''} to {file}")
 
 

@@ -503,6 +503,12 @@ class Store:
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM executions{where}", params).fetchone()[0])
 
+    def flows(self) -> list[tuple[str, str]]:
+        """The flows that have executions, as (name, stable key), by name."""
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT flow_name, flow_key FROM executions ORDER BY flow_name").fetchall()
+        return [(row[0], row[1]) for row in rows]
+
     def get_execution(self, ref: str) -> ExecutionRecord:
         """An execution by sequence number (`12`), full id, or a unique prefix of its id; raises `StoreError`."""
         with self._lock:
@@ -532,10 +538,12 @@ class Store:
 
     def step_output(self, execution_id: str, step: str) -> Any:
         """One step's decoded result (`onTrigger` or `onExecution`); raises `StoreError` when absent."""
-        for record in self.steps(execution_id):
+        records = self.steps(execution_id)
+        for record in records:
             if record.name == step:
                 return record.result
-        raise StoreError(f"execution {execution_id} has no step {step!r}")
+        has = f"its steps: {', '.join(r.name for r in records)}" if records else "it has no stored steps"
+        raise StoreError(f"execution {execution_id} has no step {step!r}; {has}")
 
     def step_blob(self, execution_id: str, step: str) -> bytes | None:
         """One step's result exactly as stored (msgpack bytes), like the platform's `resultsUrl` content."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import msgpack
+import pytest
 from typer.testing import CliRunner
 
 from cnikit.cli import app
@@ -193,3 +195,117 @@ def test_executions_show_says_who_invoked_it_and_what_it_retries(project: Projec
     assert (shown["invokedBy"], shown["retryOf"]) == ("exec-parent", "exec-first")
     code, out = cli("executions", "show", "exec-parent", root)
     assert code == 0 and "invoked by" not in out and "retry of" not in out
+
+
+def _stored(root: Path, *flows: tuple[str, str]) -> None:
+    """Record one finished execution per (stable key, name), without running anything."""
+    with Store.open(root) as store:
+        for index, (key, name) in enumerate(flows):
+            store.begin_execution(NewExecution(f"exec-{index}", "i", key, name, "WEBHOOK", {}))
+            store.finish_execution(f"exec-{index}", status="succeeded")
+
+
+def test_a_state_export_to_a_folder_or_a_missing_folder_is_one_clear_line_and_writes_nothing(
+    project: Project, tmp_path: Path
+) -> None:
+    root = project("emu-state")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    code, out = cli("state", "export", folder, root)
+    assert code == 2, out
+    assert out.strip() == f"error: {folder} is a folder; give a file name, e.g. {folder / 'state.json'}"
+    assert not (tmp_path / "exports.tmp").exists()
+
+    missing = tmp_path / "nonexistent" / "x.json"
+    code, out = cli("state", "export", missing, root)
+    assert code == 2, out
+    assert out.strip() == f"error: cannot write {missing}: no such folder {missing.parent}"
+
+
+def test_a_step_output_to_a_missing_folder_is_one_clear_line(project: Project, tmp_path: Path) -> None:
+    root = project("emu-no-trigger")
+    assert cli("run", root, "--flow", "Echo")[0] == 0
+    missing = tmp_path / "nonexistent" / "x.msgpack"
+
+    code, out = cli("executions", "show", "1", root, "--step", "onExecution", "--output", missing)
+
+    assert code == 2, out
+    assert out.strip() == f"error: cannot write {missing}: no such folder {missing.parent}"
+
+
+def test_an_unknown_step_lists_the_steps_the_execution_has(project: Project) -> None:
+    root = project("emu-custom-trigger")
+    cli("run", root, "--flow", "Challenge Echo", "--payload", "-", stdin='{"challenge": "a", "event": "one"}')
+
+    code, out = cli("executions", "show", "1", root, "--step", "nope")
+
+    assert code == 2
+    assert "has no step 'nope'; its steps: onTrigger, onExecution" in out
+
+
+def test_run_without_node_modules_says_to_install_the_dependencies(project: Project) -> None:
+    root = project("emu-no-trigger")
+    (root / "node_modules").unlink()  # a fresh clone: never built, never installed
+    shutil.rmtree(root / ".spectral/local/build")
+
+    code, out = cli("run", root, "--flow", "Echo")
+
+    assert code == 2
+    assert f"dependencies are not installed: run 'npm install' in {root}" in out
+    assert "vendor-entry.js" not in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--timeout", "0", "--timeout must be at least 1 second, found 0"),
+        ("--timeout", "-5", "--timeout must be at least 1 second, found -5"),
+        ("--max-memory", "0", "--max-memory must be at least 64 MB, found 0"),
+    ],
+)
+def test_run_refuses_limits_nothing_can_run_under(project: Project, option: str, value: str, expected: str) -> None:
+    root = project("emu-no-trigger")
+
+    code, out = cli("run", root, "--flow", "Echo", option, value)
+
+    assert code == 2
+    assert f"error: {expected}" in out
+    with Store.open(root) as store:
+        assert store.count_executions() == 0
+
+
+def test_replay_refuses_a_zero_timeout(project: Project) -> None:
+    code, out = cli("replay", "1", project("emu-no-trigger"), "--timeout", "0")
+
+    assert code == 2 and "--timeout must be at least 1 second, found 0" in out
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_executions_list_refuses_a_limit_below_one(project: Project, limit: str) -> None:
+    root = project("emu-no-trigger")
+    _stored(root, ("echo", "Echo"))
+
+    code, out = cli("executions", "list", root, "--limit", limit)
+
+    assert code == 2 and f"--limit must be at least 1, found {limit}" in out
+
+
+def test_executions_list_says_why_it_shows_nothing(project: Project) -> None:
+    root = project("emu-no-trigger")
+    assert cli("executions", "list", root)[1].startswith("no executions yet")
+    _stored(root, ("echo", "Echo"), ("sync-todos", "Sync Todos"))
+
+    code, out = cli("executions", "list", root, "--flow", "nope")
+    assert code == 0
+    assert (
+        out.strip()
+        == "no executions of a flow 'nope'; the flows with executions: 'Echo' (echo), 'Sync Todos' (sync-todos)"
+    )
+
+    code, out = cli("executions", "list", root, "--flow", "echo", "--status", "failed")
+    assert code == 0
+    assert out.strip() == "--flow echo --status failed matched no executions; 2 executions in all"
+
+    code, out = cli("executions", "list", root, "--offset", "5")
+    assert out.strip() == "no executions after skipping 5 (--offset); 2 executions in all"
