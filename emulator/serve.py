@@ -15,7 +15,7 @@ Webhooks are answered by `emulator.triggers.webhook`; schedules, retries and que
     GET  /__cnikit/results/{id}           a synchronous result (the target of the 303 redirect)
     GET  /__cnikit/state                  every persisted state level
     GET  /__cnikit/clock                  now, frozen?, pending retries, next ticks
-    POST /__cnikit/clock                  {"advance": "90m"} or {"set": "2026-01-15T15:00:00Z"}: fire what is due
+    POST /__cnikit/clock                  {"advance": "90m"} or {"set": "2027-01-15T15:00:00Z"}: fire what is due
     POST /__cnikit/instance/{deploy|remove}
     GET  /__cnikit/events                 ?after=SEQ&timeout=SECONDS  reloads, ticks, lifecycle, captures, logs
 """
@@ -39,7 +39,7 @@ from starlette.routing import Route
 from emulator.build import BuildMode
 from emulator.executor import ExecutionUpdate, Executor
 from emulator.store import ExecutionRecord, StoreError
-from emulator.triggers.clock import Clock, parse_duration
+from emulator.triggers.clock import Clock, parse_duration, parse_time
 from emulator.triggers.runtime import Runtime, RuntimeEvent, json_body
 from emulator.triggers.schedule import Schedule
 from emulator.triggers.webhook import WebhookHandler
@@ -231,19 +231,17 @@ class Admin:
             try:
                 body = await request.json()
             except ValueError:
-                return _error(400, 'expected a JSON body like {"advance": "90m"} or {"set": "2026-01-15T15:00:00Z"}')
+                return _error(400, 'expected a JSON body like {"advance": "90m"} or {"set": "2027-01-15T15:00:00Z"}')
             seen = runtime.events()[-1].seq if runtime.events() else 0
             try:
                 if isinstance(body, dict) and "advance" in body:
                     delta = parse_duration(str(body["advance"]))
                     await asyncio.to_thread(runtime.clock.advance, delta)
                 elif isinstance(body, dict) and "set" in body:
-                    when = datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00"))
-                    if when.tzinfo is None:
-                        return _error(400, f"set needs a time zone (e.g. a trailing Z), found {body['set']!r}")
+                    when = parse_time(str(body["set"]))
                     await asyncio.to_thread(runtime.clock.set, when)
                 else:
-                    return _error(400, 'expected {"advance": "90m"} or {"set": "2026-01-15T15:00:00Z"}')
+                    return _error(400, 'expected {"advance": "90m"} or {"set": "2027-01-15T15:00:00Z"}')
             except ValueError as bad:
                 return _error(400, str(bad))
             fired = [e.to_json() for e in runtime.events(seen) if e.kind == "tick"]

@@ -98,7 +98,7 @@ def serve(
     except (WorkerFault, InstanceError) as error:
         _fail(str(error))
     except OSError as error:
-        _fail(f"cannot listen on {host}:{port}: {error.strerror}; pick another --port (0 for any free one)")
+        _fail(_listen_error(host, port, error))
     typer.echo(url_table(server))
     if watch:
         typer.echo("watching src/ and package.json for changes; Ctrl-C stops", err=True)
@@ -109,6 +109,20 @@ def serve(
         typer.echo("stopping…", err=True)
     finally:
         server.stop()
+
+
+def _listen_error(host: str, port: int, error: OSError) -> str:
+    """Why `serve` cannot listen, blaming the option that is wrong: the host (unknown, not ours) or the port."""
+    import errno
+    import socket
+
+    reason = error.strerror or str(error)
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"cannot listen on {host}: {reason}; --host must be an address of this machine"
+            " (the default 127.0.0.1, or 0.0.0.0 for every interface)"
+        )
+    return f"cannot listen on {host}:{port}: {reason}; pick another --port (0 for any free one)"
 
 
 def _admin(url: str | None, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -144,11 +158,17 @@ def clock_advance(
 
 
 def clock_set(
-    when: str = typer.Argument(..., help="An ISO time with a zone, e.g. 2026-01-15T15:00:00Z (forward only)."),
+    when: str = typer.Argument(..., help="An ISO time with a zone, e.g. 2027-01-15T15:00:00Z (forward only)."),
     url: str | None = UrlOption,
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Move the server's clock forward to a time."""
+    """Move the server's clock forward to a time (a time before the server's now is refused)."""
+    from emulator.triggers.clock import parse_time
+
+    try:
+        parse_time(when)
+    except ValueError as error:
+        _fail(str(error))
     _print_clock(_admin(url, "POST", "clock", {"set": when}), as_json)
 
 

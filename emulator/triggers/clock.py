@@ -32,6 +32,22 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in parts))
 
 
+def parse_time(text: str) -> datetime:
+    """`2027-01-15T15:00:00Z` (ISO 8601 with a zone) → an aware datetime; raises ValueError saying what is expected."""
+    expected = f"expected an ISO 8601 time with a zone, like 2027-01-15T15:00:00Z, found {text!r}"
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(expected) from None
+    if when.tzinfo is None:
+        raise ValueError(expected)
+    return when
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 @dataclass(order=True)
 class _Timer:
     when: datetime
@@ -108,8 +124,11 @@ class Clock:
         return self.fire_due()
 
     def set(self, when: datetime) -> list[datetime]:
-        """Move forward to `when` (never back) and fire what became due."""
-        return self.advance(max(timedelta(0), when.astimezone(UTC) - self.now()))
+        """Move forward to `when` and fire what became due; raises ValueError for a time before now."""
+        now = self.now()
+        if when < now:
+            raise ValueError(f"the clock only moves forward; it is at {_iso(now)}, asked for {_iso(when)}")
+        return self.advance(when.astimezone(UTC) - now)
 
     def fire_due(self) -> list[datetime]:
         """Fire every event due by now, oldest first, each once; returns their times."""

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -88,3 +89,45 @@ def test_instance_deploy_and_remove(running: Callable[..., tuple[str, list[str]]
     assert "Hooked Events onInstanceDeploy: ok" in deployed.stdout and "started execution" in deployed.stdout
     removed = cli("instance", "remove", "--url", url)
     assert removed.returncode == 0 and "Hooked Events onInstanceDelete: ok" in removed.stdout
+
+
+def test_clock_set_refuses_a_past_time_and_a_non_time(running: Callable[..., tuple[str, list[str]]]) -> None:
+    url, _table = running("serve-schedule", "--frozen-clock")
+    now = json.loads(cli("clock", "show", "--url", url, "--json").stdout)["now"]
+
+    past = cli("clock", "set", "2000-01-15T15:00:00Z", "--url", url)
+    assert past.returncode == 2
+    assert past.stderr.strip() == (
+        f"error: the clock only moves forward; it is at {now[:19]}Z, asked for 2000-01-15T15:00:00Z"
+    )
+    bad = cli("clock", "set", "notadate", "--url", url)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        "error: expected an ISO 8601 time with a zone, like 2027-01-15T15:00:00Z, found 'notadate'"
+    )
+
+
+def test_serve_blames_the_host_or_the_port_whichever_is_wrong(project: Callable[[str], Path]) -> None:
+    root = project("serve-webhooks")
+    bad_host = subprocess.run(
+        [*CNIKIT, "serve", str(root), "--host", "999.1.1.1", "--port", "0", "--no-watch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad_host.returncode == 2
+    assert bad_host.stderr.startswith("error: cannot listen on 999.1.1.1: Name or service not known; --host must be")
+    assert "--port" not in bad_host.stderr
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [*CNIKIT, "serve", str(root), "--port", str(port), "--no-watch"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert busy.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}:" in busy.stderr and "pick another --port" in busy.stderr

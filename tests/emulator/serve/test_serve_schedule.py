@@ -85,3 +85,25 @@ def test_editing_the_schedule_in_instance_json_takes_effect(serve: Callable[...,
     assert ticks == ["2026-01-15T13:00:00Z", "2026-01-15T14:00:00Z"]
     flows = {f["name"]: f for f in served.admin("GET", "flows")["flows"]}
     assert flows["Configured"]["schedule"]["cron"] == "0 * * * *"
+
+
+def test_setting_the_clock_back_or_to_a_non_time_is_refused_and_leaves_it_where_it_was(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve("serve-schedule")
+    url = f"{served.url}/__cnikit/clock"
+
+    back = served.client.post(url, json={"set": "2026-01-15T11:00:00Z"})
+    assert back.status_code == 400
+    assert back.json()["error"] == (
+        "the clock only moves forward; it is at 2026-01-15T12:00:00Z, asked for 2026-01-15T11:00:00Z"
+    )
+    for bad in ("notadate", "2027-01-15T15:00:00"):  # no zone: ambiguous
+        answer = served.client.post(url, json={"set": bad})
+        assert answer.status_code == 400
+        assert answer.json()["error"] == (
+            f"expected an ISO 8601 time with a zone, like 2027-01-15T15:00:00Z, found {bad!r}"
+        )
+    assert served.admin("GET", "clock")["now"] == "2026-01-15T12:00:00Z"
+    forward = served.admin("POST", "clock", json={"set": "2026-01-15T16:00:00Z"})
+    assert forward["now"] == "2026-01-15T16:00:00Z" and fired(forward, "Chicago Morning")
