@@ -156,7 +156,11 @@ def test_every_log_level_console_output_and_truncation(executor_for: ExecutorFor
     executor = executor_for("emu-logging")
     live: list[str] = []
 
-    outcome = executor.run("Chatty", on_update=lambda u: u.log and live.append(u.log.message))
+    def collect(update: ExecutionUpdate) -> None:
+        if update.log is not None:
+            live.append(update.log.message)
+
+    outcome = executor.run("Chatty", on_update=collect)
 
     stored = executor.store.logs(outcome.execution_id)
     by_message = {line.message: line for line in stored}
