@@ -15,7 +15,7 @@ from cnikit.analysis.integration import build_integration, is_integration_call, 
 from cnikit.analysis.module import ModuleInfo, build_module
 from cnikit.analysis.parser import ParsedFile, parse, skip_reason
 from cnikit.analysis.references import FileReferences, scan
-from cnikit.analysis.resolver import CachedValue, Resolver
+from cnikit.analysis.resolver import MAX_VALUE_DEPTH, CachedValue, Resolver
 from cnikit.model import (
     ConfigVarRef,
     FlowInvocation,
@@ -228,6 +228,16 @@ class Analyzer:
                 model.flow_invocations.extend(entry.references.flows)
                 if entry.references.pending:
                     self._pending_names(resolver, entry, model)
+        first_cut_offs: dict[Path, Span] = {}
+        for span in resolver.cut_offs:  # one note per file: a wide value may be cut off at many places
+            first_cut_offs.setdefault(span.file, span)
+        for span in first_cut_offs.values():
+            where = f"{_display(span.file, root)}:{span.line + 1}:{span.col + 1}"
+            message = (
+                f"{UNRESOLVED_INTEGRATION} a value is nested more than {MAX_VALUE_DEPTH} levels at {where}; not "
+                "followed (what lies deeper is treated as unknown; the rest of the project is still checked)."
+            )
+            model.notes.append(construct(SourceNote, kind="no-entry", message=message, span=span))
         # Forget files of this project that are gone (deleted, or an editor buffer closed without saving).
         for path in [p for p in self._cache if _is_under(p, root) and run.entries.get(p) is None]:
             del self._cache[path]
@@ -310,6 +320,11 @@ class Analyzer:
                         span=entry.parsed.span(node),
                     )
                 )
+
+
+def _display(path: Path, root: Path) -> str:
+    """`path` relative to the project root when it lies inside it."""
+    return str(path.relative_to(root)) if _is_under(path, root) else str(path)
 
 
 def _is_under(path: Path, folder: Path) -> bool:

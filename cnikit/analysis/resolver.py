@@ -61,6 +61,9 @@ BUILDING_HELPERS = frozenset({"customerActivatedConnection", "organizationActiva
 _TRANSPARENT = ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression")
 # Calls of the project's own functions are expanded this deep at most (recursion, pathological nesting).
 _MAX_EXPANSION_DEPTH = 16
+# Expressions are evaluated this many levels deep at most: evaluation recurses per level, and Python's stack is
+# finite (each level costs up to ~5 frames of the default 1,000). Real integrations stay far below.
+MAX_VALUE_DEPTH = 100
 
 
 def is_spectral(source: str | None) -> bool:
@@ -150,6 +153,9 @@ class Resolver:
         self._reads: list[set[Path]] = []  # files read by each declaration being evaluated (innermost last)
         # Parameter bindings of the function bodies being expanded; None while evaluating at module level.
         self._env: list[dict[str, JsValue] | None] = []
+        self._depth = 0  # expressions being evaluated, outermost first
+        self.cut_offs: list[Span] = []
+        """Where evaluation stopped at `MAX_VALUE_DEPTH` in this analysis (what lies deeper is `JsUnknown`)."""
 
     def _module(self, path: Path) -> tuple[ParsedFile, ModuleInfo] | None:
         if self._reads:
@@ -293,6 +299,7 @@ class Resolver:
             return cached.value
         self._reads.append({path})
         self._active.add(key)
+        cut_offs = len(self.cut_offs)
         self._env.append(None)  # a declaration sees module scope only, never a caller's parameters
         try:
             loaded = self._module(path)
@@ -306,7 +313,8 @@ class Resolver:
             self._active.discard(key)
             deps = self._reads.pop()
         self._values[key] = (value, deps)
-        self._cache[key] = CachedValue(value, {dep: self.sources.digest(dep) for dep in deps})
+        if len(self.cut_offs) == cut_offs:  # a cut-off value is recomputed next time, so its cut-off is reported again
+            self._cache[key] = CachedValue(value, {dep: self.sources.digest(dep) for dep in deps})
         self._record(deps)
         return value
 
@@ -334,7 +342,18 @@ class Resolver:
     # --- expressions ---------------------------------------------------------------------------------------
 
     def evaluate(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> JsValue:
-        """The static value of the expression `node` of `parsed`."""
+        """The static value of the expression `node` of `parsed` (unknown below `MAX_VALUE_DEPTH` levels)."""
+        if self._depth >= MAX_VALUE_DEPTH:
+            span = parsed.span(node)
+            self.cut_offs.append(span)
+            return _unknown(f"nested more than {MAX_VALUE_DEPTH} levels deep; not followed", span)
+        self._depth += 1
+        try:
+            return self._evaluate(parsed, info, node)
+        finally:
+            self._depth -= 1
+
+    def _evaluate(self, parsed: ParsedFile, info: ModuleInfo, node: Node) -> JsValue:
         kind = node.type
         while kind in _TRANSPARENT or kind == "type_assertion":
             inner = node.child_by_field_name("expression") if kind != "parenthesized_expression" else None

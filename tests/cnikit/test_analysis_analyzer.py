@@ -195,3 +195,35 @@ def test_unsaved_payload_buffers_reach_the_checks(scaffold: Path) -> None:
     assert model.overlays == {payload.resolve(): '{"data": '}
     (bad_json,) = [d for d in run_checks(model) if d.code == "CNI801"]
     assert bad_json.span.file == payload.resolve()
+
+
+def test_a_value_nested_5000_levels_deep_is_cut_off_with_a_note_and_the_rest_is_checked(scaffold: Path) -> None:
+    flows = scaffold / "src" / "flows.ts"
+    deep = "{a: " * 5000 + '"x"' + "}" * 5000
+    source = flows.read_text().replace('description: "List the items",', f"description: {deep},")
+    # A problem in the other flow, to show that flow is still checked.
+    flows.write_text(source.replace('"0 2 * * *"', '"every night"'))
+
+    diagnostics = check_project(scaffold)
+
+    assert not any("internal error" in d.message for d in diagnostics)
+    (cut_off,) = [d for d in diagnostics if d.code == "CNI004"]
+    line = next(
+        n for n, text in enumerate(flows.read_text().splitlines(), 1) if text.lstrip().startswith("description")
+    )
+    assert cut_off.span.file == flows and cut_off.span.line + 1 == line
+    assert f"nested more than 100 levels at src/flows.ts:{line}:{cut_off.span.col + 1}; not followed" in cut_off.message
+    assert any(d.code == "CNI219" and 'Flow "Nightly Sync"' in d.message for d in diagnostics)
+
+
+def test_the_cut_off_is_reported_again_when_the_analysis_reuses_its_cache(scaffold: Path) -> None:
+    flows = scaffold / "src" / "flows.ts"
+    flows.write_text(flows.read_text().replace('"List the items"', "[" * 5000 + "1" + "]" * 5000))
+    analyzer = Analyzer()
+    for _ in range(2):
+        model = analyzer.analyze(scaffold)
+        assert [note.message.split(" at ")[0] for note in model.notes] == [
+            "Integration not resolved: a value is nested more than 100 levels"
+        ]
+        assert model.integration is not None
+        assert [flow.name for flow in model.integration.flows] == ["List Items", "Nightly Sync"]
