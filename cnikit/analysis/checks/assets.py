@@ -46,6 +46,7 @@ def _file(ctx: CheckContext, value: str) -> Path | None:
 
 @check("CNI811", Severity.ERROR, "icon file not found in assets/")
 def icon_missing(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an icon path with no file in assets/: prism import rejects a missing icon (official-tooling B.1)."""
     for what, value in icons(ctx):
         if _file(ctx, value.value) is None and value.span:
             yield ctx.report(
@@ -57,6 +58,8 @@ def icon_missing(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI812", Severity.ERROR, "icon file is not a PNG")
 def icon_not_png(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an icon that is not a real PNG (by name or by signature): prism import accepts only PNG (official-tooling
+    B.1)."""
     for what, value in icons(ctx):
         path = _file(ctx, value.value)
         if path is None or value.span is None:

@@ -84,6 +84,8 @@ def _insert_after(span: Span, key_col: int, text: str) -> TextEdit:
 
 @check("CNI301", Severity.ERROR, "duplicate config variable key")
 def duplicate_config_var_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch one config variable key used twice within a page group: spectral throws this at load time (official-tooling
+    C.3 #1)."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -101,6 +103,8 @@ def duplicate_config_var_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI302", Severity.ERROR, "config variable key in both configPages and userLevelConfigPages")
 def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a key on both a config page and a user level page, which spectral misses and the user level one silently
+    wins."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -123,6 +127,7 @@ def key_in_both_page_groups(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI303", Severity.ERROR, "duplicate config variable stable key")
 def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch two config variables with one stableKey, which would share (and clobber) the values customers saved."""
     for var, first in repeats(found_config_vars(ctx.project), lambda var: var.stable_key):
         if span := value_span(var.obj, "stableKey", var_span(var)):
             yield ctx.report(
@@ -134,6 +139,8 @@ def duplicate_config_var_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI304", Severity.ERROR, "config variable without stableKey")
 def missing_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a config variable without a stableKey: spectral's types require one, and without it a rename loses saved
+    values."""
     helpers = (*STANDARD_HELPERS, "connectionConfigVar", "dataSourceConfigVar")
     for var in found_config_vars(ctx.project):
         if var.helper not in helpers or var.obj is None or not var.obj.complete:
@@ -149,6 +156,7 @@ def missing_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI305", Severity.ERROR, "unknown config variable dataType")
 def unknown_data_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dataType that is not a config variable type, pointing credentials at connectionConfigVar."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for var in _standard(ctx):
@@ -171,6 +179,7 @@ def unknown_data_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI306", Severity.ERROR, "picklist without pickList")
 def picklist_without_values(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a picklist variable without pickList, which spectral's types require: the wizard would offer no options."""
     for var in _standard(ctx):
         if string(var.obj, "dataType") != "picklist" or var.obj is None or not var.obj.complete:
             continue
@@ -180,6 +189,7 @@ def picklist_without_values(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI307", Severity.ERROR, "picklist default not in pickList")
 def picklist_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a picklist default that is not among its pickList values, which the wizard cannot show as selected."""
     for var in _standard(ctx):
         if string(var.obj, "dataType") != "picklist" or "collectionType" in (var.obj.props if var.obj else {}):
             continue
@@ -200,6 +210,7 @@ def picklist_default(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI308", Severity.ERROR, "picklist value longer than 64 characters")
 def picklist_value_length(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch picklist values longer than the platform's 64-character limit."""
     for var in _standard(ctx):
         if string(var.obj, "dataType") != "picklist":
             continue
@@ -214,6 +225,8 @@ def picklist_value_length(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI309", Severity.ERROR, "code variable without a valid codeLanguage")
 def code_language(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a code variable without a valid codeLanguage, which spectral's types require; offers codeLanguage "json" as
+    a fix."""
     for var in _standard(ctx):
         obj = var.obj
         if obj is None or string(obj, "dataType") != "code":
@@ -236,6 +249,8 @@ def code_language(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI310", Severity.ERROR, "invalid collectionType")
 def collection_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch collectionType on a dataType that cannot be a list (only string, date, timestamp, picklist, code, boolean,
+    number can)."""
     for var in found_config_vars(ctx.project):
         value = get(var.obj, "collectionType")
         if not isinstance(value, JsString) or value.span is None:
@@ -255,6 +270,8 @@ def collection_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI311", Severity.WARNING, "organization-only config variable without a default")
 def organization_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about an organization-only variable without a default: customers cannot set it, so every instance needs your
+    team."""
     for var in _standard(ctx):
         obj = var.obj
         if obj is None or string(obj, "permissionAndVisibilityType") != "organization" or not obj.complete:
@@ -269,6 +286,7 @@ def organization_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI312", Severity.ERROR, "unknown permissionAndVisibilityType")
 def unknown_visibility(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a permissionAndVisibilityType outside the values the platform knows."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for var in found_config_vars(ctx.project):
@@ -279,6 +297,7 @@ def unknown_visibility(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI313", Severity.ERROR, "objectSelection/objectFieldMap not from a data source")
 def object_types_need_data_source(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch objectSelection/objectFieldMap defined with configVar: these values always come from a data source."""
     for var in _standard(ctx):
         value = get(var.obj, "dataType")
         if isinstance(value, JsString) and value.value in ("objectSelection", "objectFieldMap") and value.span:
@@ -291,6 +310,8 @@ def object_types_need_data_source(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI314", Severity.ERROR, "invalid cron expression in a schedule config variable")
 def schedule_default_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a schedule variable whose cron defaultValue croniter rejects, so instances would start with a broken
+    schedule."""
     for var in _standard(ctx):
         default = get(var.obj, "defaultValue")
         if string(var.obj, "dataType") != "schedule" or not isinstance(default, JsString) or default.span is None:
@@ -304,6 +325,7 @@ def schedule_default_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI315", Severity.WARNING, "unknown time zone in a schedule config variable")
 def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a schedule variable's timezone that is not an IANA name, suggesting the closest one."""
     for var in _standard(ctx):
         zone = get(var.obj, "timeZone")
         if string(var.obj, "dataType") != "schedule" or not isinstance(zone, JsString) or zone.span is None:
@@ -319,6 +341,8 @@ def schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI316", Severity.ERROR, "config variable name contains a dot")
 def dotted_name(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dot in a config variable name, which makes references ambiguous and breaks some components at run
+    time."""
     for var in found_config_vars(ctx.project):
         if "." in var.name and var.helper != "unknown" and (span := var_span(var)):
             yield ctx.report(
@@ -331,6 +355,8 @@ def dotted_name(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI317", Severity.WARNING, "defaultValue does not match the dataType")
 def default_value_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a defaultValue of the wrong kind for its dataType (a string "true" for a boolean, text for a
+    number)."""
     for var in _standard(ctx):
         data_type = string(var.obj, "dataType")
         default = get(var.obj, "defaultValue")
@@ -369,6 +395,7 @@ def _is_number(text: str) -> bool:
 
 @check("CNI318", Severity.ERROR, "config page without elements")
 def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a config page without elements (often its variables written beside them), so the page shows nothing."""
     for page in _pages(ctx):
         obj = page.obj
         if obj is None or not obj.complete or "elements" in obj.props or page.title_span is None:
@@ -383,6 +410,7 @@ def page_without_elements(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI319", Severity.WARNING, "HTML helper text with a script")
 def html_script(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a <script> in HTML helper text: the wizard shows helper text but never runs scripts."""
     for page in _pages(ctx):
         for element in page.html_elements:
             if element.html and SCRIPT.search(element.html) and element.span:

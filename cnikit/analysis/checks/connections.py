@@ -69,6 +69,7 @@ def oauth2_type(obj: JsObject) -> str | None:
 
 @check("CNI401", Severity.ERROR, "connection not on the first config page")
 def connection_not_on_first_page(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a connection off the first config page: the wizard only allows connections on the first page."""
     integration = ctx.project.integration
     if integration is None or not integration.config_pages:
         return
@@ -98,6 +99,8 @@ def _input_values(inputs: JsObject) -> list[JsObject | None]:
 
 @check("CNI402", Severity.ERROR, "onPremControlled inputs without onPremConnectionConfig")
 def on_prem_inputs_without_config(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch onPremControlled inputs without onPremConnectionConfig: spectral throws this at load time (official-tooling
+    C.3 #16)."""
     for var, obj, inputs in _inline(ctx):
         if _on_prem_inputs(inputs) and present(obj, "onPremConnectionConfig") is False and (span := var_span(var)):
             yield ctx.report(
@@ -109,6 +112,8 @@ def on_prem_inputs_without_config(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI403", Severity.ERROR, "onPremConnectionConfig without onPremControlled inputs")
 def on_prem_config_without_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch onPremConnectionConfig without onPremControlled inputs: spectral throws this at load time (official-tooling
+    C.3 #17)."""
     for var, obj, inputs in _inline(ctx):
         config = string(obj, "onPremConnectionConfig")
         span = value_span(obj, "onPremConnectionConfig")
@@ -122,6 +127,7 @@ def on_prem_config_without_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI404", Severity.ERROR, "OAuth 2.0 connection without its required inputs")
 def oauth2_required_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an OAuth 2.0 connection missing an input its grant type needs, without which authorisation cannot work."""
     for var, obj, inputs in _inline(ctx):
         kind = oauth2_type(obj)
         if kind not in OAUTH2_INPUTS or not inputs.complete:
@@ -138,6 +144,7 @@ def oauth2_required_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI405", Severity.ERROR, "oauth2PkceMethod on a connection that is not authorization code")
 def pkce_without_auth_code(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch oauth2PkceMethod on a connection that is not OAuth 2.0 authorization code, where PKCE does not apply."""
     for var in found_config_vars(ctx.project):
         obj = var.obj
         if var.helper != "connectionConfigVar" or obj is None or "oauth2PkceMethod" not in obj.props:
@@ -154,6 +161,7 @@ def pkce_without_auth_code(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI406", Severity.ERROR, "unknown connection input type")
 def input_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a connection input type outside the ones the platform knows."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for var, _, inputs in _inline(ctx):
@@ -171,6 +179,8 @@ def input_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI407", Severity.WARNING, "hidden connection input without a default")
 def hidden_input_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a hidden connection input without a default: it always uses its default, so it would always be
+    empty."""
     for var, _, inputs in _inline(ctx):
         for key, prop in inputs.props.items():
             field = prop.value
@@ -187,6 +197,7 @@ def hidden_input_without_default(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI408", Severity.ERROR, "activated connection in the wrong place")
 def activated_connection_place(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an organization-activated connection on a config page, or a customer-activated one in scopedConfigVars."""
     for var in found_config_vars(ctx.project):
         span = var_span(var)
         if span is None:
@@ -207,6 +218,8 @@ def activated_connection_place(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI409", Severity.ERROR, "organization- or customer-activated connection on a user level page")
 def activated_connection_on_user_level_page(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an organization- or customer-activated connection on a user level page, which asks each person for their
+    own."""
     for var in found_config_vars(ctx.project):
         activated = var.helper in ("organizationActivatedConnection", "customerActivatedConnection")
         if activated and var.user_level and (span := var_span(var)):
@@ -220,6 +233,8 @@ def activated_connection_on_user_level_page(ctx: CheckContext) -> Iterator[Diagn
 
 @check("CNI410", Severity.ERROR, "connectionConfigVar without inputs or a component connection")
 def connection_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a connectionConfigVar with neither inputs nor a component connection, so there is nothing to connect
+    with."""
     for var in found_config_vars(ctx.project):
         obj = var.obj
         if var.helper != "connectionConfigVar" or obj is None or not obj.complete:
@@ -234,6 +249,7 @@ def connection_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI411", Severity.WARNING, "secret connection input that is not a password")
 def secret_input_not_password(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a secret-looking connection input of type "string", which the wizard shows in clear text."""
     for var, _, inputs in _inline(ctx):
         for key, prop in inputs.props.items():
             field = prop.value
@@ -255,6 +271,8 @@ def _template_inputs(inputs: JsObject) -> Iterator[tuple[str, JsObject]]:
 
 @check("CNI412", Severity.ERROR, "template connection input without templateValue, or shown")
 def template_input_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a template input without templateValue, or one marked shown: template inputs are computed, never
+    entered."""
     for var, _, inputs in _inline(ctx):
         for key, field in _template_inputs(inputs):
             if field.complete and "templateValue" not in field.props and (span := value_span(field, "type")):
@@ -273,6 +291,7 @@ def template_input_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI413", Severity.ERROR, "templateValue placeholder names no input")
 def template_placeholders(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a templateValue placeholder that names no input of the connection (suggesting the closest input)."""
     for var, _, inputs in _inline(ctx):
         if not inputs.complete:
             continue
@@ -300,6 +319,8 @@ def template_placeholders(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI414", Severity.WARNING, "secret connection input with a default written in the source")
 def literal_secret_default(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a secret connection input whose default is written in the source rather than read from the
+    environment."""
     for var, _, inputs in _inline(ctx):
         for key, prop in inputs.props.items():
             field = prop.value

@@ -53,6 +53,7 @@ def contains(outer: Span, span: Span) -> bool:
 
 @check("CNI501", Severity.ERROR, "unknown dataSourceType")
 def unknown_data_source_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dataSourceType outside the values the platform knows."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for var in _data_sources(ctx):
@@ -64,6 +65,7 @@ def unknown_data_source_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI502", Severity.ERROR, "dataSourceConfigVar without perform or a component data source")
 def data_source_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dataSourceConfigVar with neither perform nor a component data source, so nothing fills it."""
     for var in _data_sources(ctx):
         obj = var.obj
         if obj is None or not obj.complete or "perform" in obj.props or "dataSource" in obj.props:
@@ -78,6 +80,7 @@ def data_source_without_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI503", Severity.ERROR, "data source reads a connection that is not on an earlier page")
 def data_source_before_connection(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a data source that reads a connection not on an earlier page: the wizard asks for connections first."""
     variables = known_config_vars(ctx.project)
     if variables is None:
         return
@@ -105,6 +108,7 @@ def data_source_before_connection(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI504", Severity.ERROR, "dataSourceReset dependency names no config variable")
 def reset_dependencies(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dataSourceReset dependency that names no config variable, so the reset never happens."""
     variables = known_config_vars(ctx.project)
     if variables is None:
         return

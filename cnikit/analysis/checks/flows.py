@@ -172,6 +172,8 @@ def time_zone_problem(name: str) -> str | None:
 
 @check("CNI201", Severity.ERROR, "duplicate flow name")
 def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch two flows with one name: names key webhookUrls, invokeFlow and endpoint routing, so one flow shadows the
+    other."""
     for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.name):
         if span := first_span(flow.name_span, flow.span):
             yield ctx.report(
@@ -183,6 +185,8 @@ def duplicate_flow_name(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI202", Severity.ERROR, "duplicate flow stable key")
 def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch two flows with one stableKey: the platform matches flows across versions by it, so deploys would mix them
+    up."""
     for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.stable_key):
         if span := first_span(flow.stable_key_span, flow_span(flow)):
             yield ctx.report(
@@ -194,6 +198,8 @@ def duplicate_flow_stable_key(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI213", Severity.ERROR, "two flow names give the same function key")
 def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch distinct flow names that spectral reduces to one function key, where one flow's handlers replace the
+    other's."""
     for flow, first in repeats(found_flows(ctx.project), lambda flow: flow.key or None):
         if first.name != flow.name and (span := flow_span(flow)):
             key = flow.key
@@ -207,6 +213,8 @@ def flow_function_key_collision(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI214", Severity.ERROR, "flow without name, stableKey or onExecution")
 def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a flow without name, stableKey or onExecution, which spectral's Flow type requires (official-tooling C.3,
+    type-level rules)."""
     for flow in found_flows(ctx.project):
         missing = [key for key in ("name", "stableKey", "onExecution") if has(flow.obj, key) is False]
         span = first_span(flow.name_span, flow.obj.span, flow.span)
@@ -219,6 +227,7 @@ def flow_missing_required(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI215", Severity.ERROR, "unknown flow property")
 def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a misspelt or unknown flow property that spectral silently ignores, suggesting the closest known one."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may have flow properties this list does not know yet
     for flow in found_flows(ctx.project):
@@ -239,6 +248,7 @@ def unknown_flow_property(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI203", Severity.ERROR, "polling flow without schedule")
 def polling_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a polling flow without a schedule object: spectral throws this at load time (official-tooling C.3 #7)."""
     for flow in found_flows(ctx.project):
         if string(flow.obj, "triggerType") == "polling" and has_schedule(flow) is False:
             span = value_span(flow.obj, "triggerType", flow_span(flow))
@@ -252,6 +262,7 @@ def polling_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI204", Severity.ERROR, "FIFO queue on a scheduled flow")
 def fifo_with_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a FIFO queue on a scheduled flow: spectral throws this at load time (official-tooling C.3 #8)."""
     for flow in found_flows(ctx.project):
         fifo, _, _ = queue_flags(flow)
         if fifo and has_schedule(flow) and (span := key_span(flow.obj, "queueConfig")):
@@ -264,6 +275,7 @@ def fifo_with_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI205", Severity.ERROR, "singleton executions without schedule")
 def singleton_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch singletonExecutions on an unscheduled flow: spectral throws this at load time (official-tooling C.3 #9)."""
     for flow in found_flows(ctx.project):
         _, singleton, queue = queue_flags(flow)
         if singleton and has_schedule(flow) is False:
@@ -278,6 +290,8 @@ def singleton_without_schedule(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI206", Severity.ERROR, "FIFO queue and singleton executions together")
 def fifo_and_singleton(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a FIFO queue combined with singleton executions: spectral throws this at load time (official-tooling C.3
+    #10)."""
     for flow in found_flows(ctx.project):
         fifo, singleton, queue = queue_flags(flow)
         if fifo and singleton and (span := key_span(queue, "singletonExecutions")):
@@ -290,6 +304,8 @@ def fifo_and_singleton(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI207", Severity.ERROR, "concurrencyLimit outside 2..15")
 def concurrency_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a concurrencyLimit outside 2..15 on a throttled queue: spectral throws this at load time (official-tooling
+    C.3 #11)."""
     for flow in found_flows(ctx.project):
         queue = obj_at(flow.obj, "queueConfig")
         limit = number(queue, "concurrencyLimit")
@@ -316,6 +332,7 @@ def _resolver_key(flow: Flow) -> str | None:
 
 @check("CNI208", Severity.ERROR, "trigger resolver without batchConfig")
 def resolver_without_batch_config(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a trigger resolver without batchConfig: spectral throws this at load time (official-tooling C.3 #12)."""
     for flow in found_flows(ctx.project):
         key = _resolver_key(flow)
         if key and present(flow.obj, "batchConfig") is False and (span := key_span(flow.obj, key)):
@@ -328,6 +345,8 @@ def resolver_without_batch_config(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI209", Severity.ERROR, "onDeployResolver without onDeployTrigger")
 def on_deploy_resolver_without_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch onDeployResolver without a function onDeployTrigger: spectral throws this at load time (official-tooling
+    C.3 #13)."""
     for flow in found_flows(ctx.project):
         if not present(flow.obj, "onDeployResolver"):
             continue
@@ -369,6 +388,8 @@ def _batch_problem(flow: Flow, field: str, required: bool) -> tuple[str, Span] |
 
 @check("CNI210", Severity.ERROR, "batchConfig.batchSize is not an integer >= 1")
 def batch_size(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a batchConfig.batchSize that is not an integer >= 1: spectral's validateBatchSize throws at load time
+    (official-tooling C.3 #14)."""
     for flow in found_flows(ctx.project):
         if problem := _batch_problem(flow, "batchSize", required=True):
             shown, span = problem
@@ -380,6 +401,8 @@ def batch_size(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI211", Severity.ERROR, "batchConfig.concurrentBatchLimit is not an integer >= 1")
 def concurrent_batch_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a set concurrentBatchLimit that is not an integer >= 1: spectral throws at load time (official-tooling C.3
+    #15)."""
     for flow in found_flows(ctx.project):
         if problem := _batch_problem(flow, "concurrentBatchLimit", required=False):
             shown, span = problem
@@ -392,6 +415,8 @@ def concurrent_batch_limit(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI212", Severity.ERROR, "lifecycle hooks without onTrigger (invalid trigger configuration)")
 def lifecycle_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch lifecycle hooks on a flow with no onTrigger: spectral throws "Invalid trigger configuration" at load time
+    (official-tooling C.3 #18)."""
     for flow in found_flows(ctx.project):
         hook = next((key for key in LIFECYCLE_HOOKS if present(flow.obj, key)), None)
         if hook is None or present(flow.obj, "onTrigger") is not False or present(flow.obj, "trigger") is not False:
@@ -420,6 +445,7 @@ def lifecycle_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI216", Severity.ERROR, "FIFO queue on a synchronous or preprocess flow")
 def fifo_on_sync_or_preprocess(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a FIFO queue on a synchronous or preprocess flow, which the platform does not allow."""
     for flow in found_flows(ctx.project):
         fifo, _, _ = queue_flags(flow)
         if not fifo:
@@ -441,6 +467,7 @@ def fifo_on_sync_or_preprocess(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI217", Severity.WARNING, "dedupeIdField without a FIFO queue")
 def dedupe_without_fifo(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dedupeIdField on a non-FIFO queue, where nothing is deduplicated despite what the code suggests."""
     for flow in found_flows(ctx.project):
         fifo, _, queue = queue_flags(flow)
         if fifo is False and string(queue, "dedupeIdField") is not None and (span := key_span(queue, "dedupeIdField")):
@@ -453,6 +480,8 @@ def dedupe_without_fifo(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI218", Severity.ERROR, "unknown queueConfig type")
 def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a queueConfig type other than parallel, throttled or sequential (skipped on a newer spectral that may know
+    more)."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for flow in found_flows(ctx.project):
@@ -466,6 +495,7 @@ def unknown_queue_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI219", Severity.ERROR, "invalid cron expression in a flow schedule")
 def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a flow schedule whose cron expression croniter rejects, so the flow would never fire as intended."""
     for flow in found_flows(ctx.project):
         value = get(obj_at(flow.obj, "schedule"), "value")
         if isinstance(value, JsString) and value.span and (problem := cron_problem(value.value)):
@@ -476,6 +506,7 @@ def flow_schedule_cron(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI220", Severity.WARNING, "unknown time zone in a flow schedule")
 def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a schedule timezone that is not an IANA name, suggesting the closest one as a fix."""
     for flow in found_flows(ctx.project):
         value = get(obj_at(flow.obj, "schedule"), "timezone")
         # An empty timezone is what spectral writes when none is given: the platform's default (UTC).
@@ -490,6 +521,8 @@ def flow_schedule_time_zone(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI221", Severity.ERROR, "schedule configVar is not a schedule config variable")
 def schedule_config_var_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a schedule that names a config variable whose dataType is not "schedule", which the platform cannot
+    schedule by."""
     variables = known_config_vars(ctx.project)
     if variables is None:
         return
@@ -512,6 +545,8 @@ def schedule_config_var_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI222", Severity.ERROR, "unknown endpointSecurityType")
 def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an endpointSecurityType outside the four the platform knows (skipped on a newer spectral that may know
+    more)."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     for flow in found_flows(ctx.project):
@@ -522,6 +557,7 @@ def unknown_endpoint_security(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI223", Severity.ERROR, "organization endpoint security without organizationApiKeys")
 def organization_without_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch organization endpoint security without organizationApiKeys: no caller could ever authenticate."""
     for flow in found_flows(ctx.project):
         if string(flow.obj, "endpointSecurityType") != "organization":
             continue
@@ -538,6 +574,7 @@ def organization_without_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI224", Severity.WARNING, "organizationApiKeys without organization endpoint security")
 def keys_without_organization(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch organizationApiKeys on a flow whose endpoint security is not "organization", where they are ignored."""
     for flow in found_flows(ctx.project):
         if "organizationApiKeys" not in flow.obj.props:
             continue
@@ -555,6 +592,8 @@ def keys_without_organization(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI225", Severity.WARNING, "customer_required flow without testApiKeys")
 def customer_required_without_test_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a customer_required flow without testApiKeys: `prism integrations:import` then fails unless given
+    --test-api-key."""
     for flow in found_flows(ctx.project):
         if string(flow.obj, "endpointSecurityType") != "customer_required":
             continue
@@ -571,6 +610,8 @@ def customer_required_without_test_keys(ctx: CheckContext) -> Iterator[Diagnosti
 
 @check("CNI226", Severity.ERROR, "agent flow without schemas.invoke")
 def agent_flow_schema(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch schemas without invoke, or an agent flow without schemas.invoke: an agent needs the input schema to call
+    it."""
     for flow in found_flows(ctx.project):
         schemas = get(flow.obj, "schemas")
         without_invoke = isinstance(schemas, JsObject) and schemas.complete and "invoke" not in schemas.props
@@ -587,6 +628,7 @@ def agent_flow_schema(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI227", Severity.ERROR, "agent flow is not synchronous")
 def agent_flow_sync(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an agent flow that is not synchronous: agents wait for the flow's result, so it must be isSynchronous."""
     for flow in found_flows(ctx.project):
         if not boolean(flow.obj, "isAgentFlow"):
             continue
@@ -612,6 +654,7 @@ def _range_problems(obj: JsObject | None, name: str, limits: dict[str, tuple[int
 
 @check("CNI228", Severity.ERROR, "retryConfig out of range")
 def retry_config_range(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch retryConfig maxAttempts or delayMinutes outside the ranges the platform accepts (0-10, 0-60)."""
     for flow in found_flows(ctx.project):
         retry = obj_at(flow.obj, "retryConfig")
         for problem, span in _range_problems(retry, "retryConfig", {"maxAttempts": (0, 10), "delayMinutes": (0, 60)}):
@@ -620,6 +663,7 @@ def retry_config_range(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI229", Severity.ERROR, "errorConfig invalid")
 def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an unknown errorHandlerType or errorConfig numbers outside the ranges the platform accepts."""
     for flow in found_flows(ctx.project):
         config = obj_at(flow.obj, "errorConfig")
         handler = get(config, "errorHandlerType")
@@ -635,6 +679,8 @@ def error_config(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI230", Severity.ERROR, "schedule without value or configVar")
 def schedule_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a schedule with neither value nor configVar (often a misspelt `cron`), so the flow never runs on a
+    schedule."""
     for flow in found_flows(ctx.project):
         schedule = obj_at(flow.obj, "schedule")
         if schedule is None or not schedule.complete or "value" in schedule.props or "configVar" in schedule.props:
@@ -668,6 +714,8 @@ def _payload_path_problem(path: str) -> str | None:
 
 @check("CNI231", Severity.WARNING, "dedupeIdField or uniqueRequestIdField is not a trigger payload path")
 def payload_id_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a dedupeIdField or uniqueRequestIdField that is not a path into the trigger payload, or a header not in
+    lowercase."""
     for flow in found_flows(ctx.project):
         for owner, field in (("queueConfig", "dedupeIdField"), ("retryConfig", "uniqueRequestIdField")):
             value = get(obj_at(flow.obj, owner), field)
@@ -677,6 +725,7 @@ def payload_id_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI232", Severity.WARNING, "organizationApiKeys written in the source")
 def literal_api_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch organizationApiKeys written as literals: anyone with the source could call the flow."""
     for flow in found_flows(ctx.project):
         value = get(flow.obj, "organizationApiKeys")
         items = value.items if isinstance(value, JsArray) else []
@@ -691,6 +740,7 @@ def literal_api_keys(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI233", Severity.WARNING, "agent flow input without a description")
 def invoke_schema_descriptions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch agent flow inputs without a description: an AI agent reads them to know what to pass."""
     for flow in found_flows(ctx.project):
         invoke = obj_at(obj_at(flow.obj, "schemas"), "invoke")
         properties = obj_at(invoke, "properties")
@@ -706,6 +756,8 @@ def invoke_schema_descriptions(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI234", Severity.ERROR, "polling flow without an onTrigger function")
 def polling_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a polling flow without an onTrigger function, which spectral's types require since polling happens
+    there."""
     for flow in found_flows(ctx.project):
         if string(flow.obj, "triggerType") != "polling" or present(flow.obj, "trigger") is not False:
             continue
@@ -721,6 +773,8 @@ def polling_without_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI235", Severity.ERROR, "batch flow that also defines onTrigger or onDeployTrigger")
 def batch_with_on_trigger(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a batched flow that also defines onTrigger or onDeployTrigger, which the batch trigger replaces and never
+    runs."""
     for flow in found_flows(ctx.project):
         if not present(flow.obj, "trigger"):
             continue

@@ -43,6 +43,8 @@ def _no_preprocess_flow(integration: Integration) -> bool:
 
 @check("CNI101", Severity.ERROR, "more than one preprocess flow")
 def several_preprocess_flows(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch more than one flow with preprocessFlowConfig: spectral throws this at load time (official-tooling C.3
+    #2)."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -53,6 +55,8 @@ def several_preprocess_flows(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI102", Severity.ERROR, "both triggerPreprocessFlowConfig and a preprocess flow")
 def trigger_config_and_preprocess_flow(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch triggerPreprocessFlowConfig beside a preprocess flow: spectral throws this at load time (official-tooling
+    C.3 #3)."""
     integration = ctx.project.integration
     if integration is None or not present(integration.obj, "triggerPreprocessFlowConfig"):
         return
@@ -64,6 +68,8 @@ def trigger_config_and_preprocess_flow(ctx: CheckContext) -> Iterator[Diagnostic
 
 @check("CNI103", Severity.ERROR, "instance or shared endpoint without routing")
 def endpoint_without_routing(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an instance or shared endpointType with no routing config: spectral throws this at load time
+    (official-tooling C.3 #4)."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -80,6 +86,7 @@ def endpoint_without_routing(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI104", Severity.ERROR, "unknown endpointType")
 def unknown_endpoint_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an endpointType outside the values the platform knows."""
     if newer_spectral(ctx.root):
         return  # a newer spectral may accept values this list does not know yet
     integration = ctx.project.integration
@@ -104,6 +111,8 @@ def _routing_config(integration: Integration) -> tuple[JsObject, Span] | None:
 
 @check("CNI105", Severity.WARNING, "shared endpoint without externalCustomerIdField")
 def shared_without_customer_field(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a shared endpoint without externalCustomerIdField: it receives every customer's requests and must tell
+    them apart."""
     integration = ctx.project.integration
     if integration is None or string(integration.obj, "endpointType") != "shared_instance":
         return
@@ -118,6 +127,8 @@ def shared_without_customer_field(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI106", Severity.WARNING, "instance-specific endpoint with externalCustomerIdField")
 def instance_with_customer_field(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about externalCustomerIdField on an instance-specific endpoint, which already knows the customer from its
+    URL."""
     integration = ctx.project.integration
     if integration is None or string(integration.obj, "endpointType") != "instance_specific":
         return
@@ -135,6 +146,8 @@ def instance_with_customer_field(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI107", Severity.WARNING, "routing field is not a trigger payload path, or has a capitalised header")
 def trigger_config_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about a routing field that is not a trigger payload path, or names a header with capitals that clients may
+    case differently."""
     integration = ctx.project.integration
     config = obj_at(integration.obj, "triggerPreprocessFlowConfig") if integration else None
     for field in ("flowNameField", "externalCustomerIdField", "externalCustomerUserIdField"):
@@ -160,6 +173,7 @@ def trigger_config_paths(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI108", Severity.ERROR, "integration without name or flows")
 def missing_name_or_flows(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch an integration without a name or without flows, which spectral's types require and import needs."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -180,6 +194,8 @@ def missing_name_or_flows(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI109", Severity.WARNING, "integration without a description")
 def missing_description(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about an integration without a description, which customers see in the marketplace; offers a TODO one as a
+    fix."""
     integration = ctx.project.integration
     if integration is None:
         return
@@ -207,6 +223,8 @@ def missing_description(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI110", Severity.WARNING, "user level configuration on a routed endpoint without externalCustomerUserIdField")
 def user_level_without_user_field(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about user level config on a routed endpoint without externalCustomerUserIdField, so no request can name its
+    user."""
     integration = ctx.project.integration
     if integration is None or not integration.user_level_config_pages:
         return

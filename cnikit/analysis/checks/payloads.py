@@ -57,6 +57,7 @@ def _offset_span(path: Path, text: str, start: int, end: int) -> Span:
 
 @check("CNI801", Severity.ERROR, "payload file is not valid JSON")
 def payload_json(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a payload file that is not valid JSON, which no flow run can load."""
     for path, text, error in _problems(ctx):
         if error.reason.startswith("invalid JSON"):
             yield ctx.report(
@@ -68,6 +69,7 @@ def payload_json(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI802", Severity.ERROR, "payload contentType is not one the platform accepts")
 def payload_content_type(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a payload contentType the platform does not accept for a trigger payload."""
     for path, text, error in _problems(ctx):
         if not error.reason.startswith("contentType"):
             continue
@@ -88,6 +90,8 @@ def payload_content_type(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI803", Severity.ERROR, "payload file has the wrong shape")
 def payload_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a payload file whose JSON lacks the shape of the official extension's format (headers, data,
+    contentType)."""
     for path, text, error in _problems(ctx):
         if error.reason.startswith(("invalid JSON", "contentType")):
             continue
@@ -99,6 +103,7 @@ def payload_shape(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI804", Severity.WARNING, "payload folder of a stable key no flow has")
 def payload_orphan(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Warn about payloads stored under a stable key no flow has (often a renamed flow), so no flow can use them."""
     flows = known_flows(ctx.project)
     if flows is None or any(flow.stable_key is None for flow in flows):
         return

@@ -19,6 +19,7 @@ def _listing(names: list[str]) -> str:
 
 @check("CNI701", Severity.ERROR, "reference to an unknown config variable")
 def unknown_config_var(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch code that reads a config variable the integration does not define: at run time it is undefined."""
     variables = known_config_vars(ctx.project)
     if variables is None:
         return
@@ -39,6 +40,7 @@ def unknown_config_var(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI702", Severity.ERROR, "invokeFlow of an unknown flow")
 def unknown_flow(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch invokeFlow of a flow name this integration lacks: at run time there is no webhook URL to post to."""
     flows = known_flows(ctx.project)
     if flows is None or any(flow.name is None for flow in flows):
         return

@@ -108,6 +108,8 @@ def registered(ref: Reference, manifests: dict[str, ComponentManifest]) -> Compo
 
 @check("CNI601", Severity.ERROR, "component not in the component registry")
 def component_not_registered(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a component reference missing from the component registry: spectral throws this at load time
+    (official-tooling C.3 #5)."""
     manifests = registry(ctx.project)
     integration = ctx.project.integration
     if manifests is None or integration is None:
@@ -145,6 +147,8 @@ def component_not_registered(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 @check("CNI602", Severity.ERROR, "component has no such connection, data source or trigger")
 def entry_not_in_manifest(ctx: CheckContext) -> Iterator[Diagnostic]:
+    """Catch a reference to an entry the component's manifest lacks: spectral throws this at load time (official-tooling
+    C.3 #6)."""
     manifests = registry(ctx.project)
     integration = ctx.project.integration
     if manifests is None or integration is None:
