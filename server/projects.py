@@ -63,10 +63,7 @@ class AnalyzeAndCheck:
         and the model kept, so the other features still work)."""
         from cnikit.analysis.checks import run_checks
 
-        model = self.analyzer.analyze(root, overlays)
-        if overlays and not model.overlays:
-            # The payload checks read unsaved buffers from here; fill it until the Analyzer does.
-            model.overlays = {path.resolve(): text for path, text in overlays.items()}
+        model = self.analyzer.analyze(root, overlays)  # keeps the buffers on the model: the payload checks read them
         try:
             diagnostics = run_checks(model)
         except Exception:
