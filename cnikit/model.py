@@ -48,6 +48,8 @@ class JsString(_Js):
 
 
 class JsNumber(_Js):
+    """A numeric literal (or a constant that resolves to one); JavaScript numbers are all floats."""
+
     kind: Literal["number"] = "number"
     value: float
 
@@ -58,15 +60,21 @@ class JsNumber(_Js):
 
 
 class JsBoolean(_Js):
+    """`true` or `false`, or a constant that resolves to one."""
+
     kind: Literal["boolean"] = "boolean"
     value: bool
 
 
 class JsNull(_Js):
+    """The `null` literal."""
+
     kind: Literal["null"] = "null"
 
 
 class JsUndefined(_Js):
+    """`undefined`, as written or as a constant that resolves to it."""
+
     kind: Literal["undefined"] = "undefined"
 
 

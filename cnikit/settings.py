@@ -91,6 +91,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read only the environment and the init values, skipping pydantic's own .env and secret-file sources."""
         # The environment beats the files, which arrive as init values (see `load_settings`).
         return (env_settings, init_settings)
 

@@ -64,6 +64,7 @@ class ClientLogHandler(logging.Handler):
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Send one record as `window/logMessage`, hopping onto the server's loop when called from another thread."""
         try:
             message = self.format(record)
         except Exception:
