@@ -10,6 +10,7 @@ message}` for each log line as it is written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -123,11 +124,19 @@ class LocalRuns:
             return self._executors[root]
 
     def forwarder(self, root: Path, store: Store) -> Callable[[ExecutionUpdate], None]:
-        """A listener (called on execution threads) that sends each update to the client from the event loop."""
+        """A listener (called on execution threads) that sends each update to the client from the event loop.
+
+        The executor isolates its listeners (one that raises is logged and the execution goes on), so this one
+        only has to mind a server that is shutting down.
+        """
         loop = asyncio.get_running_loop()
         ls = self._ls
 
-        def send(update: ExecutionUpdate) -> None:
+        def post(callback: Callable[..., None], *args: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the event loop closed: the server is exiting, nobody listens
+                loop.call_soon_threadsafe(callback, *args)
+
+        def forward(update: ExecutionUpdate) -> None:
             if update.kind == "log" and update.log is not None:
                 line = update.log
                 params: dict[str, Any] = {
@@ -138,24 +147,14 @@ class LocalRuns:
                     "step": line.step,
                     "message": line.message,
                 }
-                loop.call_soon_threadsafe(ls.notify, EXECUTION_LOG, params)
+                post(ls.notify, EXECUTION_LOG, params)
                 return
             record = store.get_execution(update.execution_id)
             steps = store.steps(record.id)
             self.mark_seen(root, record, len(steps))
-            params = {"project": str(root), "execution": summary_impl(record, steps)}
-            loop.call_soon_threadsafe(ls.notify, EXECUTION_UPDATED, params)
+            post(ls.notify, EXECUTION_UPDATED, {"project": str(root), "execution": summary_impl(record, steps)})
             if update.kind == "finished":
-                loop.call_soon_threadsafe(refresh_code_lenses, ls)
-
-        def forward(update: ExecutionUpdate) -> None:
-            # Runs on the execution's thread; whatever happens here must never fail the execution itself.
-            try:
-                send(update)
-            except RuntimeError:
-                pass  # the event loop closed (the server is shutting down)
-            except Exception:
-                log.exception("reporting execution %s to the editor failed", update.execution_id)
+                post(refresh_code_lenses, ls)
 
         return forward
 

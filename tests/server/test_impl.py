@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from lsprotocol import types
@@ -20,6 +23,9 @@ from server.navigation import definition_impl, references_impl, target_at
 from server.positions import Locator
 from server.settings import ServerSettings, parse_settings
 from server.symbols import document_symbols_impl
+
+if TYPE_CHECKING:
+    from server.server import CnikitLanguageServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -225,6 +231,35 @@ def test_code_lenses_count_executions(inline: tuple[ProjectModel, Path]) -> None
 def test_log_lines() -> None:
     assert log_line_impl("2026-11-29T10:04:05.123Z", "warn", "onExecution", "hi") == "10:04:05 [WARN] [onExecution] hi"
     assert log_line_impl("2026-11-29T10:04:05Z", "info", None, "start") == "10:04:05 [INFO] start"
+
+
+def test_execution_updates_after_shutdown_are_dropped_quietly(tmp_path: Path) -> None:
+    """A run still logging while the server exits: its updates go nowhere, and say nothing (no traceback per line)."""
+    from emulator.executor import ExecutionUpdate, LogLine
+    from emulator.store import Store
+    from server.executions import EXECUTION_LOG, LocalRuns
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    class Client:  # the one method of the language server the forwarder calls
+        def notify(self, method: str, params: dict[str, Any]) -> None:
+            sent.append((method, params))
+
+    root = write_project(tmp_path / "p", {})
+    update = ExecutionUpdate("log", "e1", "Flow", log=LogLine("2026-11-29T10:04:05Z", "info", None, "still going"))
+    loop = asyncio.new_event_loop()
+    with Store.open(root) as store:
+
+        async def make_forwarder() -> Callable[[ExecutionUpdate], None]:
+            return LocalRuns(cast("CnikitLanguageServer", Client())).forwarder(root, store)
+
+        forward = loop.run_until_complete(make_forwarder())
+        forward(update)
+        loop.run_until_complete(asyncio.sleep(0))  # the notification is sent from the loop
+        assert [method for method, _ in sent] == [EXECUTION_LOG]
+        loop.close()
+        forward(update)  # must not raise: the executor would log it as a failing listener
+    assert len(sent) == 1
 
 
 # -- project state ------------------------------------------------------------------------------------------------
