@@ -35,12 +35,17 @@ EXECUTION_LOG = "cnikit/executionLog"
 # -- pure conversions ----------------------------------------------------------------------------------------------
 
 
+def _rounded(milliseconds: float | None) -> float | None:
+    return round(milliseconds, 3) if milliseconds is not None else None
+
+
 def _duration_ms(started: str | None, ended: str | None) -> float | None:
+    # A step's wall time (StepRecord has no `duration_ms` of its own, unlike ExecutionRecord).
     if not started or not ended:
         return None
     start = datetime.fromisoformat(started.replace("Z", "+00:00"))
     end = datetime.fromisoformat(ended.replace("Z", "+00:00"))
-    return round((end - start).total_seconds() * 1000, 3)
+    return _rounded((end - start).total_seconds() * 1000)
 
 
 def step_summary_impl(step: StepRecord) -> dict[str, Any]:
@@ -61,7 +66,7 @@ def summary_impl(record: ExecutionRecord, steps: list[StepRecord]) -> dict[str, 
         "invokeType": record.invoke_type,
         "startedAt": record.started_at,
         "endedAt": record.ended_at,
-        "durationMs": _duration_ms(record.started_at, record.ended_at),
+        "durationMs": _rounded(record.duration_ms),
         "error": record.error,
         "source": "local",
         "steps": [step_summary_impl(step) for step in steps],

@@ -200,12 +200,14 @@ def register(ls: CnikitLanguageServer) -> None:
             from server.platform_commands import cloud_step_output
 
             return await cloud_step_output(ls, root, args.executionId, args.step)
+        from emulator.store import StoreError
+
         store = runs.store(root)
         record = _record(store, args.executionId)
-        names = [step.name for step in store.steps(record.id)]
-        if args.step not in names:
-            raise CommandError(f'Execution {args.executionId} has no step "{args.step}"; its steps: {", ".join(names)}')
-        output = store.step_output(record.id, args.step)
+        try:
+            output = store.step_output(record.id, args.step)
+        except StoreError as error:  # no such step: the store's message lists the steps there are
+            raise CommandError(str(error)) from None
         return {"json": json.dumps(output, indent=2, default=str, ensure_ascii=False)}
 
     async def start_server(ls: CnikitLanguageServer, args: ServerArgs) -> Any:
