@@ -325,10 +325,9 @@ async def test_integration(ls: CnikitLanguageServer, args: CloudTestArgs) -> dic
     root = state.root
     payload = None
     if args.payload:
-        from cnikit.payloads import load_payload
+        from server.project_commands import load_payload_ref
 
-        path = Path(args.payload)
-        payload = load_payload(path if path.is_absolute() else root / path)
+        payload = load_payload_ref(root, args.payload)
     integration_id = _integration_id(root)
     started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 

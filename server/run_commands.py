@@ -133,15 +133,10 @@ async def start_execution(
 
 
 def _request(payload: str | None, root: Path) -> TriggerRequest | None:
-    from cnikit.payloads import load_payload
     from emulator.executor import TriggerRequest
+    from server.project_commands import load_payload_ref
 
-    if payload is None:
-        return None
-    path = Path(payload)
-    if not path.is_absolute():
-        path = root / path
-    return TriggerRequest.from_payload(load_payload(path))  # PayloadError is a ValueError: the command's error
+    return TriggerRequest.from_payload(load_payload_ref(root, payload)) if payload is not None else None
 
 
 def register(ls: CnikitLanguageServer) -> None:
