@@ -81,6 +81,7 @@ class CnikitApp(App[None]):
         self.sub_title = str(workspace.root)
 
     def on_mount(self) -> None:
+        """Open on the screen asked for on the command line (executions unless told otherwise)."""
         self.switch_mode(self.initial_screen)
 
     # -- what screens ask of the app -----------------------------------------------------------------------------------
@@ -127,6 +128,7 @@ class CnikitApp(App[None]):
         return lambda: self.switch_mode(name)
 
     def on_unmount(self) -> None:
+        """Release the workspace's files and processes as the app exits."""
         self.workspace.close()
 
 

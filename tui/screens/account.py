@@ -46,6 +46,7 @@ class AccountScreen(Screen[None]):
         return cast("CnikitApp", self.app)
 
     def compose(self) -> ComposeResult:
+        """Lay out the login summary, the login URL line, and the list of tenants under the nav bar."""
         yield NavBar("account", "Prismatic")
         with Vertical(id="account-body"):
             yield Static("Reading the login state…", id="account-summary")
@@ -55,6 +56,7 @@ class AccountScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        """Read the login state as soon as the screen appears."""
         self.action_refresh()
 
     def status(self, text: str | Content, *, error: bool = False) -> None:

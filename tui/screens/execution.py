@@ -51,6 +51,7 @@ class ExecutionScreen(Screen[None]):
         return cast("CnikitApp", self.app)
 
     def compose(self) -> ComposeResult:
+        """Lay out the summary, the steps pane, and the Logs / Output tabs."""
         yield Static(self._summary(), id="execution-summary")
         with Horizontal():
             with Vertical(id="steps-pane"):
@@ -85,6 +86,7 @@ class ExecutionScreen(Screen[None]):
         return Content.assemble(*parts)
 
     def on_mount(self) -> None:
+        """Load the steps and logs, start following a running execution, and fetch a cloud one."""
         self.load()
         self.set_interval(FOLLOW_SECONDS, self.follow_tick)
         self.query_one("#steps", OptionList).focus()

@@ -84,5 +84,6 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
+        """Show the help text as scrollable Markdown."""
         with VerticalScroll():
             yield Markdown(HELP)

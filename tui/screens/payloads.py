@@ -43,6 +43,7 @@ class NewPayloadScreen(ModalScreen[str | None]):
         self.flow = flow
 
     def compose(self) -> ComposeResult:
+        """Ask for the new payload's name, with a line for an invalid-name error."""
         with Vertical():
             yield Label(f"New payload for [b]{self.flow.name}[/b]")
             yield Input(placeholder="payload name, e.g. new-order", id="new-payload-name")
@@ -79,6 +80,7 @@ class PayloadsScreen(Screen[None]):
         return cast("CnikitApp", self.app)
 
     def compose(self) -> ComposeResult:
+        """Lay out the tree of flows and payload files beside the JSON editor and its status line."""
         yield NavBar("payloads", ".spectral/flows/<flow>/payloads/")
         with Horizontal():
             tree: Tree[FlowInfo | Path] = Tree("Flows", id="payload-tree")
@@ -91,6 +93,7 @@ class PayloadsScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        """Keep the editor disabled until a file is chosen, and list the flows and their payloads."""
         self.query_one("#payload-text", CodeArea).disabled = True
         self.load_flows()
 

@@ -56,6 +56,7 @@ class ResultsScreen(Screen[None]):
         return self.cnikit.execution_source(cloud=self.cloud)
 
     def compose(self) -> ComposeResult:
+        """Lay out the flow and status filters, the column header, the execution table and its empty-state line."""
         source = self.source
         info = source.info()
         yield NavBar("results", info.label)
@@ -77,6 +78,7 @@ class ResultsScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        """Start polling for new executions (and refreshing a cloud source), then fill the table."""
         self.set_interval(POLL_SECONDS, self.poll)
         self.set_interval(CLOUD_REFRESH_SECONDS, self._refresh_remote)
         self._setup()
@@ -101,6 +103,7 @@ class ResultsScreen(Screen[None]):
         self.poll()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Fetch the integration's flows for the flow filter the first time it takes focus."""
         # The integration's own flow list needs a build: fetched the first time the flow filter is used, not at start.
         if getattr(event.widget, "id", None) == "filter-flow" and not self._flows_requested and not self.cloud:
             self._flows_requested = True
@@ -135,6 +138,7 @@ class ResultsScreen(Screen[None]):
                 select.value = current
 
     def on_resize(self) -> None:
+        """Refit the column header and the counts to the new width."""
         self._update_chrome()
 
     @property

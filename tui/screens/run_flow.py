@@ -42,6 +42,7 @@ class RunFlowScreen(ModalScreen[tuple[str, str | None] | None]):
         self.flows: list[FlowInfo] = []
 
     def compose(self) -> ComposeResult:
+        """Lay out the flow and payload selects, a message line, and Cancel / Run."""
         with Vertical():
             yield Label("[b]Run a flow[/b]")
             yield Label("Flow")
@@ -56,6 +57,7 @@ class RunFlowScreen(ModalScreen[tuple[str, str | None] | None]):
                 yield Button("Run", variant="primary", id="run-go")
 
     def on_mount(self) -> None:
+        """Load the flows to offer as soon as the dialog appears."""
         self.load_flows()
 
     @work(thread=True)

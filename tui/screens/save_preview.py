@@ -41,6 +41,7 @@ class SavePreviewScreen(ModalScreen[bool]):
         self.preview = preview
 
     def compose(self) -> ComposeResult:
+        """Show the instance.json that will be written and the secrets that go to the keyring, with Cancel / Save."""
         with Vertical():
             yield Label(f"[b]Save the local instance[/b] → {self.preview.path}")
             yield CodeArea(self.preview.text, language="json", read_only=True, id="preview-json")
@@ -59,6 +60,7 @@ class SavePreviewScreen(ModalScreen[bool]):
                 yield Button("Save", id="preview-save", compact=True, variant="success")
 
     def on_mount(self) -> None:
+        """Focus Save, so Enter confirms."""
         self.query_one("#preview-save", Button).focus()
 
     @on(Button.Pressed, "#preview-save")

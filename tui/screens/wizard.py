@@ -43,6 +43,7 @@ class DataSourceSlot(Vertical):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
+        """Show a loading line until the data source answers and the field replaces it."""
         yield Static(
             f"{self.spec.key}: options come from the data source {self.spec.data_source!r}…", classes="slot-status"
         )
@@ -106,6 +107,8 @@ class WizardScreen(Screen[None]):
         return cast("CnikitApp", self.app)
 
     def compose(self) -> ComposeResult:
+        """Lay out the page list, the current page (a loading indicator first), the status line and Back / Next /
+        Save."""
         yield NavBar("wizard", "local instance")
         with Horizontal(id="wizard-body"):
             with Vertical(id="wizard-pages"):
@@ -122,6 +125,7 @@ class WizardScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        """Start building the integration and reading the local instance (in a thread) as the wizard appears."""
         self.load()
 
     @work(exclusive=True, group="wizard-load")

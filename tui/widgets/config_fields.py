@@ -60,6 +60,7 @@ class ConfigField(Vertical):
         self.initial = value
 
     def compose(self) -> ComposeResult:
+        """Lay out the field: title line, description (when the definition has one), editor, hidden error line."""
         yield Label(self.title(), classes="field-title")
         if self.spec.description:
             yield Static(self.spec.description, classes="field-description", markup=False)
@@ -116,6 +117,8 @@ class TextField(ConfigField):
     """string, number, date, timestamp: one line, validated as you type."""
 
     def compose_editor(self) -> ComposeResult:
+        """One compact input holding the saved value (or the default), with a placeholder that shows the expected
+        format."""
         value = self.initial if self.initial is not None else (self.spec.default or "")
         yield Input(
             str(value),
@@ -125,9 +128,11 @@ class TextField(ConfigField):
         )
 
     def get_value(self) -> str:
+        """The text as typed."""
         return self.query_one(Input).value
 
     def problem(self) -> str | None:
+        """What `validate_scalar` finds wrong with the text for this data type."""
         return validate_scalar(self.spec, self.get_value())
 
     @on(Input.Changed)
@@ -140,10 +145,12 @@ class BooleanField(ConfigField):
     """boolean: a switch."""
 
     def compose_editor(self) -> ComposeResult:
+        """A switch, on when the saved value (or the default) is "true"."""
         value = self.initial if self.initial is not None else (self.spec.default or "false")
         yield Switch(str(value).lower() == "true", id=f"switch-{_ident(self.spec.key)}")
 
     def get_value(self) -> str:
+        """ "true" or "false", the strings a boolean config variable holds."""
         return "true" if self.query_one(Switch).value else "false"
 
 
@@ -155,6 +162,7 @@ class PicklistField(ConfigField):
         self.options = options if options is not None else [(item, item) for item in spec.pick_list]
 
     def compose_editor(self) -> ComposeResult:
+        """A select of the options, preselecting the saved value (or the default) when it is offered."""
         value = self.initial if self.initial is not None else self.spec.default
         keys = [key for _, key in self.options]
         yield Select(
@@ -178,10 +186,12 @@ class PicklistField(ConfigField):
             select.value = self.initial
 
     def get_value(self) -> str:
+        """The chosen option's key, or "" when none is chosen."""
         value = self.query_one(Select).value
         return value if isinstance(value, str) else ""
 
     def problem(self) -> str | None:
+        """Reject a value that is not among the options (e.g. one kept from before a data source answered)."""
         value = self.get_value()
         if value and self.options and value not in [key for _, key in self.options]:
             return f"Expected one of {', '.join(key for _, key in self.options)}, found {value!r}."
@@ -196,14 +206,17 @@ class CodeField(ConfigField):
     """
 
     def compose_editor(self) -> ComposeResult:
+        """The language line and a code area highlighted in the variable's codeLanguage."""
         value = self.initial if self.initial is not None else (self.spec.default or "")
         yield Static(f"language: {self.spec.code_language or 'text'}", classes="field-description")
         yield CodeArea(str(value), language=self.spec.code_language, id=f"code-{_ident(self.spec.key)}")
 
     def get_value(self) -> str:
+        """The code as typed."""
         return self.query_one(CodeArea).text
 
     def problem(self) -> str | None:
+        """What is wrong with the code in its language (JSON and XML are parsed); empty code is fine here."""
         text = self.get_value()
         return validate_code(text, self.spec.code_language) if text.strip() else None
 
@@ -217,6 +230,7 @@ class ScheduleField(ConfigField):
     """schedule: a cron expression and a time zone, with the next runs previewed."""
 
     def compose_editor(self) -> ComposeResult:
+        """Cron and time zone inputs side by side (the zone suggests IANA names), then the next-runs preview line."""
         if isinstance(self.initial, dict):
             cron, zone = str(self.initial.get("value", "")), str(self.initial.get("time_zone") or "")
         elif isinstance(self.initial, str):
@@ -238,6 +252,7 @@ class ScheduleField(ConfigField):
         yield Static("", classes="schedule-preview field-description")
 
     def on_mount(self) -> None:
+        """Preview the next runs of the saved schedule as soon as the field appears."""
         self._preview()
 
     def _inputs(self) -> tuple[Input, Input]:
@@ -251,9 +266,11 @@ class ScheduleField(ConfigField):
         return {"value": cron_text, "schedule_type": "custom" if cron_text else "none", "time_zone": zone.value.strip()}
 
     def has_no_value(self) -> bool:
+        """True when no cron expression is entered (a time zone alone is no schedule)."""
         return not self.get_value()["value"]
 
     def problem(self) -> str | None:
+        """What is wrong with the cron expression or the time zone."""
         cron, zone = self._inputs()
         return validate_schedule(cron.value, zone.value.strip())
 
@@ -278,6 +295,7 @@ class ListField(ConfigField):
     """valuelist / keyvaluelist: editable rows (Add, ✕ to remove); each value is validated by the element type."""
 
     def compose_editor(self) -> ComposeResult:
+        """One row per saved item (key and value inputs for a keyvaluelist), then the Add button."""
         with Vertical(classes="rows"):
             for item in self._initial_items():
                 yield self._row(item)
@@ -328,6 +346,7 @@ class ListField(ConfigField):
             await row.remove()
 
     def get_value(self) -> list[Any]:
+        """The non-empty rows: strings for a valuelist, `{key, value}` pairs for a keyvaluelist."""
         rows = list(self.query(".row").results(Horizontal))
         if self.key_value:
             pairs = []
@@ -339,6 +358,7 @@ class ListField(ConfigField):
         return [row.query_one(Input).value for row in rows if row.query_one(Input).value != ""]
 
     def problem(self) -> str | None:
+        """The first row with a missing key or a value invalid for the element type, numbered from 1."""
         for index, item in enumerate(self.get_value(), start=1):
             value = item["value"] if self.key_value else item
             if self.key_value and not item["key"]:
@@ -367,6 +387,7 @@ class JsonField(ConfigField):
         self.schema = schema
 
     def compose_editor(self) -> ComposeResult:
+        """A JSON code area with the saved value (or the default) pretty-printed."""
         value = self.initial
         if value is None and self.spec.default:
             value = _json_or_text(self.spec.default)
@@ -374,6 +395,7 @@ class JsonField(ConfigField):
         yield CodeArea(text, language="json", id=f"json-{_ident(self.spec.key)}")
 
     def get_value(self) -> Any:
+        """The parsed JSON, the raw text when it does not parse (so nothing typed is lost), or None when empty."""
         text = self.query_one(CodeArea).text
         if not text.strip():
             return None
@@ -383,6 +405,7 @@ class JsonField(ConfigField):
             return text  # kept as typed; `problem` says what is wrong
 
     def problem(self) -> str | None:
+        """A JSON syntax error, else up to three schema violations when a schema is known."""
         text = self.query_one(CodeArea).text
         if not text.strip():
             return None
@@ -422,6 +445,7 @@ class JsonFormField(ConfigField):
         )
 
     def compose_editor(self) -> ComposeResult:
+        """One labelled row per schema property: a switch, a select for enums, or an input."""
         required = set(self.schema.get("required", []))
         for name, sub in self.schema["properties"].items():
             label = str(sub.get("title") or name) + (" *" if name in required else "")
@@ -438,6 +462,7 @@ class JsonFormField(ConfigField):
                     yield Input("" if value is None else str(value), compact=True, name=name)
 
     def get_value(self) -> dict[str, Any]:
+        """The form as an object, numbers coerced to the schema's type and blank inputs left out."""
         properties = self.schema["properties"]
         out: dict[str, Any] = {}
         for widget in self.query("Input, Switch, Select").results():
@@ -453,6 +478,7 @@ class JsonFormField(ConfigField):
         return out
 
     def problem(self) -> str | None:
+        """Up to three violations of the data source's schema."""
         errors = validate_json_schema(self.get_value(), self.schema)
         return "; ".join(errors[:3]) if errors else None
 
@@ -470,6 +496,7 @@ class ObjectSelectionField(ConfigField):
         self.objects = objects
 
     def compose_editor(self) -> ComposeResult:
+        """A selection list of the data source's objects, the saved ones ticked."""
         chosen = {str(item.get("object", {}).get("key")) for item in self.initial or [] if isinstance(item, dict)}
         items = []
         for entry in self.objects:
@@ -479,6 +506,7 @@ class ObjectSelectionField(ConfigField):
         yield SelectionList[str](*items)
 
     def get_value(self) -> list[dict[str, Any]]:
+        """The data source's entries for the ticked objects, in the data source's order."""
         selected = set(self.query_one(SelectionList).selected)
         return [entry for entry in self.objects if str(entry.get("object", {}).get("key")) in selected]
 
@@ -491,6 +519,7 @@ class ConnectionField(ConfigField):
         self.redirect_uri = redirect_uri
 
     def compose_editor(self) -> ComposeResult:
+        """A labelled input per shown connection input (secrets masked), and for OAuth 2.0 the Authorize button."""
         values = (self.initial or {}).get("inputs", {}) if isinstance(self.initial, dict) else {}
         if self.spec.scoped:
             yield Static(
@@ -524,6 +553,7 @@ class ConnectionField(ConfigField):
             yield Static("", classes="authorize-url field-description", markup=False)
 
     def get_value(self) -> dict[str, Any]:
+        """`{inputs}`: what was typed for shown inputs, the defaults for hidden ones."""
         inputs: dict[str, str] = {}
         shown = {item.key for item in self.spec.inputs if item.shown}
         for item in self.spec.inputs:
@@ -535,9 +565,11 @@ class ConnectionField(ConfigField):
         return {"inputs": inputs}
 
     def has_no_value(self) -> bool:
+        """Never empty: a connection is checked input by input in `problem` instead."""
         return False
 
     def problem(self) -> str | None:
+        """The required shown inputs left blank, by label."""
         values = self.get_value()["inputs"]
         missing = [item.label for item in self.spec.inputs if item.required and item.shown and not values.get(item.key)]
         if missing:

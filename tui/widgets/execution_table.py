@@ -111,6 +111,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
+        """Count the executions; the visible rows are then fetched page by page as they render."""
         self.reload()
 
     # -- data ------------------------------------------------------------------------------------------------------
@@ -192,6 +193,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         return strip.crop_extend(0, width, base)
 
     def watch_cursor(self, old: int, new: int) -> None:
+        """Keep the cursor in view, redraw only the lines whose highlight changed, and announce the new row."""
         top = self.scroll_offset.y
         self._scroll_cursor_into_view()
         if self.scroll_offset.y == top:
@@ -231,6 +233,7 @@ class ExecutionTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(row))
 
     def on_click(self, event: events.Click) -> None:
+        """Move the cursor to the clicked row; a double click on it selects the execution."""
         index = self.scroll_offset.y + event.y
         if 0 <= index < self.row_count:
             if index == self.cursor and event.chain >= 2:

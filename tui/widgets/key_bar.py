@@ -26,6 +26,7 @@ class KeyBar(Static):
         self._spans: list[tuple[int, int, str]] = []  # (start, end, action) of each key on the line
 
     def on_mount(self) -> None:
+        """Rebuild the line whenever the screen's bindings change, and once now."""
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self._rebuild()
 
@@ -62,6 +63,7 @@ class KeyBar(Static):
         self.update(Content.assemble(*parts))
 
     async def on_click(self, event: events.Click) -> None:
+        """Run the action of the key that was clicked."""
         x = event.x - 1  # padding
         for start, end, action in self._spans:
             if start <= x < end:

@@ -26,6 +26,7 @@ class NavBar(Static):
         self.context = context
 
     def on_mount(self) -> None:
+        """Draw the strip once mounted."""
         self.update(self.build())
 
     def build(self) -> Content:

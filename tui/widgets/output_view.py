@@ -63,6 +63,7 @@ class OutputView(Vertical):
     """
 
     def compose(self) -> ComposeResult:
+        """A summary line (a hint until a step is chosen) over the read-only JSON area."""
         yield Static("Choose a step to see its output.", id="output-summary")
         yield CodeArea("", language="json", read_only=True, id="output-json")
 
