@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from cnikit.analysis.checks.flows import js_number
 from cnikit.model import (
     ConfigVar,
     Flow,
@@ -22,7 +23,7 @@ from cnikit.model import (
     JsValue,
     ProjectModel,
 )
-from server.navigation import config_var_named, flow_named, model_at, target_at
+from server.navigation import config_var_named, flow_named, is_scheduled, model_at, target_at
 
 if TYPE_CHECKING:
     from server.server import CnikitLanguageServer
@@ -38,7 +39,7 @@ def js_text(value: JsValue | None) -> str | None:
     if isinstance(value, JsString):
         return json.dumps(value.value)
     if isinstance(value, JsNumber):
-        return str(int(value.value)) if value.is_integer else str(value.value)
+        return js_number(value.value)
     if isinstance(value, JsBoolean):
         return "true" if value.value else "false"
     if isinstance(value, JsNull):
@@ -89,7 +90,7 @@ def flow_markdown(flow: Flow) -> str:
     synchronous = flow.obj.get("isSynchronous")
     if isinstance(synchronous, JsBoolean) and synchronous.value:
         facts.append("synchronous")
-    if "schedule" in flow.obj.props:
+    if is_scheduled(flow):
         facts.append("scheduled")
     if facts:
         lines.append(" · ".join(facts))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lsprotocol import types
 
+from cnikit.analysis.checks.flows import has_schedule
 from cnikit.model import ConfigVar, Flow, ProjectModel, Span
 from server.positions import Locator, contains, path_of
 
@@ -60,6 +61,12 @@ def config_var_named(model: ProjectModel, name: str) -> ConfigVar | None:
 def flow_named(model: ProjectModel, name: str) -> Flow | None:
     """The flow with this name, if the analyser found one."""
     return model.integration.flow_named(name) if model.integration else None
+
+
+def is_scheduled(flow: Flow) -> bool:
+    """Whether the flow has a schedule, as spectral decides (an object); a `schedule` the analyser cannot resolve
+    counts, one known to be `undefined` or a string does not."""
+    return "schedule" in flow.obj.props and has_schedule(flow) is not False
 
 
 def declaration_span(model: ProjectModel, target: Target) -> Span | None:

@@ -92,6 +92,8 @@ def select_integration_impl(ls: CnikitLanguageServer, args: SelectArgs) -> dict[
 
 def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
     """The flows of a project with their payload files."""
+    from server.navigation import is_scheduled
+
     integration = model.integration
     if integration is None:
         return []
@@ -104,7 +106,7 @@ def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
                 "name": flow.name or flow.stable_key or "(unnamed flow)",  # a computed name is unknown here
                 "stableKey": flow.stable_key,
                 "isSynchronous": isinstance(synchronous, JsBoolean) and synchronous.value,
-                "hasSchedule": "schedule" in flow.obj.props,
+                "hasSchedule": is_scheduled(flow),
                 "payloads": [str(path) for path in files.get(flow.stable_key or "", [])],
             }
         )

@@ -176,6 +176,37 @@ def test_completion_contexts(inline: tuple[ProjectModel, Path]) -> None:
     assert completion_impl(model, '  const x = "', cursor) is None
 
 
+SCHEDULES = """import { flow, integration } from "@prismatic-io/spectral";
+import { hourly } from "./elsewhere";
+
+const run = async () => ({ data: null });
+export default integration({
+  name: "Schedules",
+  flows: [
+    flow({ name: "Hourly", stableKey: "hourly", schedule: { value: "0 * * * *" }, onExecution: run }),
+    flow({ name: "Unset", stableKey: "unset", schedule: undefined, onExecution: run }),
+    flow({ name: "Webhook", stableKey: "webhook", onExecution: run }),
+    flow({ name: "Imported", stableKey: "imported", schedule: hourly, onExecution: run }),
+  ],
+});
+"""
+
+
+def test_scheduled_flows_as_spectral_decides(tmp_path: Path) -> None:
+    """`schedule: undefined` is no schedule (spectral checks for an object); one the analyser cannot see counts."""
+    from server.project_commands import list_flows_impl
+
+    root = write_project(tmp_path / "schedules", {"src/index.ts": SCHEDULES})
+    model = analyze(root)
+    flows = {flow["name"]: flow["hasSchedule"] for flow in list_flows_impl(model)}
+    assert flows == {"Hourly": True, "Unset": False, "Webhook": False, "Imported": True}
+    index = root / "src" / "index.ts"
+    for name, scheduled in flows.items():
+        hover = hover_impl(model, index, point_of(index, f'"{name}"', 1))
+        assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+        assert ("scheduled" in hover.contents.value) is scheduled, name
+
+
 def test_hover_definition_and_references_inline(inline: tuple[ProjectModel, Path]) -> None:
     model, index = inline
     ref = point_of(index, 'configVars["Région', len('configVars["') + 1)
