@@ -73,6 +73,20 @@ def summary_impl(record: ExecutionRecord, steps: list[StepRecord]) -> dict[str, 
     }
 
 
+def log_params_impl(
+    root: Path, execution_id: str, timestamp: str, severity: str, step: str | None, message: str
+) -> dict[str, Any]:
+    """The params of a `cnikit/executionLog` notification (local and cloud executions alike)."""
+    return {
+        "project": str(root),
+        "executionId": execution_id,
+        "timestamp": timestamp,
+        "severity": severity,
+        "step": step,
+        "message": message,
+    }
+
+
 def log_line_impl(timestamp: str, severity: str, step: str | None, message: str) -> str:
     """`HH:MM:SS [SEVERITY] [step] message` (the step part only when the line belongs to a step)."""
     try:
@@ -144,14 +158,9 @@ class LocalRuns:
         def forward(update: ExecutionUpdate) -> None:
             if update.kind == "log" and update.log is not None:
                 line = update.log
-                params: dict[str, Any] = {
-                    "project": str(root),
-                    "executionId": update.execution_id,
-                    "timestamp": line.timestamp,
-                    "severity": line.severity,
-                    "step": line.step,
-                    "message": line.message,
-                }
+                params = log_params_impl(
+                    root, update.execution_id, line.timestamp, line.severity, line.step, line.message
+                )
                 post(ls.notify, EXECUTION_LOG, params)
                 return
             record = store.get_execution(update.execution_id)
@@ -213,19 +222,8 @@ class LocalRuns:
                     previous = seen.get(record.id)
                 last_log = previous[3] if previous else 0
                 for line in store.logs(record.id, after_id=last_log):
-                    messages.append(
-                        (
-                            EXECUTION_LOG,
-                            {
-                                "project": str(root),
-                                "executionId": record.id,
-                                "timestamp": line.timestamp,
-                                "severity": line.severity,
-                                "step": line.step,
-                                "message": line.message,
-                            },
-                        )
-                    )
+                    params = log_params_impl(root, record.id, line.timestamp, line.severity, line.step, line.message)
+                    messages.append((EXECUTION_LOG, params))
                     last_log = line.id
                 now = (record.status, record.ended_at, len(steps), last_log)
                 if previous is None or previous[:3] != now[:3]:

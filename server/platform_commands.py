@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import BaseModel, ConfigDict
 
-from server.executions import EXECUTION_LOG, EXECUTION_UPDATED, log_line_impl
+from server.executions import EXECUTION_LOG, EXECUTION_UPDATED, log_line_impl, log_params_impl
 from server.projects import CommandError
 
 if TYPE_CHECKING:
@@ -349,17 +349,10 @@ async def test_integration(ls: CnikitLanguageServer, args: CloudTestArgs) -> dic
             async for event in client.follow(flow.id, execution_id):
                 if isinstance(event, LogEvent):
                     line = event.line
-                    ls.notify(
-                        EXECUTION_LOG,
-                        {
-                            "project": str(root),
-                            "executionId": execution_id,
-                            "timestamp": line.timestamp,
-                            "severity": line.severity,
-                            "step": line.stepName,
-                            "message": line.message,
-                        },
+                    params = log_params_impl(
+                        root, execution_id, line.timestamp, line.severity, line.stepName, line.message
                     )
+                    ls.notify(EXECUTION_LOG, params)
                 elif isinstance(event, StepEvent):
                     report(f"step {event.step.label} done")
                     running.steps.append(event.step)
