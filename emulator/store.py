@@ -566,25 +566,23 @@ class Store:
 
     def invoked_by(self, execution_id: str) -> list[ExecutionRecord]:
         """Executions that `execution_id` invoked (cross-flow), oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE parent_id=? ORDER BY seq", (execution_id,)
-            ).fetchall()
-        return [_execution(row) for row in rows]
+        return self._linked("parent_id", execution_id, "seq")
 
     def retries_of(self, execution_id: str) -> list[ExecutionRecord]:
         """Executions that retry `execution_id`, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE retry_of=? ORDER BY seq", (execution_id,)
-            ).fetchall()
-        return [_execution(row) for row in rows]
+        return self._linked("retry_of", execution_id, "seq")
 
     def replays_of(self, execution_id: str) -> list[ExecutionRecord]:
         """Executions that replay `execution_id`, newest first."""
+        return self._linked("replay_of", execution_id, "seq DESC")
+
+    def _linked(
+        self, link: Literal["parent_id", "retry_of", "replay_of"], execution_id: str, order: str
+    ) -> list[ExecutionRecord]:
+        # One query for every execution-to-execution link column; `link` and `order` are ours, never user input.
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE replay_of=? ORDER BY seq DESC", (execution_id,)
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE {link}=? ORDER BY {order}", (execution_id,)
             ).fetchall()
         return [_execution(row) for row in rows]
 
