@@ -21,7 +21,7 @@ import secrets as pysecrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -78,39 +78,42 @@ def _domain_base(domain: str) -> str:
 _discovery_cache: dict[str, tuple[AuthMeta, OidcConfig]] = {}
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+async def _get_model(http: httpx.AsyncClient, url: str, model: type[_M], *, failed: str, invalid: str) -> _M:
+    """GET `url` and parse its JSON as `model`; `PlatformError` says `failed` (non-200) or `invalid` (wrong shape)."""
+    try:
+        response = await http.get(url)
+    except httpx.HTTPError as exc:
+        raise PlatformError(f"Network request to {url} failed: {_reason(exc)}") from None
+    if response.status_code != 200:
+        raise PlatformError(f"{failed}: {response.status_code} {response.reason_phrase}")
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError:
+        raise PlatformError(invalid) from None
+
+
 async def discover(http: httpx.AsyncClient, url: str) -> tuple[AuthMeta, OidcConfig]:
     """Auth meta and OIDC endpoints of the stack at `url` (cached per URL for this process)."""
     url = normalize_url(url)
     if url in _discovery_cache:
         return _discovery_cache[url]
-    meta_url = f"{url}/auth/meta"
-    try:
-        response = await http.get(meta_url)
-    except httpx.HTTPError as exc:
-        raise PlatformError(f"Network request to {meta_url} failed: {_reason(exc)}") from None
-    if response.status_code != 200:
-        raise PlatformError(
-            f"Failed to fetch auth config from {meta_url}: {response.status_code} {response.reason_phrase}"
-        )
-    try:
-        meta = AuthMeta.model_validate_json(response.content)
-    except ValidationError:
-        raise PlatformError(
-            f"{meta_url} did not return {{domain, clientId, audience}}; is {url} a Prismatic stack?"
-        ) from None
-    oidc_url = f"{_domain_base(meta.domain)}/.well-known/openid-configuration"
-    try:
-        response = await http.get(oidc_url)
-    except httpx.HTTPError as exc:
-        raise PlatformError(f"Network request to {oidc_url} failed: {_reason(exc)}") from None
-    if response.status_code != 200:
-        raise PlatformError(
-            f"Failed to fetch OIDC configuration from {meta.domain}: {response.status_code} {response.reason_phrase}"
-        )
-    try:
-        oidc = OidcConfig.model_validate_json(response.content)
-    except ValidationError:
-        raise PlatformError(f"The OIDC configuration of {meta.domain} lacks the authorize/token endpoints") from None
+    meta = await _get_model(
+        http,
+        f"{url}/auth/meta",
+        AuthMeta,
+        failed=f"Failed to fetch auth config from {url}/auth/meta",
+        invalid=f"{url}/auth/meta did not return {{domain, clientId, audience}}; is {url} a Prismatic stack?",
+    )
+    oidc = await _get_model(
+        http,
+        f"{_domain_base(meta.domain)}/.well-known/openid-configuration",
+        OidcConfig,
+        failed=f"Failed to fetch OIDC configuration from {meta.domain}",
+        invalid=f"The OIDC configuration of {meta.domain} lacks the authorize/token endpoints",
+    )
     _discovery_cache[url] = (meta, oidc)
     return meta, oidc
 
