@@ -55,17 +55,23 @@ def decode(blob: bytes) -> Any:
     return value
 
 
+async def _reach(http: httpx.AsyncClient, method: str, url: str, step: StepResult) -> httpx.Response:
+    """The response to `method url`; `StepOutputError` when unreachable or expired (403: the signed link aged out)."""
+    try:
+        response = await http.request(method, url)
+    except httpx.HTTPError as exc:
+        raise StepOutputError(f"Could not reach the step output of {step.label}: {exc}") from None
+    if response.status_code == 403:
+        raise StepOutputError(EXPIRED)
+    return response
+
+
 async def fetch_step_output(http: httpx.AsyncClient, step: StepResult) -> StepOutput:
     """The output of `step`; raises `StepOutputError` for an expired link, a placeholder for other failures."""
     if not step.resultsUrl:
         return StepOutput(data=None, message="Step output is not yet available.")
     if step.resultsMetadataUrl:
-        try:
-            head = await http.head(step.resultsMetadataUrl)
-        except httpx.HTTPError as exc:
-            raise StepOutputError(f"Could not reach the step output of {step.label}: {exc}") from None
-        if head.status_code == 403:
-            raise StepOutputError(EXPIRED)
+        head = await _reach(http, "HEAD", step.resultsMetadataUrl, step)
         if head.status_code >= 400:
             return StepOutput(data=PLACEHOLDER, message=f"HEAD request failed ({head.status_code})")
         length_header = head.headers.get("content-length")
@@ -80,12 +86,7 @@ async def fetch_step_output(http: httpx.AsyncClient, step: StepResult) -> StepOu
                 data=f"<data ({length} bytes)>",
                 message=f"Output exceeds {PREVIEW_LIMIT} byte preview limit ({length} bytes)",
             )
-    try:
-        response = await http.get(step.resultsUrl)
-    except httpx.HTTPError as exc:
-        raise StepOutputError(f"Could not reach the step output of {step.label}: {exc}") from None
-    if response.status_code == 403:
-        raise StepOutputError(EXPIRED)
+    response = await _reach(http, "GET", step.resultsUrl, step)
     if response.status_code >= 400:
         return StepOutput(data=PLACEHOLDER, message=f"GET request failed ({response.status_code})")
     try:
