@@ -10,26 +10,21 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
-EXIT_USAGE = 2
-EXIT_FAILED = 1
+# One home for the emulator's exit codes, project argument and error line: its other commands module.
+from emulator.commands import EXIT_FAILED, PathArg, _fail
+
 DEFAULT_URL = "http://127.0.0.1:8787"
 
 clock_app = typer.Typer(help="Move the running server's clock: schedules and retries fire on it.", no_args_is_help=True)
 instance_app = typer.Typer(help="Deploy or remove the local instance on the running server.", no_args_is_help=True)
 
-PathArg = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or any path inside it).")
 UrlOption = typer.Option(
     None, "--url", help=f"The running `cnikit serve` (default $CNIKIT_SERVE_URL or {DEFAULT_URL})."
 )
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 def serve(
