@@ -226,13 +226,6 @@ def set_config_value(root: Path, key: str, value: Any) -> None:
     save_instance(root, instance)
 
 
-def keyring_hint() -> str:
-    """Where secrets are stored now, or why they cannot be and what to do (from `cnikit.secrets`)."""
-    from cnikit.secrets import keyring_status
-
-    return keyring_status()
-
-
 def set_connection_secret(root: Path, config_var: str, field_name: str, value: str) -> None:
     """Store one secret connection field in the keyring and record its name (never its value) in instance.json."""
     from cnikit.secrets import set_secret

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
-
-ConfigState = Literal["FULLY_CONFIGURED", "NEEDS_INSTANCE_CONFIGURATION", "NEEDS_USER_LEVEL_CONFIGURATION"]
 
 
 class _Named(BaseModel):
