@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
 
 from tests.fakes.keyring import MemoryKeyring
+
+if TYPE_CHECKING:
+    from tests.fakes.prismatic import FakePrismatic
 
 
 @pytest.fixture
@@ -26,3 +30,18 @@ def memory_keyring(
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePrismatic]:
+    """A fake Prismatic stack listening on 127.0.0.1 (platform, server and TUI tests)."""
+    from tests.fakes.prismatic import FakePrismatic, ServerThread  # uvicorn: only for the tests that use it
+
+    stack = FakePrismatic()
+    server = ServerThread(stack.app)
+    stack.url = server.url
+    server.start()
+    try:
+        yield stack
+    finally:
+        server.stop()

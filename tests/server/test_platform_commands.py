@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +13,9 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.fakes.prismatic import FakePrismatic, ServerThread
+from tests.fakes.prismatic import FakePrismatic
 from tests.server.conftest import FIXTURES, Session, StartSession
 from tests.server.test_run_commands import field, plain
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePrismatic]:
-    """A fake Prismatic stack on 127.0.0.1."""
-    stack = FakePrismatic()
-    server = ServerThread(stack.app)
-    stack.url = server.url
-    server.start()
-    try:
-        yield stack
-    finally:
-        server.stop()
 
 
 def platform_env(fake: FakePrismatic, tmp_path: Path, **extra: str | None) -> dict[str, str | None]:

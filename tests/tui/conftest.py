@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cnikit.platform.auth import clear_discovery_cache
 from tests.fakes.keyring import MemoryKeyring
-from tests.fakes.prismatic import FakePrismatic, ServerThread
+from tests.fakes.prismatic import FakePrismatic
 from tests.tui.seed import NOW
 from tui.app import CnikitApp
 from tui.workspace import Workspace
@@ -53,23 +53,19 @@ def empty_project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakePrismatic]:
-    """A fake stack; the environment points at it, and no developer's login or config can leak in."""
-    fake = FakePrismatic()
+def stack(
+    fake: FakePrismatic, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> FakePrismatic:
+    """The fake stack with a second tenant; the environment points at it, and no developer's login or config can
+    leak in."""
     fake.tenants.append({"tenantId": "tenant-globex", "url": "", "orgName": "Globex", "awsRegion": "eu-west-1"})
-    server = ServerThread(fake.app)
-    fake.url = server.url
-    server.start()
     for var in ("PRISM_ACCESS_TOKEN", "PRISM_REFRESH_TOKEN", "PRISMATIC_TENANT_ID", "PRISM_PROFILE", "CNIKIT_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PRISMATIC_URL", fake.url)
     monkeypatch.setenv("CNIKIT_CONFIG_FILE", str(tmp_path / "cnikit-config.yml"))
     monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
     clear_discovery_cache()
-    try:
-        yield fake
-    finally:
-        server.stop()
+    return fake
 
 
 def make_app(root: Path, screen: str = "results") -> CnikitApp:

@@ -1,8 +1,8 @@
-"""Fixtures of the platform tests: a running fake Prismatic stack, an isolated environment, a scripted browser."""
+"""Fixtures of the platform tests: an isolated environment around the fake stack (`fake`, tests/conftest.py), a
+scripted browser."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,20 +10,7 @@ import pytest
 from cnikit.platform.auth import clear_discovery_cache
 from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
-from tests.fakes.prismatic import FakePrismatic, ServerThread
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePrismatic]:
-    """A fake Prismatic stack listening on 127.0.0.1."""
-    stack = FakePrismatic()
-    server = ServerThread(stack.app)
-    stack.url = server.url
-    server.start()
-    try:
-        yield stack
-    finally:
-        server.stop()
+from tests.fakes.prismatic import FakePrismatic
 
 
 @pytest.fixture
