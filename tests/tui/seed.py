@@ -51,6 +51,12 @@ def record_execution(
     trigger_end = started + timedelta(milliseconds=40)
     ended = started + timedelta(milliseconds=40 + 75 * (1 + number % 7))
     failed = status == "failed"
+    log_lines: list[tuple[str, str, str | None, str]] = [
+        (iso(started + timedelta(milliseconds=5 * i)), "info" if i % 3 else "debug", "onExecution", f"line {i}")
+        for i in range(logs)
+    ]
+    if failed:
+        log_lines.append((iso(ended), "error", "onExecution", "upstream answered 503"))
     store.finish_execution(
         execution_id,
         status="failed" if failed else "succeeded",
@@ -68,11 +74,7 @@ def record_execution(
                 output if output is not None else {"data": {"synced": number, "items": ["a", "b"]}},
             ),
         ],
-        logs=[
-            (iso(started + timedelta(milliseconds=5 * i)), "info" if i % 3 else "debug", "onExecution", f"line {i}")
-            for i in range(logs)
-        ]
-        + ([(iso(ended), "error", "onExecution", "upstream answered 503")] if failed else []),
+        logs=log_lines,
         ended_at=iso(ended),
     )
     return execution_id

@@ -7,7 +7,9 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Select, Static
 
 from cnikit.payloads import Payload
@@ -34,6 +36,25 @@ async def reloaded_until(screen: ResultsScreen, done: Callable[[], bool], timeou
         while not done():
             screen.reloaded.clear()
             await screen.reloaded.wait()
+
+    await asyncio.wait_for(wait(), timeout)
+
+
+async def opened_execution(pilot: Pilot[Any]) -> ExecutionScreen:
+    """Open the selected execution (Enter) and return its screen."""
+    await pilot.press("enter")
+    detail = pilot.app.screen
+    assert isinstance(detail, ExecutionScreen)
+    return detail
+
+
+async def updated_until(detail: ExecutionScreen, done: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait for the execution screen's updates until `done()` holds; clear `detail.updated` before causing them."""
+
+    async def wait() -> None:
+        while not done():
+            await detail.updated.wait()
+            detail.updated.clear()
 
     await asyncio.wait_for(wait(), timeout)
 
@@ -104,9 +125,7 @@ async def test_follows_a_running_execution_until_it_ends(tmp_path: Path) -> None
         record_execution(store, 1, started=NOW - timedelta(seconds=3), status="running")
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         assert detail.follow and detail.row.status == "running"
         detail.updated.clear()
         with Store.open(tmp_path) as other:
@@ -117,9 +136,7 @@ async def test_follows_a_running_execution_until_it_ends(tmp_path: Path) -> None
                 logs=[(iso(NOW), "info", "onExecution", "finished the work")],
                 ended_at=iso(NOW),
             )
-        while detail.row.status == "running":
-            await asyncio.wait_for(detail.updated.wait(), timeout=10)
-            detail.updated.clear()
+        await updated_until(detail, lambda: detail.row.status != "running")
         assert detail.row.status == "succeeded"
         assert not detail.follow
         assert detail.query_one(LogView).line_count == 1
@@ -130,9 +147,7 @@ async def test_follows_the_log_lines_another_process_writes_while_it_runs(tmp_pa
         record_execution(store, 1, started=NOW - timedelta(seconds=3), status="running")
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         detail.updated.clear()
         with Store.open(tmp_path) as other:  # what `cnikit serve` does while the execution runs
             other.append_logs(
@@ -140,9 +155,7 @@ async def test_follows_the_log_lines_another_process_writes_while_it_runs(tmp_pa
                 [(iso(NOW), "info", "onExecution", "page 1 fetched"), (iso(NOW), "info", "onExecution", "page 2")],
             )
         view = detail.query_one(LogView)
-        while view.line_count < 2:
-            await asyncio.wait_for(detail.updated.wait(), timeout=10)
-            detail.updated.clear()
+        await updated_until(detail, lambda: view.line_count >= 2)
         assert detail.row.status == "running" and detail.follow
         assert view.line_count == 2
 
@@ -154,9 +167,7 @@ async def test_the_execution_screen_says_who_invoked_it_and_what_it_retries(tmp_
         record_execution(store, 3, started=NOW - timedelta(minutes=1), parent_id="exec-000002", retry_of="exec-000001")
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         assert detail.row.id == "exec-000003"
         summary = str(detail.query_one("#execution-summary", Static).render())
         assert "invoked by exec-000002" in summary and "retry of exec-000001" in summary
@@ -175,9 +186,7 @@ async def test_binary_output_is_shown_as_type_and_size(tmp_path: Path) -> None:
         )
     app = make_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         await pilot.press("down", "o")
         view = detail.query_one(OutputView)
         assert "Binary data: <binary image/png, 2.0 KiB>" in str(view.query_one("#output-summary").render())
@@ -239,9 +248,7 @@ async def test_run_a_flow_with_a_payload_file_then_replay_it(
         ran = screen.table.row_at(0)
         assert ran is not None and ran.flow == "Echo" and ran.status == "succeeded"
 
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         assert any("echoing the payload" in str(line) for line in detail.query_one(LogView).lines)
         await pilot.press("down", "o")
         assert json.loads(detail.query_one(OutputView).text) == {"data": {"echoed": {"order": 42}}}
@@ -274,9 +281,7 @@ async def test_cloud_executions_on_the_same_screens(
         assert row is not None and row.flow == "Flow 1" and row.status == "succeeded"
         assert "cloud" in screen.source.info().label
 
-        await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExecutionScreen)
+        detail = await opened_execution(pilot)
         await asyncio.wait_for(detail.updated.wait(), timeout=30)
         assert any("Processing" in str(line) for line in detail.query_one(LogView).lines)
         await pilot.press("down", "o")

@@ -4,12 +4,15 @@ validation errors (input kept), save, then check instance.json and the keyring."
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
 from keyring.backends import fail
+from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, Select, Switch
 
 from emulator.instance import SECRET_SERVICE
@@ -30,7 +33,21 @@ async def open_wizard(app: CnikitApp) -> WizardScreen:
     return screen
 
 
-async def type_into(pilot, widget: Input, text: str) -> None:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def running_wizard(root: Path) -> AsyncIterator[tuple[Pilot[Any], WizardScreen]]:
+    """The app on `root`'s wizard, run with Pilot, once its first page shows."""
+    app = make_app(root, "wizard")
+    async with app.run_test(size=(100, 30)) as pilot:
+        yield pilot, await open_wizard(app)
+
+
+async def past_the_connection(pilot: Pilot[Any], wizard: WizardScreen, api_key: str) -> None:
+    """Type the Acme API key on the first page and go on to the next."""
+    await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), api_key)
+    await pilot.press("ctrl+n")
+
+
+async def type_into(pilot: Pilot[Any], widget: Input, text: str) -> None:
     """Focus an input, clear it, type `text` key by key."""
     widget.focus()
     widget.value = ""
@@ -39,9 +56,7 @@ async def type_into(pilot, widget: Input, text: str) -> None:  # type: ignore[no
 
 async def test_fill_hit_errors_and_save(copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring) -> None:
     root = copy_project("tui-wizard-types")
-    app = make_app(root, "wizard")
-    async with app.run_test(size=(100, 30)) as pilot:
-        wizard = await open_wizard(app)
+    async with running_wizard(root) as (pilot, wizard):
         assert [page.name for page in wizard.pages] == ["Connection", "Options"]
 
         # The API key is required: Next stays on the page and says so.
@@ -60,7 +75,7 @@ async def test_fill_hit_errors_and_save(copy_project: Callable[[str], Path], mem
         field = batch.parent
         assert field is not None and field.has_class("-invalid")
         await pilot.press("ctrl+s")
-        assert not isinstance(app.screen, SavePreviewScreen)
+        assert not isinstance(pilot.app.screen, SavePreviewScreen)
         assert batch.value == "lots"
         assert "Expected a number" in str(wizard.query_one("#wizard-status").render())
 
@@ -74,11 +89,11 @@ async def test_fill_hit_errors_and_save(copy_project: Callable[[str], Path], mem
         await pilot.pause()
 
         await pilot.press("ctrl+s")
-        preview = app.screen
+        preview = pilot.app.screen
         assert isinstance(preview, SavePreviewScreen)
         assert "s3cret" not in preview.preview.text
         await pilot.press("ctrl+s")
-        assert app.screen is wizard
+        assert pilot.app.screen is wizard
 
     saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
     assert saved["configVars"]["Batch Size"] == "25"
@@ -101,11 +116,8 @@ async def test_back_and_next_keep_what_was_typed(
     copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
 ) -> None:
     root = copy_project("tui-wizard-types")
-    app = make_app(root, "wizard")
-    async with app.run_test(size=(100, 30)) as pilot:
-        wizard = await open_wizard(app)
-        await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "k")
-        await pilot.press("ctrl+n")
+    async with running_wizard(root) as (pilot, wizard):
+        await past_the_connection(pilot, wizard, "k")
         await type_into(pilot, wizard.query_one("#input-target-name", Input), "staging")
         await pilot.press("ctrl+b")
         assert wizard.page_index == 0
@@ -118,16 +130,13 @@ async def test_cancelling_the_preview_writes_nothing(
     copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
 ) -> None:
     root = copy_project("tui-wizard-types")
-    app = make_app(root, "wizard")
-    async with app.run_test(size=(100, 30)) as pilot:
-        wizard = await open_wizard(app)
-        await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "k")
-        await pilot.press("ctrl+n")
+    async with running_wizard(root) as (pilot, wizard):
+        await past_the_connection(pilot, wizard, "k")
         await type_into(pilot, wizard.query_one("#cron-sync-schedule", Input), "*/5 * * * *")
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, SavePreviewScreen)
+        assert isinstance(pilot.app.screen, SavePreviewScreen)
         await pilot.press("escape")
-        assert app.screen is wizard
+        assert pilot.app.screen is wizard
         assert "nothing was written" in str(wizard.query_one("#wizard-status").render())
     assert not (root / ".spectral" / "local" / "instance.json").exists()
     assert memory_keyring.entries == {}
@@ -142,11 +151,8 @@ async def test_without_a_keyring_nothing_is_written_and_input_is_kept(
     keyring.set_keyring(fail.Keyring())
     try:
         root = copy_project("tui-wizard-types")
-        app = make_app(root, "wizard")
-        async with app.run_test(size=(100, 30)) as pilot:
-            wizard = await open_wizard(app)
-            await type_into(pilot, wizard.query_one("#conn-acme-connection-apikey", Input), "s3cret")
-            await pilot.press("ctrl+n")
+        async with running_wizard(root) as (pilot, wizard):
+            await past_the_connection(pilot, wizard, "s3cret")
             await type_into(pilot, wizard.query_one("#cron-sync-schedule", Input), "0 2 * * *")
             await pilot.press("ctrl+s", "ctrl+s")
             status = str(wizard.query_one("#wizard-status").render())
@@ -158,9 +164,9 @@ async def test_without_a_keyring_nothing_is_written_and_input_is_kept(
         keyring.set_keyring(previous)
 
 
-async def data_source_slot(app: CnikitApp, pilot, wizard: WizardScreen) -> DataSourceSlot:  # type: ignore[no-untyped-def]
+async def data_source_slot(pilot: Pilot[Any], wizard: WizardScreen) -> DataSourceSlot:
     """The slot of the page's data source, once its data source answered (it runs in a worker)."""
-    await app.workers.wait_for_complete()
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     slot = wizard.query_one(DataSourceSlot)
     assert slot.loaded
@@ -171,16 +177,14 @@ async def test_a_data_source_fills_the_picklist_from_the_connection_entered(
     copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
 ) -> None:
     root = copy_project("tui-wizard-data-source")
-    app = make_app(root, "wizard")
-    async with app.run_test(size=(100, 30)) as pilot:
-        wizard = await open_wizard(app)
+    async with running_wizard(root) as (pilot, wizard):
         token = wizard.query_one("#conn-files-connection-token", Input)
         # The bundle's whole connection inputs reach the wizard: comments and placeholder too.
         assert token.placeholder == "files_…"
         assert "From the Files admin page" in [str(s.render()) for s in wizard.query(".field-description")]
         await type_into(pilot, token, "t0ken")
         await pilot.press("ctrl+n")
-        slot = await data_source_slot(app, pilot, wizard)
+        slot = await data_source_slot(pilot, wizard)
         assert "Options from data source 'folder'" in str(slot.query_one(".slot-status").render())
         helper = wizard.query_one(".helper-text", Markdown)
         assert "**sync**" in helper.source
@@ -200,13 +204,11 @@ async def test_a_data_source_that_throws_says_why_inline_and_keeps_the_input(
     copy_project: Callable[[str], Path], memory_keyring: MemoryKeyring
 ) -> None:
     root = copy_project("tui-wizard-data-source")
-    app = make_app(root, "wizard")
-    async with app.run_test(size=(100, 30)) as pilot:
-        wizard = await open_wizard(app)
+    async with running_wizard(root) as (pilot, wizard):
         token = wizard.query_one("#conn-files-connection-token", Input)
         await type_into(pilot, token, "expired")
         await pilot.press("ctrl+n")
-        slot = await data_source_slot(app, pilot, wizard)
+        slot = await data_source_slot(pilot, wizard)
         status = str(slot.query_one(".slot-status").render())
         assert "the data source 'folder' failed: The token has expired (src/index.ts:" in status, status
         assert "Ctrl+R" in status
@@ -219,7 +221,7 @@ async def test_a_data_source_that_throws_says_why_inline_and_keeps_the_input(
         await type_into(pilot, token, "t0ken")
         await pilot.press("ctrl+n")
         await pilot.press("ctrl+r")
-        slot = await data_source_slot(app, pilot, wizard)
+        slot = await data_source_slot(pilot, wizard)
         assert slot.query_one(Select).value == "inbox"
         await pilot.press("ctrl+s", "ctrl+s")
     saved = json.loads((root / ".spectral" / "local" / "instance.json").read_text())
