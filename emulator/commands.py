@@ -622,4 +622,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(executions_app, name="executions")
     app.add_typer(payload_app, name="payload")
     app.add_typer(state_app, name="state")
-    __import__("emulator.serve_commands").serve_commands.register(app)  # serve, clock, instance (part 2)
+    from emulator.serve.commands import register as register_serve
+
+    register_serve(app)  # serve, clock, instance

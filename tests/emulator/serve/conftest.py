@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from emulator.serve import Server
-from emulator.triggers.clock import Clock
-from emulator.triggers.runtime import RuntimeEvent
+from emulator.serve.clock import Clock
+from emulator.serve.runtime import RuntimeEvent
 
 CLOCK_START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)  # a Thursday in winter (Chicago is UTC-6)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator.triggers.runtime import RuntimeEvent
+from emulator.serve.runtime import RuntimeEvent
 
 from .conftest import Gate, Served
 

@@ -5,8 +5,8 @@
     ...                                          # POST {base_url}/trigger/<token>, GET {base_url}/__cnikit/flows
     server.stop()
 
-Webhooks are answered by `emulator.triggers.webhook`; schedules, retries and queues run on the runtime
-(`emulator.triggers.runtime`); hot reload is `emulator.watch`. `/__cnikit/…` is a small JSON admin API:
+Webhooks are answered by `emulator.serve.webhook`; schedules, retries and queues run on the runtime
+(`emulator.serve.runtime`); hot reload is `emulator.serve.watch`. `/__cnikit/…` is a small JSON admin API:
 
     GET  /__cnikit/health                 status, project, integration, last reload
     GET  /__cnikit/flows                  flows with their URLs, keys, schedules, queues; the endpoint URLs
@@ -38,11 +38,11 @@ from starlette.routing import Route
 
 from emulator.build import BuildMode
 from emulator.executor import ExecutionUpdate, Executor
+from emulator.serve.clock import Clock, parse_duration, parse_time
+from emulator.serve.runtime import Runtime, RuntimeEvent, json_body
+from emulator.serve.schedule import Schedule
+from emulator.serve.webhook import WebhookHandler
 from emulator.store import ExecutionRecord, StoreError
-from emulator.triggers.clock import Clock, parse_duration, parse_time
-from emulator.triggers.runtime import Runtime, RuntimeEvent, json_body
-from emulator.triggers.schedule import Schedule
-from emulator.triggers.webhook import WebhookHandler
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -262,7 +262,7 @@ class Admin:
 
     async def instance(self, request: Request) -> Response:
         """Deploy or remove the local instance."""
-        from emulator.triggers.lifecycle import run_lifecycle
+        from emulator.serve.lifecycle import run_lifecycle
 
         action = request.path_params["action"]
         if action not in ("deploy", "remove"):
@@ -384,7 +384,7 @@ class Server:
         while not self._uvicorn.started and self._thread.is_alive():
             time.sleep(0.005)  # uvicorn has no start event; the socket already accepts (backlog) meanwhile
         if self.watch:
-            from emulator.watch import Watcher
+            from emulator.serve.watch import Watcher
 
             self._watcher = Watcher(self.runtime)
             self._watcher.start()

@@ -48,9 +48,9 @@ def serve(
     from emulator.executor import ExecutionUpdate
     from emulator.instance import InstanceError
     from emulator.runner import RunnerError, WorkerFault
-    from emulator.serve import Server, url_table
-    from emulator.triggers.clock import Clock
-    from emulator.triggers.runtime import RuntimeEvent
+    from emulator.serve.app import Server, url_table
+    from emulator.serve.clock import Clock
+    from emulator.serve.runtime import RuntimeEvent
 
     root = _root(path)
 
@@ -143,7 +143,7 @@ def clock_advance(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Move the server's clock forward; every schedule tick and retry that becomes due fires, in order."""
-    from emulator.triggers.clock import parse_duration
+    from emulator.serve.clock import parse_duration
 
     try:
         parse_duration(duration)
@@ -158,7 +158,7 @@ def clock_set(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Move the server's clock forward to a time (a time before the server's now is refused)."""
-    from emulator.triggers.clock import parse_time
+    from emulator.serve.clock import parse_time
 
     try:
         parse_time(when)

@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from cnikit.definition import BuiltFlow
 from emulator.executor import ExecutionOutcome, ExecutionUpdate, TriggerRequest, execution_global_id
-from emulator.triggers.clock import Clock, Timer
-from emulator.triggers.endpoints import as_text, field_path, lookup, payload_view
+from emulator.serve.clock import Clock, Timer
+from emulator.serve.endpoints import as_text, field_path, lookup, payload_view
 
 DEDUPE_WINDOW = timedelta(minutes=10)
 MAX_RETRY_DELAY = timedelta(hours=24)

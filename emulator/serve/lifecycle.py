@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from emulator.executor import LifecycleEvent, TriggerRequest
-from emulator.triggers.queue import Job
-from emulator.triggers.runtime import Runtime
+from emulator.serve.queue import Job
+from emulator.serve.runtime import Runtime
 
 Action = Literal["deploy", "remove"]
 HOOKS: dict[Action, tuple[LifecycleEvent, ...]] = {

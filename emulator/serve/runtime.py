@@ -22,11 +22,11 @@ from typing import Any
 from cnikit.definition import BuiltDefinition, BuiltFlow
 from emulator.executor import ExecutionOutcome, Executor, TriggerRequest
 from emulator.instance import LocalInstance, instance_path
+from emulator.serve.clock import Clock
+from emulator.serve.endpoints import Endpoint, endpoints
+from emulator.serve.queue import Dispatcher, Job
+from emulator.serve.schedule import Schedule, ScheduleError, flow_schedule
 from emulator.store import StoreError
-from emulator.triggers.clock import Clock
-from emulator.triggers.endpoints import Endpoint, endpoints
-from emulator.triggers.queue import Dispatcher, Job
-from emulator.triggers.schedule import Schedule, ScheduleError, flow_schedule
 
 EVENT_HISTORY = 500
 SYNC_TIMEOUT = 30.0  # seconds: the platform's webhook (and synchronous cross-flow) limit
@@ -218,7 +218,7 @@ class Runtime:
 
     def capture_request(self, flow: BuiltFlow, request: TriggerRequest) -> Path | None:
         """Save `request` as a payload file of `flow` (`--capture`); logs where, or why it could not."""
-        from emulator.triggers.capture import CaptureSkipped, capture_request
+        from emulator.serve.capture import CaptureSkipped, capture_request
 
         try:
             path = capture_request(self.root, flow, request)

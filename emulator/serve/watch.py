@@ -18,7 +18,7 @@ from typing import Any
 
 from emulator.build import BuildFailed, build_dir
 from emulator.runner import RunnerError, WorkerFault
-from emulator.triggers.runtime import Runtime
+from emulator.serve.runtime import Runtime
 
 WATCHED_FILES = ("package.json", "tsconfig.json")
 SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".json", ".mts", ".cts", ".md", ".txt", ".html", ".graphql")

@@ -31,9 +31,9 @@ from emulator.executor import (
     parse_body,
 )
 from emulator.instance import InstanceError
-from emulator.triggers.endpoints import Endpoint, RoutingError, check_api_key, payload_view, route
-from emulator.triggers.queue import Job
-from emulator.triggers.runtime import Runtime, json_body
+from emulator.serve.endpoints import Endpoint, RoutingError, check_api_key, payload_view, route
+from emulator.serve.queue import Job
+from emulator.serve.runtime import Runtime, json_body
 
 MAX_REQUEST_BYTES = 6 * 1024 * 1024  # the platform refuses larger webhook payloads
 MAX_INLINE_RESULT = 5 * 1024 * 1024  # larger synchronous results are redirected to (S3, here:) a result URL
