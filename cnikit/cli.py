@@ -1,15 +1,19 @@
 """The `cnikit` command.
 
-Each face registers its own commands from its own module (`register(app)`), so this file stays a
-table of contents. Command modules keep heavy imports inside the command functions: `cnikit check`
-must start in well under a second.
+The core imports no face (DESIGN.md dependency rule): each face declares a `register(app)` function in the
+`cnikit.commands` entry-point group (pyproject.toml) and adds its own commands. Command modules keep heavy imports
+inside the command functions: `cnikit check` must start in well under a second.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import typer
 
 from cnikit import __version__
+
+COMMANDS_GROUP = "cnikit.commands"
 
 app = typer.Typer(
     name="cnikit",
@@ -34,15 +38,11 @@ def _root(
 
 
 def _register_all() -> None:
-    # Lazy by design: cnikit/ never imports the faces at module level (DESIGN.md dependency rule).
-    from cnikit.commands import register as register_core
-    from cnikit.platform.commands import register as register_platform
-    from emulator.commands import register as register_emulator
-    from server.commands import register as register_server
-    from tui.commands import register as register_tui
-
-    for register in (register_core, register_emulator, register_platform, register_server, register_tui):
-        register(app)
+    registrations = entry_points(group=COMMANDS_GROUP)
+    if not registrations:  # an install made before the group existed: say how to fix it, not "No such command"
+        raise SystemExit(f"cnikit: no commands registered ({COMMANDS_GROUP}); reinstall: pip install -e .")
+    for registration in registrations:
+        registration.load()(app)
 
 
 _register_all()

@@ -622,6 +622,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(executions_app, name="executions")
     app.add_typer(payload_app, name="payload")
     app.add_typer(state_app, name="state")
-    from emulator.serve.commands import register as register_serve
-
-    register_serve(app)  # serve, clock, instance
