@@ -10,198 +10,82 @@
 
 It builds the trigger payload (spec/runtime.md §3) and the context (§5) from the local instance, runs both steps
 in a warm worker, streams logs and step results to listeners while the execution runs, and records everything in
-the store. State follows the platform's rules (§7): read at the start, each changed level written whole and only on
-success, `null` deletes a key, 64 MB combined cap. Faults (timeout, memory cap, a killed worker) fail the execution
-with a clear error, leave state untouched, and the next run gets a fresh worker.
+the store. State follows the platform's rules (§7, emulator/state.py): read at the start, each changed level written
+whole and only on success, `null` deletes a key, 64 MB combined cap. Faults (timeout, memory cap, a killed worker)
+fail the execution with a clear error, leave state untouched, and the next run gets a fresh worker.
 
 Listeners (`Executor.subscribe`, or `on_update` per run) receive `ExecutionUpdate`s — `started`, `log`, `step`,
 `finished` — from the thread running the execution; they must be quick and thread-safe.
+
+The jobs around an invocation have their own modules, and their names are importable from here too:
+emulator/request.py (the request and its body), emulator/context.py (the worker message), emulator/state.py (state
+rules), emulator/outcome.py (what an invocation produced), emulator/live.py (an execution while it runs).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import logging
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable
-from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from cnikit.definition import BuiltDefinition, BuiltFlow, parse_definition_yaml
-from cnikit.payloads import Payload
 from cnikit.project import local_dir
 from emulator import httpmock
 from emulator.build import BuildMode, BuildResult, build
-from emulator.instance import (
-    LocalInstance,
-    config_vars,
-    flow_api_keys,
-    instance_path,
-    load_instance,
-    save_instance,
-    seed,
-    webhook_url,
+from emulator.context import (
+    data_source_context,
+    execution_context,
+    identity,
+    trigger_payload,
+    trigger_spec,
+    worker_message,
 )
-from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, Worker, WorkerFault, WorkerPool, decode, encode
-from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso, truncate_log
+from emulator.instance import LocalInstance, config_vars, instance_path, load_instance, save_instance, seed
+from emulator.live import LiveExecution
+from emulator.outcome import (
+    DataSourceResult,
+    ExecutionOutcome,
+    ExecutionUpdate,
+    LifecycleEvent,
+    LifecycleOutcome,
+    Listener,
+    LogLine,
+)
+from emulator.request import ExecutorError, MalformedPayload, TriggerRequest, parse_body
+from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, Worker, WorkerFault, WorkerPool, decode
+from emulator.state import changed_state, lifecycle_keys, read_state, state_keys
+from emulator.store import NewExecution, StateKey, Store, now_iso, truncate_log
 
-_log = logging.getLogger(__name__)
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DataSourceError",
+    "DataSourceResult",
+    "ExecutionOutcome",
+    "ExecutionUpdate",
+    "Executor",
+    "ExecutorError",
+    "InvokeType",
+    "LifecycleEvent",
+    "LifecycleOutcome",
+    "Listener",
+    "LogLine",
+    "MalformedPayload",
+    "TriggerRequest",
+    "execution_global_id",
+    "parse_body",
+    "state_keys",
+]
+
 DEFAULT_TIMEOUT = 15 * 60.0  # the platform stops an execution after 15 minutes
-TEXT_TYPES = ("text/", "application/xml", "application/csv", "application/x-www-form-urlencoded", "+xml")
 InvokeType = Literal[
     "INTEGRATION_FLOW_TEST", "WEBHOOK", "SCHEDULED", "CROSS_FLOW", "DEPLOY_FLOW", "TEAR_DOWN_FLOW",
     "INTEGRATION_ENDPOINT_TEST",
 ]  # fmt: skip
-
-
-class ExecutorError(Exception):
-    """The execution could not start (unknown flow, malformed payload, missing cassette …); nothing was recorded."""
-
-
-class MalformedPayload(ExecutorError):
-    """A JSON request whose body is not JSON: the platform answers 400 `Received malformed JSON payload.`"""
-
-    def __init__(self) -> None:
-        super().__init__("Received malformed JSON payload.")
-
-
-@dataclass
-class TriggerRequest:
-    """The HTTP request that invokes a flow, stored with the execution so a replay sends exactly the same."""
-
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    method: str = "POST"
-    query: dict[str, str] = field(default_factory=dict)
-    path_fragment: str = ""
-    debug: bool = False
-
-    @classmethod
-    def from_payload(cls, payload: Payload, *, debug: bool = False) -> TriggerRequest:
-        """The request an official payload file stands for (`{headers, data, contentType}`)."""
-        headers = dict(payload.headers)
-        if not any(k.lower() == "content-type" for k in headers):
-            headers["content-type"] = payload.contentType
-        return cls(headers=headers, body=payload.body(), debug=debug)
-
-    @classmethod
-    def from_body(cls, body: bytes, content_type: str = "application/json", *, debug: bool = False) -> TriggerRequest:
-        """A request carrying a raw body of the given content type."""
-        return cls(headers={"content-type": content_type}, body=body, debug=debug)
-
-    def header(self, name: str) -> str | None:
-        """A header value, looked up case-insensitively."""
-        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
-
-    def to_json(self) -> dict[str, Any]:
-        """The stored form (body base64)."""
-        return {
-            "method": self.method,
-            "headers": self.headers,
-            "body": base64.b64encode(self.body).decode(),
-            "queryParameters": self.query,
-            "pathFragment": self.path_fragment,
-            "debug": self.debug,
-        }
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> TriggerRequest:
-        """Read the stored form back."""
-        return cls(
-            headers=dict(raw.get("headers") or {}),
-            body=base64.b64decode(raw.get("body") or ""),
-            method=str(raw.get("method") or "POST"),
-            query=dict(raw.get("queryParameters") or {}),
-            path_fragment=str(raw.get("pathFragment") or ""),
-            debug=bool(raw.get("debug")),
-        )
-
-
-@dataclass
-class LogLine:
-    """A log line as it arrives (also stored)."""
-
-    timestamp: str
-    severity: str
-    step: str | None
-    message: str
-
-
-@dataclass
-class ExecutionOutcome:
-    """What happened: status, error, the flow's result, the trigger's HTTP response, steps and logs."""
-
-    execution_id: str
-    flow: BuiltFlow
-    status: Literal["succeeded", "failed"]
-    started_at: str
-    ended_at: str
-    error: str | None = None
-    error_step: str | None = None
-    result: Any = None
-    response: Any = None
-    steps: list[StepRecord] = field(default_factory=list)
-    logs: list[LogLine] = field(default_factory=list)
-    replay_of: str | None = None
-    polled_no_changes: bool = False
-    sync: bool = False
-    state_changed: list[str] = field(default_factory=list)
-
-    @property
-    def succeeded(self) -> bool:
-        """True when the execution completed without error."""
-        return self.status == "succeeded"
-
-    def http_response(self) -> dict[str, Any]:
-        """What the caller of the webhook would receive (spec/runtime.md §2.6–2.7)."""
-        if self.sync:
-            if not self.succeeded:
-                return {"statusCode": 400, "contentType": "application/json", "body": {"error": self.error}}
-            result = self.result if isinstance(self.result, dict) else {"data": self.result}
-            return {
-                "statusCode": result.get("statusCode", 200),
-                "contentType": result.get("contentType", "application/json"),
-                "headers": result.get("headers") or {},
-                "body": result.get("data"),
-            }
-        if isinstance(self.response, dict):
-            return {"body": {"executionId": self.execution_id}, **self.response}
-        return {"statusCode": 200, "contentType": "application/json", "body": {"executionId": self.execution_id}}
-
-
-@dataclass
-class ExecutionUpdate:
-    """Sent to listeners while an execution runs."""
-
-    kind: Literal["started", "log", "step", "finished"]
-    execution_id: str
-    flow: str
-    log: LogLine | None = None
-    step: StepRecord | None = None
-    outcome: ExecutionOutcome | None = None
-    response: Any = None  # on the onTrigger step: the HTTP response the trigger returned (None: the default)
-
-
-Listener = Callable[[ExecutionUpdate], None]
-LifecycleEvent = Literal["onInstanceDeploy", "onInstanceDelete", "webhookCreate", "webhookDelete"]
-
-
-@dataclass
-class LifecycleOutcome:
-    """What one lifecycle function did: whether the flow has it, its error, its logs, the state levels it changed."""
-
-    flow: BuiltFlow
-    event: LifecycleEvent
-    ran: bool = False
-    error: str | None = None
-    logs: list[LogLine] = field(default_factory=list)
-    state_changed: list[str] = field(default_factory=list)
 
 
 class DataSourceError(ExecutorError):
@@ -222,149 +106,9 @@ class DataSourceError(ExecutorError):
         return None
 
 
-@dataclass
-class DataSourceResult:
-    """What a data source returned (`{result, supplementalData?}`) and what it logged."""
-
-    result: Any
-    supplemental_data: Any = None
-    logs: list[LogLine] = field(default_factory=list)
-
-
-LOG_FLUSH_SECONDS = 0.05  # log lines reach the store within this long …
-LOG_FLUSH_LINES = 100  # … or as soon as this many are waiting
-
-
-class _LogWriter:
-    """Writes an execution's log lines to the store while it runs, in small batches, so that another process (a
-    TUI next to `cnikit serve`, a language server) can follow them. A short execution writes none early: its lines
-    go with `finish_execution`, in the same transaction, which keeps warm executions fast."""
-
-    def __init__(self, store: Store, execution_id: str, lines: list[LogLine]) -> None:
-        self.store = store
-        self.execution_id = execution_id
-        self.lines = lines
-        self.flushed = 0
-        self.last = time.monotonic()
-        self.lock = threading.Lock()
-        self.timer: threading.Timer | None = None
-        self.closed = False
-
-    def added(self) -> None:
-        """A line was appended to `lines`: write the batch now, or make sure it is written soon."""
-        with self.lock:
-            if self.closed:
-                return
-            waited = time.monotonic() - self.last
-            if len(self.lines) - self.flushed >= LOG_FLUSH_LINES or waited >= LOG_FLUSH_SECONDS:
-                self._flush()
-            elif self.timer is None:
-                self.timer = threading.Timer(LOG_FLUSH_SECONDS - waited, self._on_timer)
-                self.timer.daemon = True
-                self.timer.start()
-
-    def _on_timer(self) -> None:
-        with self.lock:
-            self.timer = None
-            if not self.closed:
-                self._flush()
-
-    def _flush(self) -> None:
-        batch = self.lines[self.flushed :]
-        if batch:
-            try:
-                self.store.append_logs(self.execution_id, [_log_row(line) for line in batch])
-            except Exception:  # a busy store only delays the lines: they go with the end of the execution
-                _log.exception("Could not write the log lines of execution %s yet", self.execution_id)
-                return
-            self.flushed += len(batch)
-        self.last = time.monotonic()
-
-    def close(self) -> list[tuple[str, str, str | None, str]]:
-        """Stop writing early; the lines not written yet, for `finish_execution`."""
-        with self.lock:
-            self.closed = True
-            if self.timer is not None:
-                self.timer.cancel()
-                self.timer = None
-            rest = [_log_row(line) for line in self.lines[self.flushed :]]
-            self.flushed = len(self.lines)
-            return rest
-
-
-def _log_row(line: LogLine) -> tuple[str, str, str | None, str]:
-    return (line.timestamp, line.severity, line.step, line.message)
-
-
 def execution_global_id() -> str:
     """A new execution id, shaped like the platform's (`base64("InstanceExecutionResult:<uuid>")`)."""
     return base64.b64encode(f"InstanceExecutionResult:{uuid.uuid4()}".encode()).decode()
-
-
-def parse_body(request: TriggerRequest) -> tuple[Any, str]:
-    """`body.data` and its content type, parsed like the platform: JSON → value, text → str, else bytes."""
-    content_type = request.header("content-type") or ""
-    base = content_type.split(";")[0].strip().lower()
-    if not request.body:
-        return None, content_type
-    if base == "application/json" or base.endswith("+json"):
-        try:
-            return json.loads(request.body), content_type
-        except ValueError:
-            raise MalformedPayload() from None
-    if base == "multipart/form-data":
-        return parse_multipart(request.body, content_type), content_type
-    if any(marker in base for marker in TEXT_TYPES):
-        try:
-            return request.body.decode("utf-8"), content_type
-        except UnicodeDecodeError:
-            return request.body, content_type
-    return request.body, content_type
-
-
-def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
-    """Multipart form parts keyed by field name, each `{data, contentType}` (spec/runtime.md §2.5, E3).
-
-    JSON parts are parsed, text parts decoded, files kept as bytes; a body that is not valid multipart gives `{}`.
-    """
-    from email.parser import BytesParser
-    from email.policy import HTTP
-
-    message = BytesParser(policy=HTTP).parsebytes(b"content-type: " + content_type.encode() + b"\r\n\r\n" + body)
-    parts: dict[str, Any] = {}
-    if not message.is_multipart():
-        return parts
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        data: Any = part.get_payload(decode=True) or b""
-        part_type = part.get_content_type() if part.get("content-type") else "text/plain"
-        if part_type == "application/json" or part_type.endswith("+json"):
-            with suppress(ValueError):  # a part that only claims to be JSON stays bytes
-                data = json.loads(data)
-        elif part.get_filename() is None and (part_type.startswith("text/") or not part.get("content-type")):
-            data = data.decode("utf-8", "replace")
-        parts[name] = {"data": data, "contentType": part_type}
-    return parts
-
-
-def load_component_mocks(root: Path) -> dict[str, Any]:
-    """Local answers of registry components: `mocks/components/<component>/<actions|triggers>/<key>.json`."""
-    base = local_dir(root) / "mocks" / "components"
-    mocks: dict[str, Any] = {}
-    if not base.is_dir():
-        return mocks
-    for file in sorted(base.glob("*/*/*.json")):
-        component, kind, key = file.parent.parent.name, file.parent.name, file.stem
-        if kind not in ("actions", "triggers"):
-            continue
-        try:
-            value = json.loads(file.read_text(encoding="utf-8"))
-        except ValueError as error:
-            raise ExecutorError(f"{file}: not valid JSON ({error})") from None
-        mocks.setdefault(component, {}).setdefault(kind, {})[key] = encode(value)
-    return mocks
 
 
 class Executor:
@@ -472,7 +216,7 @@ class Executor:
         if found is None:
             if len(self._identities) > 256:  # instances and definitions come and go in a long-lived process
                 self._identities.clear()
-            found = self._identities[key] = _identity(flow, definition, instance)
+            found = self._identities[key] = identity(flow, definition, instance)
         return found
 
     def configuration(self) -> tuple[LocalInstance, dict[str, Any]]:
@@ -539,42 +283,21 @@ class Executor:
         retries) are recorded with it.
         Raises `ExecutorError` when the execution cannot start; every other failure is a failed `ExecutionOutcome`.
         """
+        # 1. Everything that can refuse the request (unknown flow, malformed body, bad mock, missing cassette)
+        #    comes before the execution is recorded.
         definition = self._definition()
         flow = self.find_flow(flow_ref)
         request = request or TriggerRequest.from_body(b"", "application/json")
         instance, values, missing_secrets = self._configuration(definition)
         cassette_name = cassette or flow.stable_key or flow.key
         cassette_file = httpmock.cassette_path(self.root, cassette_name)
-        replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
-        body_data, content_type = parse_body(request)  # raises MalformedPayload before anything is recorded
-        mocks = load_component_mocks(self.root)
-        is_sync = sync if sync is not None else _sync_requested(request, flow)
-        debug = request.debug or (request.header("prismatic-debug") or "").lower() == "true"
-
         execution_id = execution_id or execution_global_id()
         started_at = now_iso()
         keys = state_keys(instance, definition, flow)
-        message = {
-            "flowKey": flow.key,
-            "trigger": _trigger_spec(flow, values),
-            "payload": encode(
-                _payload(
-                    request,
-                    body_data,
-                    content_type,
-                    self.identity(flow, definition, instance),
-                    execution_id,
-                    started_at,
-                    debug,
-                )
-            ),
-            "context": encode(_context(flow, definition, instance, execution_id, started_at, debug, values, self)),
-            "state": {level: self.store.get_state_text(keys[level]) or "{}" for level in STATE_LEVELS},
-            "stateLimit": STATE_LIMIT,
-            "http": {"mode": http, "cassette": replay_exchanges, "cassettePath": str(cassette_file)},
-            "mocks": mocks,
-            "mocksDir": str((local_dir(self.root) / "mocks" / "components").relative_to(self.root)),
-        }
+        message = self._execute_message(
+            flow, definition, instance, values, request, execution_id, started_at, keys, http, cassette_file
+        )
+        # 2. Record it as running, then run it.
         self.store.begin_execution(
             NewExecution(
                 id=execution_id,
@@ -591,82 +314,23 @@ class Executor:
                 retry_of=retry_of,
             )
         )
+        is_sync = sync if sync is not None else _sync_requested(request, flow)
         outcome = ExecutionOutcome(
             execution_id, flow, "failed", started_at, started_at, replay_of=replay_of, sync=is_sync
         )
-        listeners = [*self._listeners, *([on_update] if on_update else [])]
-
-        def notify(update: ExecutionUpdate) -> None:
-            for listener in listeners:
-                try:
-                    listener(update)
-                except Exception:  # a failing listener (a face's UI) must never fail the execution
-                    _log.exception("A listener of execution %s failed on its %r update", execution_id, update.kind)
-
-        log_writer = _LogWriter(self.store, execution_id, outcome.logs)
-
-        def add_log(severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
-            line = LogLine(timestamp or now_iso(), severity, step, truncate_log(text))
-            outcome.logs.append(line)
-            log_writer.added()
-            notify(ExecutionUpdate("log", execution_id, flow.name, log=line))
-
-        exchanges: list[dict[str, Any]] = []
-
-        def on_event(event: dict[str, Any]) -> None:
-            kind = event.get("type")
-            if kind == "log":
-                add_log(event["severity"], event.get("step"), str(event.get("message", "")), event.get("timestamp"))
-            elif kind == "step":
-                step = StepRecord(
-                    execution_id,
-                    len(outcome.steps) + 1,
-                    event["name"],
-                    event["startedAt"],
-                    event["endedAt"],
-                    event.get("error"),
-                    decode(event.get("result")),
-                )
-                outcome.steps.append(step)
-                notify(
-                    ExecutionUpdate("step", execution_id, flow.name, step=step, response=decode(event.get("response")))
-                )
-            elif kind == "http":
-                exchanges.append(event["exchange"])
-
-        notify(ExecutionUpdate("started", execution_id, flow.name))
-        add_log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
+        live = LiveExecution(self.store, outcome, [*self._listeners, *([on_update] if on_update else [])])
+        live.update("started")
+        live.log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
         if missing_secrets:
             names = ", ".join(missing_secrets)
-            add_log("warn", None, f"Secret connection fields with no value in the keyring run empty: {names}")
-        state_writes: dict[StateKey, str] = {}
-        execution_state: dict[str, Any] | None = None
-        try:
-            assert self.pool is not None
-            with self.pool.worker() as worker:
-                value = worker.request("execute", message, on_event=on_event, timeout=timeout)
-            outcome.status = "succeeded"
-            outcome.result = decode(value.get("result"))
-            outcome.response = decode(value.get("response"))
-            outcome.polled_no_changes = bool(value.get("polledNoChanges"))
-            state_writes = {keys[level]: text for level, text in (value.get("state") or {}).items() if level in keys}
-            outcome.state_changed = sorted(value.get("state") or {})
-            execution_state = json.loads(value.get("executionState") or "{}")
-        except RunnerError as error:
-            outcome.error, outcome.error_step = error.message, error.step
-            add_log("error", error.step, _user_stack(error.stack) or error.message)
-        except WorkerFault as error:
-            outcome.error = str(error)
-            add_log("error", None, str(error))
-        except KeyboardInterrupt:
-            # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
-            self._record_interrupted(execution_id, outcome, add_log, log_writer)
-            raise
+            live.log("warn", None, f"Secret connection fields with no value in the keyring run empty: {names}")
+        state_writes, execution_state = self._execute(live, message, keys, timeout)
+        # 3. Keep what it produced: the cassette, then the outcome, its steps, logs and (on success) state.
         if http == "record":
-            kept = httpmock.record_cassette(cassette_file, exchanges)
+            kept = httpmock.record_cassette(cassette_file, live.exchanges)
             if kept is not None:
-                add_log("warn", None, kept)
-        add_log("info", None, f"Ending Instance '{instance.name}'")
+                live.log("warn", None, kept)
+        live.log("info", None, f"Ending Instance '{instance.name}'")
         outcome.ended_at = now_iso()
         self.store.finish_execution(
             execution_id,
@@ -676,36 +340,100 @@ class Executor:
             response=outcome.response,
             execution_state=execution_state,
             steps=outcome.steps,
-            logs=log_writer.close(),
+            logs=live.log_writer.close(),
             state=state_writes if outcome.succeeded else None,
             ended_at=outcome.ended_at,
             status_detail="polled_no_changes" if outcome.succeeded and outcome.polled_no_changes else None,
         )
-        notify(ExecutionUpdate("finished", execution_id, flow.name, outcome=outcome))
+        live.update("finished", outcome=outcome)
         return outcome
 
-    def _record_interrupted(
+    def _execute_message(
         self,
+        flow: BuiltFlow,
+        definition: BuiltDefinition,
+        instance: LocalInstance,
+        values: dict[str, Any],
+        request: TriggerRequest,
         execution_id: str,
-        outcome: ExecutionOutcome,
-        add_log: Callable[[str, str | None, str], None],
-        log_writer: _LogWriter,
-    ) -> None:
+        started_at: str,
+        keys: dict[str, StateKey],
+        http: httpmock.HttpMode,
+        cassette_file: Path,
+    ) -> dict[str, Any]:
+        """The worker's `execute` request; raises `ExecutorError` (a malformed body, a bad mock or cassette)."""
+        replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
+        body_data, content_type = parse_body(request)
+        debug = request.debug or (request.header("prismatic-debug") or "").lower() == "true"
+        who = self.identity(flow, definition, instance)
+        context = execution_context(
+            flow,
+            who,
+            values,
+            execution_id=execution_id,
+            started_at=started_at,
+            debug=debug,
+            memory_mb=self.max_memory_mb,
+        )
+        payload = trigger_payload(
+            request, body_data, content_type, who, execution_id=execution_id, started_at=started_at, debug=debug
+        )
+        return worker_message(
+            self.root,
+            context,
+            state=read_state(self.store, keys),
+            payload=payload,
+            flowKey=flow.key,
+            trigger=trigger_spec(flow, values),
+            http={"mode": http, "cassette": replay_exchanges, "cassettePath": str(cassette_file)},
+        )
+
+    def _execute(
+        self, live: LiveExecution, message: dict[str, Any], keys: dict[str, StateKey], timeout: float
+    ) -> tuple[dict[StateKey, str], dict[str, Any] | None]:
+        """Run the execution in a worker and fill in `live.outcome`; the state levels to write on success and the
+        final `executionState`. A failure of the flow or of its worker is a failed outcome, never an exception."""
+        outcome = live.outcome
+        try:
+            assert self.pool is not None
+            with self.pool.worker() as worker:
+                value = worker.request("execute", message, on_event=live.on_event, timeout=timeout)
+        except RunnerError as error:
+            outcome.error, outcome.error_step = error.message, error.step
+            live.log("error", error.step, _user_stack(error.stack) or error.message)
+        except WorkerFault as error:
+            outcome.error = str(error)
+            live.log("error", None, str(error))
+        except KeyboardInterrupt:
+            # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
+            self._record_interrupted(live)
+            raise
+        else:
+            outcome.status = "succeeded"
+            outcome.result = decode(value.get("result"))
+            outcome.response = decode(value.get("response"))
+            outcome.polled_no_changes = bool(value.get("polledNoChanges"))
+            outcome.state_changed = sorted(value.get("state") or {})
+            return changed_state(keys, value.get("state") or {}), json.loads(value.get("executionState") or "{}")
+        return {}, None
+
+    def _record_interrupted(self, live: LiveExecution) -> None:
         if self.pool is not None:
             for worker in self.pool.workers():  # the interrupted one is back among them, maybe still busy
                 worker.kill()
             self.pool.close()
             self.pool = None
             self.definition = None  # the next run prepares a fresh pool
+        outcome = live.outcome
         outcome.error = "The execution was stopped by the user (interrupted)."
-        add_log("error", None, outcome.error)
+        live.log("error", None, outcome.error)
         outcome.ended_at = now_iso()
         self.store.finish_execution(
-            execution_id,
+            outcome.execution_id,
             status="failed",
             error=outcome.error,
             steps=outcome.steps,
-            logs=log_writer.close(),
+            logs=live.log_writer.close(),
             ended_at=outcome.ended_at,
         )
 
@@ -719,36 +447,26 @@ class Executor:
         definition = self._definition()
         flow = self.find_flow(flow_ref)
         instance = self.instance or load_instance(self.root)
-        started_at = now_iso()
         values = config_vars(instance, definition, [])
-        keys = state_keys(instance, definition, flow)
-        del keys["instanceState"]  # lifecycle functions see cross-flow and integration state only
+        keys = lifecycle_keys(instance, definition, flow)
         outcome = LifecycleOutcome(flow, event)
 
-        def on_event(message: dict[str, Any]) -> None:
-            if message.get("type") == "log":
-                outcome.logs.append(
-                    LogLine(message.get("timestamp") or now_iso(), message["severity"], event, str(message["message"]))
-                )
-
-        body = {
-            "flowKey": flow.key,
-            "event": event,
-            "params": {},
-            "context": encode(
-                _context(flow, definition, instance, execution_global_id(), started_at, False, values, self)
-            ),
-            "state": {
-                level: (self.store.get_state_text(keys[level]) or "{}") if level in keys else "{}"
-                for level in STATE_LEVELS
-            },
-            "mocks": load_component_mocks(self.root),
-            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
-        }
+        context = execution_context(
+            flow,
+            self.identity(flow, definition, instance),
+            values,
+            execution_id=execution_global_id(),
+            started_at=now_iso(),
+            debug=False,
+            memory_mb=self.max_memory_mb,
+        )
+        body = worker_message(
+            self.root, context, state=read_state(self.store, keys), flowKey=flow.key, event=event, params={}
+        )
         try:
             assert self.pool is not None
             with self.pool.worker() as worker:
-                value = worker.request("lifecycle", body, on_event=on_event, timeout=timeout)
+                value = worker.request("lifecycle", body, on_event=_collect_logs(outcome.logs, event), timeout=timeout)
         except (RunnerError, WorkerFault) as error:
             outcome.error = error.message if isinstance(error, RunnerError) else str(error)
             return outcome
@@ -789,30 +507,17 @@ class Executor:
             raise ExecutorError(f"The config variable {config_var_key!r} has no data source")
         instance, saved, _missing = self._configuration(definition)
         values = {**saved, **(config_values or {})}
-        context: dict[str, Any] = {"configVars": values, "globalDebug": False}
-        if definition.flows:  # who and where, as for an execution (a data source belongs to no flow)
-            identity = self.identity(definition.flows[0], definition, instance)
-            context.update({k: v for k, v in identity.items() if k not in ("flow", "invokeUrl")})
+        # Who and where, as for an execution (a data source belongs to no flow).
+        who = self.identity(definition.flows[0], definition, instance) if definition.flows else None
         answer = DataSourceResult(None)
 
-        def on_event(message: dict[str, Any]) -> None:
-            if message.get("type") == "log":
-                text = truncate_log(str(message.get("message", "")))
-                answer.logs.append(
-                    LogLine(message.get("timestamp") or now_iso(), message["severity"], "dataSource", text)
-                )
-
-        body = {
-            "key": var.data_source_key,
-            "params": {},
-            "context": encode(context),
-            "mocks": load_component_mocks(self.root),
-            "mocksDir": str((local_dir(self.root, create=True) / "mocks" / "components").relative_to(self.root)),
-        }
+        body = worker_message(self.root, data_source_context(who, values), key=var.data_source_key, params={})
         try:
             assert self.pool is not None
             with self.pool.worker() as worker:
-                value = worker.request("dataSource", body, on_event=on_event, timeout=timeout)
+                value = worker.request(
+                    "dataSource", body, on_event=_collect_logs(answer.logs, "dataSource"), timeout=timeout
+                )
         except RunnerError as error:
             raise DataSourceError(error.message, _user_stack(error.stack)) from None
         except WorkerFault as error:
@@ -844,6 +549,18 @@ class Executor:
         )
 
 
+def _collect_logs(lines: list[LogLine], step: str) -> Callable[[dict[str, Any]], None]:
+    """A worker event handler that keeps the log lines of an invocation that is no execution (lifecycle, data
+    source): nothing is streamed or stored, the caller gets them with its outcome."""
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event.get("type") == "log":
+            text = truncate_log(str(event.get("message", "")))
+            lines.append(LogLine(event.get("timestamp") or now_iso(), event["severity"], step, text))
+
+    return on_event
+
+
 def _user_stack(stack: str) -> str:
     """A Node stack without the frames of spectral, npm packages and Node itself: what the user wrote."""
     lines = stack.splitlines()
@@ -862,121 +579,3 @@ def _sync_requested(request: TriggerRequest, flow: BuiltFlow) -> bool:
     if header in ("true", "false"):
         return header == "true"
     return flow.is_synchronous
-
-
-def state_keys(instance: LocalInstance, definition: BuiltDefinition, flow: BuiltFlow) -> dict[str, StateKey]:
-    """Where each persisted state level of `flow` lives for this instance (spec/runtime.md §7 scopes)."""
-    return {
-        "instanceState": StateKey("instanceState", instance.id, flow.stable_key or flow.key),
-        "crossFlowState": StateKey("crossFlowState", instance.id),
-        "integrationState": StateKey("integrationState", definition.name),
-    }
-
-
-def _trigger_spec(flow: BuiltFlow, values: dict[str, Any]) -> dict[str, Any]:
-    inputs = {name: _input_value(spec, values) for name, spec in flow.trigger_inputs.items()}
-    if flow.has_trigger_wrapper:
-        return {"kind": "wrapper", "inputs": inputs}
-    if flow.default_trigger is not None:
-        return {"kind": flow.default_trigger}
-    raw_component = ((flow.raw.get("steps") or [{}])[0].get("action") or {}).get("component") or {}
-    return {
-        "kind": "component",
-        "key": flow.trigger.key,
-        "component": {
-            "key": flow.trigger.component_key,
-            "signature": raw_component.get("signature") or "",
-            "isPublic": flow.trigger.is_public,
-        },
-        "inputs": inputs,
-    }
-
-
-def _input_value(spec: Any, values: dict[str, Any]) -> Any:
-    if not isinstance(spec, dict):
-        return spec
-    if spec.get("type") == "configVar":
-        return values.get(str(spec.get("value")))
-    if spec.get("type") == "complex" and isinstance(spec.get("value"), list):
-        return [_input_value(item, values) for item in spec["value"]]
-    return spec.get("value")
-
-
-def _identity(flow: BuiltFlow, definition: BuiltDefinition, instance: LocalInstance) -> dict[str, Any]:
-    """Who and where, for payload and context alike (all but executionId and startedAt)."""
-    webhook_urls = {f.name: webhook_url(instance, f.stable_key or f.key) for f in definition.flows}
-    api_keys = {f.name: flow_api_keys(instance, f) for f in definition.flows}
-    return {
-        "webhookUrls": webhook_urls,
-        "webhookApiKeys": api_keys,
-        "invokeUrl": webhook_urls[flow.name],
-        "customer": instance.customer.model_dump(),
-        "instance": {"id": instance.global_id("Instance"), "name": instance.name},
-        "user": instance.user.model_dump(),
-        "integration": {
-            "id": base64.b64encode(f"Integration:{definition.name}".encode()).decode(),
-            "name": definition.name,
-            "versionSequenceId": "local",
-            "externalVersion": definition.version or "",
-        },
-        "flow": {
-            "id": base64.b64encode(f"Flow:{flow.stable_key or flow.key}".encode()).decode(),
-            "name": flow.name,
-            "stableId": flow.stable_key or "",
-        },
-    }
-
-
-def _payload(
-    request: TriggerRequest,
-    body_data: Any,
-    content_type: str,
-    identity: dict[str, Any],
-    execution_id: str,
-    started_at: str,
-    debug: bool,
-) -> dict[str, Any]:
-    return {
-        "headers": dict(request.headers),
-        "queryParameters": dict(request.query),
-        "rawBody": {"data": request.body, "contentType": content_type},
-        "body": {"data": body_data, "contentType": content_type},
-        "pathFragment": request.path_fragment,
-        **identity,
-        "executionId": execution_id,
-        "startedAt": started_at,
-        "globalDebug": debug,
-    }
-
-
-def _context(
-    flow: BuiltFlow,
-    definition: BuiltDefinition,
-    instance: LocalInstance,
-    execution_id: str,
-    started_at: str,
-    debug: bool,
-    values: dict[str, Any],
-    executor: Executor,
-) -> dict[str, Any]:
-    identity = executor.identity(flow, definition, instance)
-    return {
-        **identity,
-        "executionId": execution_id,
-        "startedAt": started_at,
-        "configVars": values,
-        "stepIds": {"onTrigger": str(uuid.uuid4()), "onExecution": str(uuid.uuid4())},
-        "executionFrame": {
-            "invokedByExecutionJWT": "",
-            "invokedByExecutionStartedAt": "",
-            "componentActionKey": f"{flow.key}_onExecution",
-            "executionId": execution_id,
-            "executionStartedAt": started_at,
-            "stepName": "onExecution",
-            "loopPath": "",
-        },
-        "globalDebug": debug,
-        "runnerAllocatedMemoryMb": executor.max_memory_mb,
-        "flowSchemas": {},
-        "isSimulatedTestExecution": False,
-    }

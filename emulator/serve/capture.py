@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cnikit.definition import BuiltFlow
 from cnikit.payloads import CONTENT_TYPES, Payload, create_payload, payloads_dir
-from emulator.executor import TriggerRequest
+from emulator.request import TriggerRequest
 
 SKIPPED_HEADERS = {"host", "content-length", "connection", "accept-encoding", "user-agent"}
 

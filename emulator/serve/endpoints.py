@@ -18,8 +18,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from cnikit.definition import BuiltDefinition, BuiltFlow
-from emulator.executor import TriggerRequest, parse_body
 from emulator.instance import LocalInstance, flow_api_keys, webhook_url
+from emulator.request import TriggerRequest, parse_body
 
 EndpointKind = Literal["flow", "instance", "shared"]
 
