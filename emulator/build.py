@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from cnikit.definition import BuildError, build_with_project_script, missing_dependencies, node_environment
+from cnikit.definition.build import BuildError, build_with_project_script, missing_dependencies
+from cnikit.node import node_environment
 from cnikit.project import local_dir
 
 BuildMode = Literal["fast", "project"]
