@@ -53,6 +53,7 @@ class NoDefinitionError extends Error {}
 function load(bundle) {
   // spectral runs `convertIntegration` inside `integrationContextStorage.run(definition, ...)`: watching that call
   // while the bundle loads gives the authored definition without touching the bundle (esbuild and webpack alike).
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this, …) below
   const originalRun = AsyncLocalStorage.prototype.run;
   /** @type {Record<string, any> | null} */
   let definition = null;
@@ -97,7 +98,7 @@ function describe(component) {
       const copy = /** @type {Record<string, unknown>} */ (plain(connection) || {});
       copy.inputs = (Array.isArray(connection && connection.inputs) ? connection.inputs : []).map(
         (/** @type {any} */ input) => ({
-          ...(/** @type {object} */ (plain(input)) || {}),
+          .../** @type {object} */ (plain(input) || {}),
           required: Boolean(input && input.required),
           shown: !input || input.shown !== false,
         }),
@@ -157,14 +158,21 @@ function preload(file) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
-  const mod = new Module(file, module);
+  const mod = new Module(file, /** @type {any} */ (module));
   mod.filename = file;
   // @ts-expect-error: Module._nodeModulePaths is internal, and how `require` itself finds node_modules.
   mod.paths = Module._nodeModulePaths(path.dirname(file));
   require.cache[file] = mod;
   try {
     const wrapper = script.runInThisContext();
-    wrapper.call(mod.exports, mod.exports, (/** @type {string} */ id) => mod.require(id), mod, file, path.dirname(file));
+    wrapper.call(
+      mod.exports,
+      mod.exports,
+      (/** @type {string} */ id) => mod.require(id),
+      mod,
+      file,
+      path.dirname(file),
+    );
     for (const entry of Object.values(mod.exports)) if (typeof entry === "function") entry();
   } catch (error) {
     delete require.cache[file];

@@ -199,6 +199,7 @@ class InterceptedRequest extends Writable {
 function realRequest(protocol, target, body) {
   return new Promise((resolve, reject) => {
     const request = protocol === "https:" ? original.httpsRequest : original.httpRequest;
+    /** @type {Record<string, any>} */
     const options = { ...target.options, method: target.method, headers: target.headers };
     delete options.agent; // the caller's agent may be a proxy-aware wrapper of the patched module
     const req = request.call(protocol === "https:" ? https : http, new URL(target.url), options, (res) => {
@@ -284,7 +285,12 @@ function interceptFetch(originalFetch) {
         if (key !== "content-encoding" && key !== "content-length") responseHeaders[key] = value;
       });
       const data = Buffer.from(await res.arrayBuffer());
-      response = { status: res.status, statusMessage: res.statusText, headers: responseHeaders, body: data.toString("base64") };
+      response = {
+        status: res.status,
+        statusMessage: res.statusText,
+        headers: responseHeaders,
+        body: data.toString("base64"),
+      };
       send({ id: run.id, type: "http", exchange: { client: "fetch", request, response } });
     }
     const nullBody = [101, 204, 205, 304].includes(response.status);

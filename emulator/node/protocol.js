@@ -131,7 +131,12 @@ function readRequests(stream, onMessage) {
       try {
         message = JSON.parse(line);
       } catch (error) {
-        send({ id: null, type: "result", ok: false, error: { message: `bad request line: ${errorInfo(error).message}` } });
+        send({
+          id: null,
+          type: "result",
+          ok: false,
+          error: { message: `bad request line: ${errorInfo(error).message}` },
+        });
         continue;
       }
       onMessage(message);

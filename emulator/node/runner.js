@@ -16,7 +16,7 @@
 const path = require("node:path");
 const { send, encode, decode, errorInfo, readRequests } = require("./protocol");
 const { running, log, contextFor } = require("./context");
-const { STATE_LEVELS, openState, applyStateDeltas, withoutStateKeys, levelText, changedState } = require("./state");
+const { openState, applyStateDeltas, withoutStateKeys, levelText, changedState } = require("./state");
 const httpClients = require("./http");
 // The loader lives with the core package (cnikit/node/), next to this package in a checkout and in site-packages.
 const loader = require(path.join(__dirname, "..", "..", "cnikit", "node", "loader.js"));
@@ -24,7 +24,8 @@ const loader = require(path.join(__dirname, "..", "..", "cnikit", "node", "loade
 /** @typedef {import("./context").Run} Run */
 
 /** The loaded bundle: its component and the authored definition (for the mocks' examplePayloads). */
-const loaded = { /** @type {import("../../cnikit/node/loader").Component | null} */ component: null, definition: null };
+/** @type {{component: import("../../cnikit/node/loader").Component | null, definition: Record<string, any> | null}} */
+const loaded = { component: null, definition: null };
 
 /**
  * The `load` op: load the bundle and describe it.
@@ -53,14 +54,15 @@ const writeErr = process.stderr.write.bind(process.stderr);
  * @param {(text: string) => void} fallback
  * @returns {any}
  */
-const captured = (severity, fallback) => (/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ callback) => {
-  const text = Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
-  if (running.run) log(running.run, severity, text.replace(/\n$/, ""));
-  else fallback(text);
-  const done = typeof encoding === "function" ? encoding : callback;
-  if (typeof done === "function") done();
-  return true;
-};
+const captured =
+  (severity, fallback) => (/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ callback) => {
+    const text = Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
+    if (running.run) log(running.run, severity, text.replace(/\n$/, ""));
+    else fallback(text);
+    const done = typeof encoding === "function" ? encoding : callback;
+    if (typeof done === "function") done();
+    return true;
+  };
 process.stdout.write = captured("info", writeErr);
 process.stderr.write = captured("error", writeErr);
 httpClients.install();
@@ -87,6 +89,7 @@ async function runStep(run, name, fn) {
   } catch (error) {
     // The step's name and start ride on the error (a thrown primitive is wrapped: it cannot carry them).
     const failure = error !== null && typeof error === "object" ? error : new Error(errorInfo(error).message);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the flow's own error, rethrown as it was
     throw Object.assign(failure, { cnikitStep: name, cnikitStartedAt: startedAt });
   } finally {
     if (run.context.globalDebug) {
@@ -111,7 +114,7 @@ async function runStep(run, name, fn) {
  * @param {string} name
  * @param {{startedAt: Date, endedAt?: Date}} outcome
  * @param {unknown} result
- * @param {string | undefined} error
+ * @param {string} [error]
  * @param {unknown} [response] the trigger's HTTP response, so a caller gets it at once
  */
 function stepEvent(run, name, outcome, result, error, response) {
@@ -150,7 +153,7 @@ async function execute(run) {
 
   // 1. the trigger
   const trigger = run.trigger;
-  const triggerOutcome = await runStep(run, "onTrigger", async () => {
+  const triggerOutcome = await runStep(run, "onTrigger", () => {
     context.stepId = stepIds.onTrigger;
     if (trigger.kind === "wrapper") {
       const wrapper = (bundle.triggers || {})[`${flowKey}_onTrigger`];

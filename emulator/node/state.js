@@ -101,4 +101,12 @@ function changedState(initial, stores, limit) {
   return changed;
 }
 
-module.exports = { STATE_LEVELS, RESULT_STATE_KEYS, openState, applyStateDeltas, withoutStateKeys, levelText, changedState };
+module.exports = {
+  STATE_LEVELS,
+  RESULT_STATE_KEYS,
+  openState,
+  applyStateDeltas,
+  withoutStateKeys,
+  levelText,
+  changedState,
+};
