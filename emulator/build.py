@@ -10,7 +10,7 @@ rebuilds in milliseconds:
   self-contained.
 
 A build is skipped when the sources are unchanged (content hash of `src/`, package.json, tsconfig.json and the
-lockfile). `--build project` runs the project's `build` script instead (`cnikit.definition`), the path the
+lockfile). `--build project` runs the project's `build` script instead (`cnikit.definition.build`), the path the
 official tooling uses. `DEBUG` is stripped from every child environment. Build errors come back as
 `file:line:col message`.
 """
