@@ -24,11 +24,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnikit.analysis.checks import CheckContext, check, run_checks
-from cnikit.definition.build import BUNDLE, BuildError, build_with_project_script
-from cnikit.definition.loading import load_definition
-from cnikit.definition.models import BuiltConfigPage, BuiltConfigVar, BuiltDefinition, BuiltFlow, DefinitionError
 from cnikit.diagnostics import Diagnostic, Severity
 from cnikit.model import (
     ConfigPage,
@@ -46,6 +44,10 @@ from cnikit.model import (
     ProjectModel,
     Span,
 )
+
+if TYPE_CHECKING:  # imported when used: every `cnikit check` loads this module, few of them build
+    from cnikit.definition.build import BuildError
+    from cnikit.definition.models import BuiltConfigPage, BuiltConfigVar, BuiltDefinition, BuiltFlow, DefinitionError
 
 BUILD_FAILED = "CNI900"
 LOAD_ERROR = "CNI901"
@@ -82,16 +84,25 @@ class Build:
 
     root: Path
     definition: BuiltDefinition | None = None
-    error: BuildError | DefinitionError | None = None
+    build_error: BuildError | None = None  # the build script failed
+    load_error: DefinitionError | None = None  # the bundle did not load, or holds no readable definition
     _disagreements: list[Diagnostic] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, root: Path, bundle: Path | None = None) -> Build:
         """Build the project (unless `bundle` is given) and load its definition."""
+        from cnikit.definition.build import BuildError, build_with_project_script
+        from cnikit.definition.loading import load_definition
+        from cnikit.definition.models import DefinitionError
+
         try:
-            return cls(root, definition=load_definition(bundle or build_with_project_script(root)))
-        except (BuildError, DefinitionError) as error:
-            return cls(root, error=error)
+            bundle = bundle or build_with_project_script(root)
+        except BuildError as error:
+            return cls(root, build_error=error)
+        try:
+            return cls(root, definition=load_definition(bundle))
+        except DefinitionError as error:
+            return cls(root, load_error=error)
 
     def disagreements(self, model: ProjectModel) -> list[Diagnostic]:
         """Every disagreement between `model` and the built definition (computed once: each CNI91x–CNI940 check
@@ -130,8 +141,8 @@ def _build(ctx: CheckContext) -> Build:
 @check(BUILD_FAILED, Severity.ERROR, "the project's build script failed", built=True)
 def build_failed(ctx: CheckContext) -> Iterator[Diagnostic]:
     """The build tool's message and the tail of its output, on the `build` script of package.json."""
-    error = _build(ctx).error
-    if isinstance(error, BuildError):
+    error = _build(ctx).build_error
+    if error is not None:
         lines = [line for line in error.output.splitlines() if not line.startswith("> ")]  # npm's echo of the script
         tail = "\n".join(lines[-_OUTPUT_TAIL:]).strip()
         yield ctx.report(_build_script_span(ctx.root / "package.json"), error.message + (f"\n{tail}" if tail else ""))
@@ -140,16 +151,16 @@ def build_failed(ctx: CheckContext) -> Iterator[Diagnostic]:
 @check(LOAD_ERROR, Severity.ERROR, "spectral threw while the built bundle was loaded", built=True)
 def load_error(ctx: CheckContext) -> Iterator[Diagnostic]:
     """spectral's own message, placed on the source that causes it when the analyser can tell."""
-    error = _build(ctx).error
-    if isinstance(error, DefinitionError) and error.kind == "load":
+    error = _build(ctx).load_error
+    if error is not None and error.kind == "load":
         yield load_error_diagnostic(error, ctx.project)
 
 
 @check(NO_DEFINITION, Severity.ERROR, "the built bundle has no readable definition", built=True)
 def no_definition(ctx: CheckContext) -> Iterator[Diagnostic]:
     """No bundle, no `codeNativeIntegrationYAML` in it, no Node, or a definition that does not parse."""
-    error = _build(ctx).error
-    if isinstance(error, DefinitionError) and error.kind != "load":
+    error = _build(ctx).load_error
+    if error is not None and error.kind != "load":
         yield load_error_diagnostic(error, ctx.project)
 
 
@@ -181,6 +192,8 @@ for _code, _summary in {
 
 def load_error_diagnostic(error: DefinitionError, model: ProjectModel) -> Diagnostic:
     """The diagnostic for a `DefinitionError`: spectral's message, placed where the analyser can place it."""
+    from cnikit.definition.build import BUNDLE
+
     if error.kind != "load":
         return Diagnostic(code=NO_DEFINITION, severity=Severity.ERROR, span=_default_span(model), message=error.message)
     span = _load_error_span(error.message, model)
