@@ -13,18 +13,19 @@
 // per process: runner.py keeps a pool of processes for concurrency.
 "use strict";
 
-const path = require("node:path");
 const { send, encode, decode, errorInfo, readRequests } = require("./protocol");
 const { running, log, contextFor } = require("./context");
 const { openState, applyStateDeltas, withoutStateKeys, levelText, changedState } = require("./state");
 const httpClients = require("./http");
 // The loader lives with the core package (cnikit/node/), next to this package in a checkout and in site-packages.
-const loader = require(path.join(__dirname, "..", "..", "cnikit", "node", "loader.js"));
+const loader = require("../../cnikit/node/loader.js");
 
 /** @typedef {import("./context").Run} Run */
 
-/** The loaded bundle: its component and the authored definition (for the mocks' examplePayloads). */
-/** @type {{component: import("../../cnikit/node/loader").Component | null, definition: Record<string, any> | null}} */
+/**
+ * The loaded bundle: its component and the authored definition (for the mocks' examplePayloads).
+ * @type {{component: import("../../cnikit/node/loader").Component | null, definition: Record<string, any> | null}}
+ */
 const loaded = { component: null, definition: null };
 
 /**
