@@ -31,6 +31,7 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@if [ -f vscode-client/package.json ]; then cd vscode-client && npm test --silent; fi
+	cd emulator/node && node --test --test-reporter=dot && npm run --silent lint
 
 bench: setup
 	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

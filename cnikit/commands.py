@@ -17,7 +17,6 @@ from cnikit.report import Format
 
 if TYPE_CHECKING:
     from cnikit.diagnostics import Diagnostic
-    from cnikit.model import ProjectModel
     from cnikit.report import RuleInfo
 
 
@@ -107,12 +106,13 @@ def run_check(
     from cnikit import __version__
     from cnikit.analysis import Analyzer
     from cnikit.analysis.checks import load_checks, run_checks, selected
+    from cnikit.analysis.checks.built import check_built
     from cnikit.report import RuleInfo, Summary, render
 
     registry = load_checks()
     rules = {code: RuleInfo(code, info.severity, info.summary) for code, (info, _) in registry.items()}
     for prefix in (*select, *ignore):
-        if not any(code.startswith(prefix) for code in rules) and not prefix.startswith("CNI9"):
+        if not any(code.startswith(prefix) for code in rules):
             raise UsageError(f'no check code starts with "{prefix}"; see `cnikit check --list` for the catalogue')
     if list_checks:
         _print_catalogue([rules[code] for code in sorted(rules) if selected(code, select, ignore)], fmt)
@@ -126,7 +126,7 @@ def run_check(
         files += len(model.files)
         found = run_checks(model, select, ignore)
         if built:
-            found.extend(d for d in _built_diagnostics(root, model) if selected(d.code, select, ignore))
+            found.extend(check_built(root, model=model, select=select, ignore=ignore))
         if only_files is not None:
             found = [d for d in found if d.span.file.resolve() in only_files]
         diagnostics.extend(found)
@@ -175,17 +175,6 @@ def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
         for root in roots:
             targets[root] = None
     return targets
-
-
-def _built_diagnostics(root: Path, model: ProjectModel) -> list[Diagnostic]:
-    """Hook for `--built`: `cnikit.definition.check_built` builds the project and compares the definitions."""
-    from cnikit import definition
-
-    check_built = getattr(definition, "check_built", None)
-    if check_built is None:
-        raise UsageError("--built is not available yet (cnikit.definition.check_built is missing)")
-    result: list[Diagnostic] = check_built(root, model=model)
-    return result
 
 
 def _print_catalogue(infos: Sequence[RuleInfo], fmt: Format) -> None:

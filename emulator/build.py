@@ -10,7 +10,7 @@ rebuilds in milliseconds:
   self-contained.
 
 A build is skipped when the sources are unchanged (content hash of `src/`, package.json, tsconfig.json and the
-lockfile). `--build project` runs the project's `build` script instead (`cnikit.definition`), the path the
+lockfile). `--build project` runs the project's `build` script instead (`cnikit.definition.build`), the path the
 official tooling uses. `DEBUG` is stripped from every child environment. Build errors come back as
 `file:line:col message`.
 """
@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from cnikit.definition import BuildError, build_with_project_script, missing_dependencies, node_environment
+from cnikit.definition.build import BuildError, build_with_project_script, missing_dependencies
+from cnikit.node import node_environment
 from cnikit.project import local_dir
 
 BuildMode = Literal["fast", "project"]

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from cnikit.definition import BuiltDefinition, BuiltFlow
+from cnikit.definition.models import BuiltDefinition, BuiltFlow
 from cnikit.project import local_dir
 from emulator.instance import LocalInstance, flow_api_keys, webhook_url
 from emulator.request import ExecutorError, TriggerRequest

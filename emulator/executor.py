@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from cnikit.definition import BuiltDefinition, BuiltFlow, parse_definition_yaml
+from cnikit.definition.models import BuiltDefinition, BuiltFlow, parse_definition_yaml
 from cnikit.project import local_dir
 from emulator import httpmock
 from emulator.build import BuildMode, BuildResult, build

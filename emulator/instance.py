@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cnikit.definition import BuiltConfigVar, BuiltDefinition
+from cnikit.definition.models import BuiltConfigVar, BuiltDefinition
 from cnikit.project import local_dir
 
 INSTANCE_FILE = "instance.json"

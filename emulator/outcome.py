@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cnikit.definition import BuiltFlow
+from cnikit.definition.models import BuiltFlow
 from emulator.store import StepRecord
 
 

@@ -1,4 +1,5 @@
-"""Warm Node workers that run flows: the Python side of `emulator/node/runner.js`.
+"""Warm Node workers that run flows: the Python side of `emulator/node/runner.js` (which loads bundles with
+`cnikit/node/loader.js`).
 
 A `Worker` is one Node process speaking line-delimited JSON over stdio: requests `{id, op, ...}` go to its stdin;
 events (`log`, `http`, `step`) and one final `result` per request come back on its stdout. Binary values travel
@@ -30,6 +31,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from cnikit.node import node_environment  # light on purpose: a worker starts before the emulator is imported
 
 RUNNER_JS = Path(__file__).parent / "node" / "runner.js"
 TAG = "$cnikit$"
@@ -83,15 +86,6 @@ class WorkerFault(Exception):
         self.kind = kind
         self.detail = detail
         super().__init__(message)
-
-
-def node_environment() -> dict[str, str]:
-    """Our environment without `DEBUG` (spectral prints its whole YAML when `DEBUG=true`).
-
-    The rule of `cnikit.definition.node_environment`, repeated here so this module imports nothing heavy: a worker
-    must start before the rest of the emulator is imported (see `start_worker`).
-    """
-    return {key: value for key, value in os.environ.items() if key != "DEBUG"}
 
 
 def node_binary() -> str:

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from cnikit.definition import BuiltDefinition, BuiltFlow
+from cnikit.definition.models import BuiltDefinition, BuiltFlow
 from emulator.instance import LocalInstance
 from emulator.store import STATE_LEVELS, STATE_LIMIT, StateKey, Store
 

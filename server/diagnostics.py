@@ -113,7 +113,7 @@ async def check_build(ls: CnikitLanguageServer, root: Path) -> None:
     """Compare the local build with the static model (`cnikit check --built` on the emulator's bundle) and show
     what it says — spectral's load errors placed on the source (CNI901), disagreements (CNI91x–94x) — until the
     next edit of the project's sources."""
-    from cnikit.definition import check_built
+    from cnikit.analysis.checks.built import check_built
     from emulator.build import build
 
     state = ls.projects.owner(root)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 if TYPE_CHECKING:
-    from cnikit.definition import BuiltConfigVar, BuiltDefinition
+    from cnikit.definition.models import BuiltConfigVar, BuiltDefinition
 
 SECRET_INPUT_TYPES = {"password"}
 PICKLIST_MAX = 64  # a picklist value may be at most 64 characters

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cnikit.definition import BuiltDefinition
+    from cnikit.definition.models import BuiltDefinition
     from cnikit.platform.client import PrismaticClient
     from emulator.executor import ExecutionUpdate, Executor
     from emulator.instance import LocalInstance
@@ -78,7 +78,7 @@ class Workspace:
         again). Slow: call from a worker. Raises the build's or the loader's error, which says what went wrong."""
         with self._lock:
             if self._loaded is None or rebuild:
-                from cnikit.definition import parse_definition_yaml
+                from cnikit.definition.models import parse_definition_yaml
                 from emulator.build import build
                 from emulator.runner import WorkerPool
 

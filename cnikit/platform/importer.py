@@ -15,7 +15,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from cnikit.definition import BuildError, build_with_project_script, node_environment, package_manager
+from cnikit.definition.build import BuildError, build_with_project_script, package_manager
+from cnikit.node import node_environment
 from cnikit.platform.errors import PlatformError
 
 PRISM_INSTALL_HINT = (

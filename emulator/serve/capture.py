@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cnikit.definition import BuiltFlow
+from cnikit.definition.models import BuiltFlow
 from cnikit.payloads import CONTENT_TYPES, Payload, create_payload, payloads_dir
 from emulator.request import TriggerRequest
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from cnikit.definition import BuiltDefinition, BuiltFlow
+from cnikit.definition.models import BuiltDefinition, BuiltFlow
 from emulator.instance import LocalInstance, flow_api_keys, webhook_url
 from emulator.request import TriggerRequest, parse_body
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from cnikit.definition import BuiltFlow
+from cnikit.definition.models import BuiltFlow
 from emulator.executor import ExecutionOutcome, ExecutionUpdate, TriggerRequest, execution_global_id
 from emulator.serve.clock import Clock, Timer
 from emulator.serve.endpoints import as_text, field_path, lookup, payload_view

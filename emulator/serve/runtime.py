@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cnikit.definition import BuiltDefinition, BuiltFlow
+from cnikit.definition.models import BuiltDefinition, BuiltFlow
 from emulator.executor import ExecutionOutcome, Executor, TriggerRequest
 from emulator.instance import LocalInstance, instance_path
 from emulator.serve.clock import Clock

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from cnikit.definition import BuiltFlow
+from cnikit.definition.models import BuiltFlow
 
 MAX_TICKS = 10_000  # per flow per move of the clock: a year of minutes is too many to replay at once
 

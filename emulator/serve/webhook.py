@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cnikit.definition import BuiltFlow
+from cnikit.definition.models import BuiltFlow
 from emulator.executor import (
     ExecutionOutcome,
     ExecutionUpdate,

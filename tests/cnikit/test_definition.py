@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from cnikit.definition import (
-    BuildError,
-    BuiltSchedule,
-    DefinitionError,
-    build_with_project_script,
-    load_definition,
-    package_manager,
-    parse_definition_yaml,
-)
+from cnikit.definition.build import BuildError, build_with_project_script, package_manager
+from cnikit.definition.loading import load_definition
+from cnikit.definition.models import BuiltSchedule, DefinitionError, parse_definition_yaml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ALL_KINDS = FIXTURES / "definition-all-kinds"

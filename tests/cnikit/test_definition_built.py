@@ -12,13 +12,10 @@ import pytest
 import yaml
 
 from cnikit.analysis import analyze_project
-from cnikit.definition import (
-    build_with_project_script,
-    check_built,
-    compare_definition,
-    load_definition,
-    parse_definition_yaml,
-)
+from cnikit.analysis.checks.built import check_built, compare_definition
+from cnikit.definition.build import build_with_project_script
+from cnikit.definition.loading import load_definition
+from cnikit.definition.models import parse_definition_yaml
 from cnikit.diagnostics import Diagnostic, Severity
 from cnikit.model import Span
 

@@ -8,13 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from cnikit.definition import (
-    BuiltDefinition,
-    DefinitionError,
-    build_with_project_script,
-    load_definition,
-    parse_definition_yaml,
-)
+from cnikit.definition.build import build_with_project_script
+from cnikit.definition.loading import load_definition
+from cnikit.definition.models import BuiltDefinition, DefinitionError, parse_definition_yaml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CONNECTION_INPUTS = FIXTURES / "definition-connection-inputs"

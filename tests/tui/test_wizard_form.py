@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cnikit.definition import parse_definition_yaml
+from cnikit.definition.models import parse_definition_yaml
 from tui.wizard_form import (
     ConnectionMeta,
     FieldSpec,

@@ -20,7 +20,10 @@ Code ranges by family:
   CNI6xx  component registry and manifests    (checks/registry.py)
   CNI7xx  references from code (configVars, invokeFlow)  (checks/references.py)
   CNI8xx  payload files and assets            (checks/payloads.py, checks/assets.py)
-  CNI9xx  the built definition (load errors, static vs built disagreement)  (cnikit/definition.py)
+  CNI9xx  the built definition (build and load errors, static vs built disagreement)  (checks/built.py)
+
+The CNI9xx checks are registered with `built=True`: they need the project built and loaded (`cnikit check --built`,
+`checks.built.check_built`), so `run_checks` runs them only when it is given that `Build`, and then only them.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ import pkgutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnikit.diagnostics import Diagnostic, Fix, Severity
 from cnikit.model import ProjectModel, Span
+
+if TYPE_CHECKING:
+    from cnikit.analysis.checks.built import Build
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +52,17 @@ class CheckInfo:
     code: str
     severity: Severity
     summary: str
+    built: bool = False  # a check of the built definition: runs only with a `Build`
 
 
 @dataclass
 class CheckContext:
-    """What a check sees: the project model, and a way to report findings under its own code."""
+    """What a check sees: the project model (and, for checks of the built definition, the `Build`), and a way to
+    report findings under its own code."""
 
     project: ProjectModel
     info: CheckInfo | None = None
+    build: Build | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -75,13 +85,16 @@ CheckFunction = Callable[[CheckContext], Iterable[Diagnostic]]
 REGISTRY: dict[str, tuple[CheckInfo, CheckFunction]] = {}
 
 
-def check(code: str, severity: Severity, summary: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check under a stable code. Codes are unique; registering one twice is a bug."""
+def check(
+    code: str, severity: Severity, summary: str, *, built: bool = False
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under a stable code (`built`: it reads the built definition). Codes are unique; registering
+    one twice is a bug."""
 
     def register(function: CheckFunction) -> CheckFunction:
         if code in REGISTRY:
             raise ValueError(f"check code {code} is registered twice")
-        REGISTRY[code] = (CheckInfo(code, severity, summary), function)
+        REGISTRY[code] = (CheckInfo(code, severity, summary, built), function)
         return function
 
     return register
@@ -101,13 +114,16 @@ def selected(code: str, select: Sequence[str] = (), ignore: Sequence[str] = ()) 
     return not any(code.startswith(prefix) for prefix in ignore)
 
 
-def run_checks(project: ProjectModel, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Diagnostic]:
-    """Run every selected check on `project`; a check that raises is logged and skipped."""
+def run_checks(
+    project: ProjectModel, select: Sequence[str] = (), ignore: Sequence[str] = (), *, build: Build | None = None
+) -> list[Diagnostic]:
+    """Run every selected static check on `project` or, given the project's `build`, every selected check of the
+    built definition; a check that raises is logged and skipped."""
     diagnostics: list[Diagnostic] = []
     for code, (info, function) in sorted(load_checks().items()):
-        if not selected(code, select, ignore):
+        if info.built != (build is not None) or not selected(code, select, ignore):
             continue
-        ctx = CheckContext(project=project, info=info)
+        ctx = CheckContext(project=project, info=info, build=build)
         try:
             diagnostics.extend(function(ctx))
         except Exception:  # one broken check must never take the others (or the server) down

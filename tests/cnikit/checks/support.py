@@ -64,7 +64,9 @@ ESBUILD = FIXTURES / "node_modules" / ".bin" / "esbuild"
 def spectral_error(fixture: str | Path, tmp_path: Path) -> str | None:
     """Bundle the fixture (a name, or a project folder) with esbuild and load it with the real spectral: the message
     it throws, None if it loads."""
-    from cnikit.definition import DefinitionError, load_definition, node_environment
+    from cnikit.definition.loading import load_definition
+    from cnikit.definition.models import DefinitionError
+    from cnikit.node import node_environment
 
     root = fixture if isinstance(fixture, Path) else FIXTURES / fixture
     bundle = tmp_path / root.name / "dist" / "index.js"

@@ -1,0 +1,106 @@
+"""Build a CNI project with its own `build` script, as `prism integrations:import` does (official-tooling.md C.1).
+
+The package manager is the project's (`packageManager` in package.json, else the nearest lockfile, else npm); the
+build runs with `DEBUG` stripped and must write `dist/index.js`. Every failure is a `BuildError` carrying the tool's
+output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from cnikit.node import node_environment
+
+BUNDLE = Path("dist") / "index.js"
+BUILD_TIMEOUT = 600.0  # seconds; webpack builds take 10–20 s, a cold one on a slow box much longer
+
+# Lockfile → package manager, in the order package-manager-detector checks them.
+LOCKFILES: tuple[tuple[str, str], ...] = (
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+)
+
+
+class BuildError(Exception):
+    """The project's build script failed; `output` is what the tool printed (stdout then stderr)."""
+
+    def __init__(self, message: str, *, command: list[str] | None = None, output: str = "") -> None:
+        super().__init__(message if not output else f"{message}\n{output.rstrip()}")
+        self.message = message
+        self.command = command or []
+        self.output = output
+
+
+def package_manager(root: Path) -> str:
+    """The project's package manager: `packageManager` in package.json, else the nearest lockfile, else npm."""
+    try:
+        declared = json.loads((root / "package.json").read_text()).get("packageManager")
+    except (OSError, ValueError, AttributeError):
+        declared = None
+    if isinstance(declared, str) and declared:
+        return declared.split("@", 1)[0]
+    for folder in (root, *root.parents):  # monorepos keep one lockfile at the workspace root
+        for lockfile, manager in LOCKFILES:
+            if (folder / lockfile).is_file():
+                return manager
+    return "npm"
+
+
+def missing_dependencies(root: Path) -> str | None:
+    """`dependencies are not installed: run 'npm install' in <root>` when no node_modules is at or above `root`."""
+    if any((folder / "node_modules").is_dir() for folder in (root, *root.parents)):
+        return None
+    return f"dependencies are not installed: run '{package_manager(root)} install' in {root}"
+
+
+def build_with_project_script(root: Path) -> Path:
+    """Run the project's `build` script with its package manager and return the bundle (`dist/index.js`).
+
+    Raises `BuildError` with the tool's output when the build fails or produces no bundle.
+    """
+    root = root.resolve()
+    package_json = root / "package.json"
+    if not package_json.is_file():
+        raise BuildError(f"no package.json in {root}; a CNI project is built by its package.json `build` script")
+    try:
+        scripts = json.loads(package_json.read_text()).get("scripts") or {}
+    except ValueError as error:
+        raise BuildError(f"{package_json} is not valid JSON: {error}") from None
+    if "build" not in scripts:
+        raise BuildError(f"{package_json} has no `build` script; expected one that writes {BUNDLE}")
+    manager = package_manager(root)
+    executable = shutil.which(manager)
+    if executable is None:
+        raise BuildError(f"Detected '{manager}' as the project's package manager, but '{manager}' is not on PATH")
+    command = [executable, "run", "build"]
+    try:
+        completed = subprocess.run(
+            command, cwd=root, env=node_environment(), capture_output=True, text=True, timeout=BUILD_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        message = f"'{manager} run build' did not finish within {BUILD_TIMEOUT:.0f} s"
+        raise BuildError(message, command=command) from None
+    output = (completed.stdout + completed.stderr).strip()
+    if completed.returncode != 0:
+        missing = missing_dependencies(root)
+        hint = f" ({missing})" if missing else ""
+        raise BuildError(
+            f"'{manager} run build' failed with exit code {completed.returncode} in {root}{hint}",
+            command=command,
+            output=output,
+        )
+    bundle = root / BUNDLE
+    if not bundle.is_file():
+        raise BuildError(
+            f"'{manager} run build' succeeded but did not write {BUNDLE}; the build must bundle src/index.ts there",
+            command=command,
+            output=output,
+        )
+    return bundle
