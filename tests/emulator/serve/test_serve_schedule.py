@@ -121,7 +121,7 @@ def test_setting_the_clock_jumps_without_firing_the_ticks_in_between(serve: Call
 @pytest.mark.parametrize(
     ("move", "error"),
     [
-        ({"set": "9999-12-31T23:59:59Z"}, "the clock stays before 9000-01-01T00:00:00Z, asked for 9999-12-31T23:59:59Z"),
+        ({"set": "9999-12-31T23:59:59Z"}, "the clock stays before 9000-01-01T00:00:00Z, asked for 9999-12-31T23:59"),
         ({"set": "8999-12-31T23:59:59-12:00"}, "the clock stays before 9000-01-01T00:00:00Z, asked for 9000-01-01"),
         ({"advance": "99999999999d"}, "'99999999999d' is too long a duration: the clock stays before 9000-01-01"),
         ({"advance": "10000000000m"}, "the clock stays before 9000-01-01T00:00:00Z; advancing"),
