@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from cnikit.credentials import mask_request
 from cnikit.definition import BuiltDefinition, BuiltFlow, parse_definition_yaml
 from cnikit.payloads import Payload
 from cnikit.project import local_dir
@@ -43,6 +44,7 @@ from emulator.instance import (
     config_vars,
     flow_api_keys,
     instance_path,
+    instance_secrets,
     load_instance,
     save_instance,
     seed,
@@ -545,7 +547,8 @@ class Executor:
         instance, values, missing_secrets = self._configuration(definition)
         cassette_name = cassette or flow.stable_key or flow.key
         cassette_file = httpmock.cassette_path(self.root, cassette_name)
-        replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
+        secrets = instance_secrets(instance, values)  # kept out of cassettes, filled back in on replay
+        replay_exchanges = httpmock.load_cassette(cassette_file, secrets) if http == "replay" else []
         body_data, content_type = parse_body(request)  # raises MalformedPayload before anything is recorded
         mocks = load_component_mocks(self.root)
         is_sync = sync if sync is not None else _sync_requested(request, flow)
@@ -618,6 +621,7 @@ class Executor:
             if kind == "log":
                 add_log(event["severity"], event.get("step"), str(event.get("message", "")), event.get("timestamp"))
             elif kind == "step":
+                result = decode(event.get("result"))
                 step = StepRecord(
                     execution_id,
                     len(outcome.steps) + 1,
@@ -625,7 +629,9 @@ class Executor:
                     event["startedAt"],
                     event["endedAt"],
                     event.get("error"),
-                    decode(event.get("result")),
+                    # The trigger's result is the payload: every face shows it, so its credential headers are
+                    # masked here, once (the stored request keeps them for exact replay).
+                    mask_request(result) if event["name"] == "onTrigger" else result,
                 )
                 outcome.steps.append(step)
                 notify(
@@ -663,7 +669,7 @@ class Executor:
             self._record_interrupted(execution_id, outcome, add_log, log_writer)
             raise
         if http == "record":
-            kept = httpmock.record_cassette(cassette_file, exchanges)
+            kept = httpmock.record_cassette(cassette_file, exchanges, secrets)
             if kept is not None:
                 add_log("warn", None, kept)
         add_log("info", None, f"Ending Instance '{instance.name}'")

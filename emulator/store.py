@@ -28,6 +28,7 @@ Thread-safe: one connection guarded by a lock; WAL lets other processes read whi
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -238,6 +239,18 @@ class StoreError(Exception):
     """A request the store cannot answer (unknown execution, ambiguous id prefix, invalid state document)."""
 
 
+def _private(path: Path) -> None:
+    """The store holds requests and results: 0600 from its creation (SQLite gives its -wal and -shm files the
+    database's mode), and a store an older cnikit left world-readable is tightened."""
+    from cnikit.private_files import FILE_MODE, tighten
+
+    with suppress(OSError):  # exists already, or cannot be made: SQLite then says what is wrong, as before
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(OSError):
+            tighten(part)
+
+
 class Store:
     """The SQLite store of one project. Use `Store.open(project_root)` or `Store(path_to_sqlite)`."""
 
@@ -245,6 +258,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        _private(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
