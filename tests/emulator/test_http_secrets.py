@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import stat
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, urlsplit
+from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 
@@ -25,37 +23,9 @@ ACME_KEY = "acme-S3CRET+/value=42"  # needs percent-encoding in a URL
 BETA_KEY = "beta-0f9c1e7a-secret-token"
 
 
-class _KeyService(BaseHTTPRequestHandler):
-    """Answers with both keys it was sent, and sets a session cookie holding one of them."""
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        query = parse_qs(urlsplit(self.path).query)
-        out = json.dumps({"echoed": f"{query['key'][0]}|{body['key']}"}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("set-cookie", f"session={body['key']}; HttpOnly")
-        self.send_header("content-length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(autouse=True)
 def _keyring(memory_keyring: object) -> None:
     """Secrets go to the test's in-memory keyring."""
-
-
-@pytest.fixture
-def key_service() -> Iterator[str]:
-    """A real HTTP service on 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeyService)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def with_secrets(executor: Executor, acme: str = ACME_KEY, beta: str = BETA_KEY) -> Executor:
