@@ -52,3 +52,12 @@ def write_private(path: Path, data: str | bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def tighten_tree(folder: Path) -> Path:
+    """Tighten `folder` and everything beneath it (files 0600-like, folders 0700-like); for output of other tools."""
+    tighten(folder)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            tighten(path)
+    return folder
