@@ -13,7 +13,9 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+from typer.testing import CliRunner
 
+from cnikit.cli import app
 from cnikit.credentials import MASK
 from emulator.executor import Executor, TriggerRequest
 from emulator.httpmock import cassette_path
@@ -95,3 +97,11 @@ def test_the_trigger_step_shows_credential_headers_masked_and_the_stored_request
     assert trigger.result["headers"]["Accept"] == "application/json"
     stored = executor.store.get_execution(outcome.execution_id).request
     assert stored["headers"]["Authorization"] == "Bearer caller-secret-1234"  # exact replay needs it
+    shown = CliRunner().invoke(app, ["executions", "show", outcome.execution_id, str(executor.root), "--json"])
+    assert shown.exit_code == 0, shown.output
+    assert "caller-secret-1234" not in shown.output and "k-5678" not in shown.output
+    data = json.loads(shown.output)
+    assert (
+        data["request"]["headers"]["Authorization"] == MASK
+        and data["steps"][0]["result"]["headers"]["X-Api-Key"] == MASK
+    )

@@ -7,6 +7,7 @@ open. Numeric query parameters are finite and bounded; long polls never take the
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -124,3 +125,13 @@ def test_long_polls_return_as_soon_as_what_they_wait_for_happens(hooks: Served) 
         poll = pool.submit(hooks.admin, "GET", "events", params={"timeout": 25})
         hooks.admin("POST", "instance/deploy")  # emits a lifecycle event
         assert [event["kind"] for event in poll.result()["events"]] == ["lifecycle"]
+
+
+def test_the_admin_api_shows_a_webhooks_credential_headers_masked(hooks: Served) -> None:
+    sent = {"Authorization": "Bearer caller-secret-1234", "Cookie": "sid=caller-cookie-5678"}
+    started = hooks.client.post(hooks.flows["Echo"], json={}, headers=sent).json()["executionId"]
+    record = hooks.wait(started)
+    trigger = next(step for step in record["steps"] if step["name"] == "onTrigger")
+    assert trigger["result"]["headers"]["authorization"] == "[masked]"
+    assert trigger["result"]["headers"]["cookie"] == "[masked]"
+    assert "caller-secret-1234" not in json.dumps(record)
