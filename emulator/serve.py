@@ -6,7 +6,8 @@
     server.stop()
 
 Webhooks are answered by `emulator.triggers.webhook`; schedules, retries and queues run on the runtime
-(`emulator.triggers.runtime`); hot reload is `emulator.watch`. `/__cnikit/…` is a small JSON admin API:
+(`emulator.triggers.runtime`); hot reload is `emulator.watch`. `/__cnikit/…` is a small JSON admin API, behind
+`emulator.admin_guard` (loopback `Host`, this server's `Origin`, the project's local token on every POST):
 
     GET  /__cnikit/health                 status, project, integration, last reload
     GET  /__cnikit/flows                  flows with their URLs, keys, schedules, queues; the endpoint URLs
