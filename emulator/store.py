@@ -251,6 +251,12 @@ def _private(path: Path) -> None:
             tighten(part)
 
 
+def _shown(step: str, result: Any) -> Any:
+    from cnikit.credentials import mask_request
+
+    return mask_request(result) if step == "onTrigger" else result
+
+
 class Store:
     """The SQLite store of one project. Use `Store.open(project_root)` or `Store(path_to_sqlite)`."""
 
@@ -548,7 +554,8 @@ class Store:
                 " WHERE execution_id=? ORDER BY position",
                 (execution_id,),
             ).fetchall()
-        return [StepRecord(r[0], r[1], r[2], r[3], r[4], r[5], unpack(r[6])) for r in rows]
+        # Trigger results are masked when written; steps an older cnikit stored are masked here, for every face.
+        return [StepRecord(r[0], r[1], r[2], r[3], r[4], r[5], _shown(r[2], unpack(r[6]))) for r in rows]
 
     def step_output(self, execution_id: str, step: str) -> Any:
         """One step's decoded result (`onTrigger` or `onExecution`); raises `StoreError` when absent."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -20,6 +21,7 @@ from cnikit.credentials import MASK
 from emulator.executor import Executor, TriggerRequest
 from emulator.httpmock import cassette_path
 from emulator.instance import set_connection_secret
+from emulator.store import NewExecution, StepRecord, Store
 
 ACME_KEY = "acme-S3CRET+/value=42"  # needs percent-encoding in a URL
 BETA_KEY = "beta-0f9c1e7a-secret-token"
@@ -105,3 +107,13 @@ def test_the_trigger_step_shows_credential_headers_masked_and_the_stored_request
         data["request"]["headers"]["Authorization"] == MASK
         and data["steps"][0]["result"]["headers"]["X-Api-Key"] == MASK
     )
+
+
+def test_trigger_steps_an_older_version_stored_unmasked_are_shown_masked(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        store.begin_execution(NewExecution("exec-1", "inst", "flow", "Flow", "WEBHOOK", {"headers": {}}))
+        payload = {"headers": {"authorization": "Bearer old-secret-9876", "accept": "*/*"}, "body": {"data": {}}}
+        step = StepRecord("exec-1", 1, "onTrigger", "t0", "t1", None, payload)
+        store.finish_execution("exec-1", status="succeeded", steps=[step])
+        (shown,) = store.steps("exec-1")
+    assert shown.result["headers"] == {"authorization": "[masked]", "accept": "*/*"}
