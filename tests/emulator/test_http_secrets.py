@@ -2,7 +2,8 @@
 
 The `emu-secrets` flow sends an inline and a registry connection's secrets as a bearer header, an API key header,
 a cookie, a query parameter and a JSON body; the service answers with them too. The cassette must hold none of
-them, and replay must still match — even after the secret was rotated.
+them, and replay must still match — even after the secret was rotated. Faces show a trigger's credential
+headers masked, while the stored request keeps them for exact replay.
 """
 
 from __future__ import annotations
