@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cnikit.private_files import private_dir, write_private
+
 SPECTRAL_DIR = ".spectral"
 FLOWS_DIR = "flows"
 PAYLOADS_DIR = "payloads"
@@ -71,13 +73,13 @@ def payloads_dir(root: Path, stable_key: str) -> Path:
 
 
 def local_dir(root: Path, *, create: bool = False) -> Path:
-    """`<root>/.spectral/local`: cnikit's own state. Created on request with a `.gitignore` of `*`."""
+    """`<root>/.spectral/local`: cnikit's own state. Created on request (0700) with a `.gitignore` of `*`."""
     path = root / SPECTRAL_DIR / LOCAL_DIR
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)  # also tightens a folder an older cnikit created world-readable
         gitignore = path / ".gitignore"
         if not gitignore.exists():
-            gitignore.write_text("*\n", encoding="utf-8")
+            write_private(gitignore, "*\n")
     return path
 
 

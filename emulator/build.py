@@ -29,6 +29,7 @@ from typing import Literal
 
 from cnikit.definition.build import BuildError, build_with_project_script, missing_dependencies
 from cnikit.node import node_environment
+from cnikit.private_files import private_dir, tighten_tree
 from cnikit.project import local_dir
 
 BuildMode = Literal["fast", "project"]
@@ -82,8 +83,8 @@ class BuildResult:
 
 
 def build_dir(root: Path) -> Path:
-    """`.spectral/local/build/` of the project at `root`."""
-    return local_dir(root, create=True) / "build"
+    """`.spectral/local/build/` of the project at `root` (0700)."""
+    return private_dir(local_dir(root, create=True) / "build")
 
 
 def esbuild_binary() -> Path:
@@ -159,6 +160,7 @@ def build(root: Path, mode: BuildMode = "fast", *, force: bool = False) -> Build
     (out / "index.next.js.map").replace(out / "index.js.map")
     bundle.write_text(bundle.read_text().replace("sourceMappingURL=index.next.js.map", "sourceMappingURL=index.js.map"))
     stamp.write_text(digest)
+    tighten_tree(out)  # esbuild and write_text create files 0644: like all of .spectral/local, they are private
     return BuildResult(bundle, True, time.perf_counter() - started, vendor_rebuilt=vendor_rebuilt)
 
 

@@ -395,7 +395,10 @@ def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, A
         "http": record.http_mode,
     }
     if not brief:
-        data |= {"request": record.request, "result": _plain(record.result), "response": _plain(record.response)}
+        from cnikit.credentials import mask_request
+
+        request = mask_request(record.request)  # the store keeps the values (exact replay); faces never show them
+        data |= {"request": request, "result": _plain(record.result), "response": _plain(record.response)}
     return data
 
 

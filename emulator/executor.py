@@ -45,7 +45,15 @@ from emulator.context import (
     trigger_spec,
     worker_message,
 )
-from emulator.instance import LocalInstance, config_vars, instance_path, load_instance, save_instance, seed
+from emulator.instance import (
+    LocalInstance,
+    config_vars,
+    instance_path,
+    instance_secrets,
+    load_instance,
+    save_instance,
+    seed,
+)
 from emulator.live import LiveExecution
 from emulator.outcome import (
     DataSourceResult,
@@ -291,11 +299,12 @@ class Executor:
         instance, values, missing_secrets = self._configuration(definition)
         cassette_name = cassette or flow.stable_key or flow.key
         cassette_file = httpmock.cassette_path(self.root, cassette_name)
+        secrets = instance_secrets(instance, values)  # kept out of cassettes, filled back in on replay
         execution_id = execution_id or execution_global_id()
         started_at = now_iso()
         keys = state_keys(instance, definition, flow)
         message = self._execute_message(
-            flow, definition, instance, values, request, execution_id, started_at, keys, http, cassette_file
+            flow, definition, instance, values, request, execution_id, started_at, keys, http, cassette_file, secrets
         )
         # 2. Record it as running, then run it.
         self.store.begin_execution(
@@ -327,7 +336,7 @@ class Executor:
         state_writes, execution_state = self._execute(live, message, keys, timeout)
         # 3. Keep what it produced: the cassette, then the outcome, its steps, logs and (on success) state.
         if http == "record":
-            kept = httpmock.record_cassette(cassette_file, live.exchanges)
+            kept = httpmock.record_cassette(cassette_file, live.exchanges, secrets)
             if kept is not None:
                 live.log("warn", None, kept)
         live.log("info", None, f"Ending Instance '{instance.name}'")
@@ -360,9 +369,10 @@ class Executor:
         keys: dict[str, StateKey],
         http: httpmock.HttpMode,
         cassette_file: Path,
+        secrets: dict[str, str],
     ) -> dict[str, Any]:
         """The worker's `execute` request; raises `ExecutorError` (a malformed body, a bad mock or cassette)."""
-        replay_exchanges = httpmock.load_cassette(cassette_file) if http == "replay" else []
+        replay_exchanges = httpmock.load_cassette(cassette_file, secrets) if http == "replay" else []
         body_data, content_type = parse_body(request)
         debug = request.debug or (request.header("prismatic-debug") or "").lower() == "true"
         who = self.identity(flow, definition, instance)

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cnikit.definition.models import BuiltConfigVar, BuiltDefinition
+from cnikit.private_files import tighten, write_private
 from cnikit.project import local_dir
 
 INSTANCE_FILE = "instance.json"
@@ -90,7 +91,7 @@ def instance_path(root: Path) -> Path:
 
 def load_instance(root: Path) -> LocalInstance:
     """Read the local instance (a fresh one when the file does not exist); raises `InstanceError` when invalid."""
-    path = instance_path(root)
+    path = tighten(instance_path(root))  # an older cnikit wrote it world-readable
     if not path.exists():
         return LocalInstance()
     try:
@@ -106,12 +107,8 @@ def load_instance(root: Path) -> LocalInstance:
 
 
 def save_instance(root: Path, instance: LocalInstance) -> Path:
-    """Write instance.json atomically (temporary file, then rename)."""
-    path = instance_path(root)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(instance.model_dump(), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """Write instance.json atomically (temporary file, then rename), readable only by its owner (0600)."""
+    return write_private(instance_path(root), json.dumps(instance.model_dump(), indent=2) + "\n")
 
 
 def secret_inputs(connections: list[dict[str, Any]]) -> dict[str, set[str]]:
@@ -217,6 +214,21 @@ def config_vars(
     for key, value in instance.configVars.items():  # values the definition no longer declares still reach the flow
         values.setdefault(key, value)
     return values
+
+
+def instance_secrets(instance: LocalInstance, values: dict[str, Any]) -> dict[str, str]:
+    """The instance's secrets by name (`<config var>/<field>`, `<config var>/token.<key>`), from `config_vars()`'s
+    `values`: what cassettes and logs must never hold."""
+    found: dict[str, str] = {}
+    for key, stored in instance.connections.items():
+        fields = (values.get(key) or {}).get("fields") or {}
+        for name in stored.secretFields:
+            if isinstance(fields.get(name), str) and fields[name]:
+                found[f"{key}/{name}"] = fields[name]
+        for name, value in (stored.token or {}).items():
+            if isinstance(value, str) and value and name != "token_type":
+                found[f"{key}/token.{name}"] = value
+    return found
 
 
 def set_config_value(root: Path, key: str, value: Any) -> None:

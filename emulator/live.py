@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from cnikit.credentials import mask_request
 from emulator.outcome import ExecutionOutcome, ExecutionUpdate, Listener, LogLine, UpdateKind
 from emulator.runner import decode
 from emulator.store import StepRecord, Store, now_iso, truncate_log
@@ -120,6 +121,7 @@ class LiveExecution:
         if kind == "log":
             self.log(event["severity"], event.get("step"), str(event.get("message", "")), event.get("timestamp"))
         elif kind == "step":
+            result = decode(event.get("result"))
             step = StepRecord(
                 self.outcome.execution_id,
                 len(self.outcome.steps) + 1,
@@ -127,7 +129,9 @@ class LiveExecution:
                 event["startedAt"],
                 event["endedAt"],
                 event.get("error"),
-                decode(event.get("result")),
+                # The trigger's result is the payload: every face shows it, so its credential headers are
+                # masked here, once (the stored request keeps them for exact replay).
+                mask_request(result) if event["name"] == "onTrigger" else result,
             )
             self.outcome.steps.append(step)
             self.update("step", step=step, response=decode(event.get("response")))

@@ -28,6 +28,7 @@ Thread-safe: one connection guarded by a lock; WAL lets other processes read whi
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -238,6 +239,24 @@ class StoreError(Exception):
     """A request the store cannot answer (unknown execution, ambiguous id prefix, invalid state document)."""
 
 
+def _private(path: Path) -> None:
+    """The store holds requests and results: 0600 from its creation (SQLite gives its -wal and -shm files the
+    database's mode), and a store an older cnikit left world-readable is tightened."""
+    from cnikit.private_files import FILE_MODE, tighten
+
+    with suppress(OSError):  # exists already, or cannot be made: SQLite then says what is wrong, as before
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(OSError):
+            tighten(part)
+
+
+def _shown(step: str, result: Any) -> Any:
+    from cnikit.credentials import mask_request
+
+    return mask_request(result) if step == "onTrigger" else result
+
+
 class Store:
     """The SQLite store of one project. Use `Store.open(project_root)` or `Store(path_to_sqlite)`."""
 
@@ -245,6 +264,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        _private(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
@@ -534,7 +554,8 @@ class Store:
                 " WHERE execution_id=? ORDER BY position",
                 (execution_id,),
             ).fetchall()
-        return [StepRecord(r[0], r[1], r[2], r[3], r[4], r[5], unpack(r[6])) for r in rows]
+        # Trigger results are masked when written; steps an older cnikit stored are masked here, for every face.
+        return [StepRecord(r[0], r[1], r[2], r[3], r[4], r[5], _shown(r[2], unpack(r[6]))) for r in rows]
 
     def step_output(self, execution_id: str, step: str) -> Any:
         """One step's decoded result (`onTrigger` or `onExecution`); raises `StoreError` when absent."""

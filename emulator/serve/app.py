@@ -6,7 +6,8 @@
     server.stop()
 
 Webhooks are answered by `emulator.serve.webhook`; schedules, retries and queues run on the runtime
-(`emulator.serve.runtime`); hot reload is `emulator.serve.watch`. `/__cnikit/…` is a small JSON admin API:
+(`emulator.serve.runtime`); hot reload is `emulator.serve.watch`. `/__cnikit/…` is a small JSON admin API, behind
+`emulator.serve.guard` (loopback `Host`, this server's `Origin`, the project's local token on every POST):
 
     GET  /__cnikit/health                 status, project, integration, last reload
     GET  /__cnikit/flows                  flows with their URLs, keys, schedules, queues; the endpoint URLs
@@ -39,6 +40,8 @@ from starlette.routing import Route
 from emulator.build import BuildMode
 from emulator.executor import ExecutionUpdate, Executor
 from emulator.serve.clock import Clock, parse_duration, parse_time
+from emulator.serve.long_poll import wait_until
+from emulator.serve.query import BadQuery, integer, number
 from emulator.serve.runtime import Runtime, RuntimeEvent, json_body
 from emulator.serve.schedule import Schedule
 from emulator.serve.webhook import WebhookHandler
@@ -154,16 +157,16 @@ class Admin:
         """Executions newest first, and the jobs not finished yet."""
         params = request.query_params
         try:
-            limit = int(params.get("limit", "50"))
-        except ValueError:
-            return _error(400, f"limit must be a number, found {params.get('limit')!r}")
+            limit = integer(params, "limit", default=50, low=1, high=1000)
+        except BadQuery as bad:
+            return _error(400, str(bad))
         status = params.get("status")
         if status not in (None, "running", "succeeded", "failed"):
             return _error(400, f"status must be running, succeeded or failed, found {status!r}")
         records = self.runtime.executor.store.list_executions(
             flow=params.get("flow"),
             status=status,  # type: ignore[arg-type]
-            limit=max(1, min(limit, 1000)),
+            limit=limit,
         )
         return JSONResponse(
             {
@@ -175,13 +178,14 @@ class Admin:
     async def execution(self, request: Request) -> Response:
         """One execution with its logs, steps and lineage; `?wait=S` waits (up to S seconds) for it to finish."""
         ref = request.path_params["id"]
-        wait = request.query_params.get("wait")
-        if wait:
-            try:
-                seconds = min(float(wait), 120.0)
-            except ValueError:
-                return _error(400, f"wait must be a number of seconds, found {wait!r}")
-            await asyncio.to_thread(self.runtime.wait, ref, seconds)
+        try:
+            seconds = number(request.query_params, "wait", default=0, high=120, unit="seconds")
+        except BadQuery as bad:
+            return _error(400, str(bad))
+        if seconds:
+            runtime = self.runtime
+            wake_on = [runtime.subscribe, runtime.executor.store.subscribe]
+            await wait_until(lambda: runtime.wait(ref, 0), seconds, wake_on=wake_on)
         store = self.runtime.executor.store
         try:
             record = store.get_execution(ref)
@@ -273,11 +277,11 @@ class Admin:
     async def events(self, request: Request) -> Response:
         """Events after `?after=SEQ`, waiting up to `?timeout=S` for one."""
         try:
-            after = int(request.query_params.get("after", "0"))
-            timeout = min(float(request.query_params.get("timeout", "0")), 60.0)
-        except ValueError:
-            return _error(400, "after must be an integer and timeout a number of seconds")
-        found = await asyncio.to_thread(self.runtime.events, after, timeout=timeout)
+            after = integer(request.query_params, "after", default=0, high=2**63 - 1)
+            timeout = number(request.query_params, "timeout", default=0, high=60, unit="seconds")
+        except BadQuery as bad:
+            return _error(400, str(bad))
+        found = await wait_until(lambda: self.runtime.events(after), timeout, wake_on=[self.runtime.subscribe])
         return JSONResponse({"events": [e.to_json() for e in found]})
 
 
@@ -347,9 +351,15 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def app(self) -> Starlette:
-        """The ASGI app: webhooks and the admin API."""
+        """The ASGI app: webhooks and the admin API, behind `emulator.serve.guard` (call once the port is known)."""
+        from starlette.middleware import Middleware
+
+        from cnikit.local_token import local_token
+        from emulator.serve.guard import AdminGuard
+
         routes = [*WebhookHandler(self.runtime).routes(), *Admin(self.runtime, self).routes()]
-        return Starlette(routes=routes)
+        guard = Middleware(AdminGuard, token=local_token(self.root), port=self.port, bound_host=self.host)
+        return Starlette(routes=routes, middleware=[guard])
 
     def start(self) -> str:
         """Listen, build and warm the workers, start the clock (and the watcher); returns the base URL.

@@ -1,8 +1,12 @@
 """The emulator's clock: real time by default, frozen or moved on demand, so schedules and retries fire on it.
 
-Every time-based trigger (cron ticks, retry delays) is an *event source* on the clock. Moving the clock forward
-(`advance`, `set`, or real time passing) fires every event that became due, in chronological order, exactly once —
-`cnikit clock advance 90m` runs an hour and a half of schedules in an instant, deterministically.
+Every time-based trigger (cron ticks, retry delays) is an *event source* on the clock. `advance` (and real time
+passing) fires every event that became due, in chronological order, exactly once — `cnikit clock advance 90m` runs
+an hour and a half of schedules in an instant, deterministically. A source may refuse a move that would fire too
+many of its events (`TooManyEvents`): `advance` is then refused before anything fires, and the clock stays put.
+`set` jumps: the sources' events in between (schedule ticks) do not fire; one-off events (retries) due by then do.
+
+The clock stays before `LATEST` (year 9000): later times are refused, so date arithmetic never overflows.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ Source = Callable[[datetime, datetime], list[tuple[datetime, Callback]]]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.IGNORECASE)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # far enough for any test, far from datetime.max (no overflow in cron math)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -29,7 +34,10 @@ def parse_duration(text: str) -> timedelta:
     parts = _DURATION.findall(cleaned)
     if not cleaned or "".join(f"{n}{u}" for n, u in parts).lower() != cleaned.lower():
         raise ValueError(f"expected a duration like 90m, 1h30m, 2d or 45s (units ms, s, m, h, d, w), found {text!r}")
-    return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in parts))
+    try:
+        return timedelta(seconds=sum(float(n) * _UNITS[u.lower()] for n, u in parts))
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration: the clock stays before {_iso(LATEST)}") from None
 
 
 def parse_time(text: str) -> datetime:
@@ -42,6 +50,10 @@ def parse_time(text: str) -> datetime:
     if when.tzinfo is None:
         raise ValueError(expected)
     return when
+
+
+class TooManyEvents(ValueError):
+    """A source refuses a move of the clock that would fire too many of its events; the message names the count."""
 
 
 def _iso(when: datetime) -> str:
@@ -115,44 +127,85 @@ class Clock:
             return sorted((t.when, t.label) for t in self._timers if not t.cancelled)
 
     def advance(self, delta: timedelta) -> list[datetime]:
-        """Move forward by `delta` and fire what became due; returns the times of the events fired."""
+        """Move forward by `delta` and fire what became due; returns the times of the events fired.
+
+        Raises ValueError (the clock unchanged, nothing fired) for a negative `delta`, a time at or past `LATEST`,
+        or a move a source refuses (`TooManyEvents`).
+        """
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
-        with self._lock:
-            self._base = self.now() + delta
-            self._base_mono = time.monotonic()
-        return self.fire_due()
+        with self._fire_lock:
+            now = self.now()
+            try:
+                target = _in_range(now + delta)
+            except OverflowError:
+                raise ValueError(f"the clock stays before {_iso(LATEST)}; advancing {delta} goes past it") from None
+            events = self._source_events(self._fired_until, target)  # may refuse: nothing has moved yet
+            self._move_to(target)
+            return self._fire(events + self._timers_due(target), target)
 
     def set(self, when: datetime) -> list[datetime]:
-        """Move forward to `when` and fire what became due; raises ValueError for a time before now."""
-        now = self.now()
-        if when < now:
-            raise ValueError(f"the clock only moves forward; it is at {_iso(now)}, asked for {_iso(when)}")
-        return self.advance(when.astimezone(UTC) - now)
+        """Jump forward to `when`: schedule ticks in between do not fire, one-off events (retries) due by then do.
+
+        Raises ValueError, the clock unchanged, for a time before now or at or past `LATEST`.
+        """
+        with self._fire_lock:
+            now = self.now()
+            try:
+                target = _in_range(when.astimezone(UTC))
+            except OverflowError:
+                raise ValueError(f"the clock stays before {_iso(LATEST)}, asked for {when.isoformat()}") from None
+            if target < now:
+                raise ValueError(f"the clock only moves forward; it is at {_iso(now)}, asked for {_iso(target)}")
+            self._move_to(target)
+            return self._fire(self._timers_due(target), target)
 
     def fire_due(self) -> list[datetime]:
-        """Fire every event due by now, oldest first, each once; returns their times."""
+        """Fire every event due by now (real time passing), oldest first, each once; returns their times.
+
+        When a source refuses (say the machine slept for days under a every-minute schedule), the clock skips its
+        events, as `set` does, rather than firing a backlog.
+        """
         with self._fire_lock:
             until = self.now()
-            after = self._fired_until
-            fired: list[datetime] = []
-            with self._lock:
-                sources = list(self._sources)
-            events: list[tuple[datetime, int, Callback]] = []
-            for source in sources:
-                events.extend((when, next(self._seq), callback) for when, callback in source(after, until))
-            events.sort(key=lambda event: (event[0], event[1]))
-            timers: list[_Timer] = []
-            with self._lock:
-                while self._timers and self._timers[0].when <= until:
-                    timers.append(heapq.heappop(self._timers))
-            merged = sorted(
-                [(when, seq, cb) for when, seq, cb in events]
-                + [(t.when, t.seq, t.callback) for t in timers if not t.cancelled],
-                key=lambda event: (event[0], event[1]),
-            )
-            for when, _seq, callback in merged:
-                callback(when)
-                fired.append(when)
-            self._fired_until = until
-            return fired
+            try:
+                events = self._source_events(self._fired_until, until)
+            except TooManyEvents:
+                events = []
+            return self._fire(events + self._timers_due(until), until)
+
+    def _move_to(self, when: datetime) -> None:
+        with self._lock:
+            self._base = when
+            self._base_mono = time.monotonic()
+
+    def _source_events(self, after: datetime, until: datetime) -> list[tuple[datetime, int, Callback]]:
+        with self._lock:
+            sources = list(self._sources)
+        events: list[tuple[datetime, int, Callback]] = []
+        for source in sources:
+            events.extend((when, next(self._seq), callback) for when, callback in source(after, until))
+        return events
+
+    def _timers_due(self, until: datetime) -> list[tuple[datetime, int, Callback]]:
+        due: list[tuple[datetime, int, Callback]] = []
+        with self._lock:
+            while self._timers and self._timers[0].when <= until:
+                timer = heapq.heappop(self._timers)
+                if not timer.cancelled:
+                    due.append((timer.when, timer.seq, timer.callback))
+        return due
+
+    def _fire(self, events: list[tuple[datetime, int, Callback]], until: datetime) -> list[datetime]:
+        fired: list[datetime] = []
+        for when, _seq, callback in sorted(events, key=lambda event: (event[0], event[1])):
+            callback(when)
+            fired.append(when)
+        self._fired_until = until
+        return fired
+
+
+def _in_range(when: datetime) -> datetime:
+    if when >= LATEST:
+        raise ValueError(f"the clock stays before {_iso(LATEST)}, asked for {_iso(when)}")
+    return when

@@ -121,13 +121,13 @@ def _listen_error(host: str, port: int, error: OSError) -> str:
 
 
 def _admin(url: str | None, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    import httpx
+    from emulator.serve.admin_client import AdminError, admin_request
 
     base = (url or os.environ.get("CNIKIT_SERVE_URL") or DEFAULT_URL).rstrip("/")
     try:
-        response = httpx.request(method, f"{base}/__cnikit/{path}", json=body, timeout=120)
-    except httpx.HTTPError as error:
-        _fail(f"no cnikit serve at {base} ({error}); start one with `cnikit serve`, or pass --url")
+        response = admin_request(base, method, path, body)
+    except AdminError as error:
+        _fail(str(error))
     try:
         data = response.json()
     except ValueError:

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from cnikit.definition.models import BuiltFlow
+from emulator.serve.clock import TooManyEvents
 
-MAX_TICKS = 10_000  # per flow per move of the clock: a year of minutes is too many to replay at once
+MAX_TICKS = 1_000  # per flow per move of the clock: more is refused (a year of minutes is not a test)
+COUNTED = 10_000  # how far a refused move is counted, to name the count without iterating a century of minutes
 
 
 class ScheduleError(ValueError):
@@ -38,15 +40,22 @@ class Schedule:
         return tick.astimezone(after.tzinfo)
 
     def ticks(self, after: datetime, until: datetime) -> list[datetime]:
-        """Tick times in `(after, until]`, as UTC datetimes."""
+        """Tick times in `(after, until]`, as UTC datetimes; raises `TooManyEvents` for more than `MAX_TICKS`."""
         zone = ZoneInfo(self.time_zone or "UTC")
         iterator = croniter(self.cron, after.astimezone(zone))
         found: list[datetime] = []
-        while len(found) < MAX_TICKS:
+        while len(found) < COUNTED:
             tick: datetime = iterator.get_next(datetime)
             if tick > until:
                 break
             found.append(tick.astimezone(until.tzinfo))
+        if len(found) > MAX_TICKS:
+            count = f"{len(found):,}" if len(found) < COUNTED else f"at least {COUNTED:,}"
+            raise TooManyEvents(
+                f"that would fire {count} ticks of flow {self.flow.name!r} (cron '{self.cron}'); at most "
+                f"{MAX_TICKS:,} fire per flow in one move: advance in smaller steps, or jump with `clock set`, "
+                "which fires no ticks in between"
+            )
         return found
 
 

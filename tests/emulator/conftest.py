@@ -8,10 +8,14 @@ install.
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -67,3 +71,31 @@ def executor_for(project: Callable[[str], Path]) -> Iterator[Callable[..., Execu
     yield make
     for executor in executors:
         executor.close()
+
+
+class _KeyService(BaseHTTPRequestHandler):
+    """Answers with both keys it was sent, and sets a session cookie holding one of them."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        query = parse_qs(urlsplit(self.path).query)
+        out = json.dumps({"echoed": f"{query['key'][0]}|{body['key']}"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("set-cookie", f"session={body['key']}; HttpOnly")
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def key_service() -> Iterator[str]:
+    """A real HTTP service on 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _KeyService)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -1,7 +1,8 @@
 """`cnikit serve` tests: a real server on 127.0.0.1 (port 0) over a fresh built copy of a fixture, driven by httpx.
 
 `serve("serve-webhooks")` starts it with a frozen clock at `CLOCK_START` (schedules fire only when the test moves
-the clock) and returns a `Served` handle: `url`, `client`, `flows` (name → URL), `wait(execution_id)`.
+the clock) and returns a `Served` handle: `url`, `client`, `flows` (name → URL), `wait(execution_id)`; `admin(…)`
+sends the project's local token on state-changing calls, as the CLI does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cnikit.local_token import read_token
 from emulator.serve import Server
 from emulator.serve.clock import Clock
 from emulator.serve.runtime import RuntimeEvent
@@ -43,8 +45,14 @@ class Served:
         answer = self.client.get(f"{self.url}/__cnikit/flows").json()
         return {flow["name"]: flow["url"] for flow in answer["flows"]}
 
+    @property
+    def auth(self) -> dict[str, str]:
+        """The header state-changing admin calls need: the project's local token."""
+        return {"Authorization": f"Bearer {read_token(self.root)}"}
+
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.client.request(method, f"{self.url}/__cnikit/{path}", **kwargs)
+        headers = self.auth if method != "GET" else {}
+        response = self.client.request(method, f"{self.url}/__cnikit/{path}", headers=headers, **kwargs)
         assert response.status_code < 400, response.text
         return response.json()
 

@@ -131,3 +131,35 @@ def test_serve_blames_the_host_or_the_port_whichever_is_wrong(project: Callable[
         )
     assert busy.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}:" in busy.stderr and "pick another --port" in busy.stderr
+
+
+def test_clock_refuses_out_of_range_moves_with_one_line_and_exit_2(
+    running: Callable[..., tuple[str, list[str]]],
+) -> None:
+    url, _table = running("serve-schedule", "--frozen-clock")
+    before = json.loads(cli("clock", "show", "--url", url, "--json").stdout)["now"]
+    refused = {
+        ("advance", "99999999999d"): "'99999999999d' is too long a duration",
+        ("advance", "10000000000m"): "the clock stays before 9000-01-01T00:00:00Z",
+        ("set", "9999-12-31T23:59:59Z"): "the clock stays before 9000-01-01T00:00:00Z",
+        ("advance", "17h"): "would fire 1,020 ticks of flow 'Slow Singleton'",
+    }
+    for (command, value), message in refused.items():
+        done = cli("clock", command, value, "--url", url)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert json.loads(cli("clock", "show", "--url", url, "--json").stdout)["now"] == before
+
+
+def test_state_changing_commands_need_the_served_projects_token(
+    running: Callable[..., tuple[str, list[str]]],
+) -> None:
+    url, _table = running("serve-lifecycle")
+    project = Path(httpx.get(f"{url}/__cnikit/health").json()["project"])
+    token_file = project / ".spectral" / "local" / "token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    refused = httpx.post(f"{url}/__cnikit/instance/remove")
+    assert refused.status_code == 401
+    token_file.unlink()  # as if another user ran the server: its token cannot be read
+    done = cli("instance", "remove", "--url", url)
+    assert done.returncode == 2 and f"no local token in {project}/.spectral/local/token" in done.stderr

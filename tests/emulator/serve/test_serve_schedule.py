@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
+
 from emulator.store import Store
 
 from .conftest import Served
@@ -93,17 +95,58 @@ def test_setting_the_clock_back_or_to_a_non_time_is_refused_and_leaves_it_where_
     served = serve("serve-schedule")
     url = f"{served.url}/__cnikit/clock"
 
-    back = served.client.post(url, json={"set": "2026-01-15T11:00:00Z"})
+    back = served.client.post(url, json={"set": "2026-01-15T11:00:00Z"}, headers=served.auth)
     assert back.status_code == 400
     assert back.json()["error"] == (
         "the clock only moves forward; it is at 2026-01-15T12:00:00Z, asked for 2026-01-15T11:00:00Z"
     )
     for bad in ("notadate", "2027-01-15T15:00:00"):  # no zone: ambiguous
-        answer = served.client.post(url, json={"set": bad})
+        answer = served.client.post(url, json={"set": bad}, headers=served.auth)
         assert answer.status_code == 400
         assert answer.json()["error"] == (
             f"expected an ISO 8601 time with a zone, like 2027-01-15T15:00:00Z, found {bad!r}"
         )
     assert served.admin("GET", "clock")["now"] == "2026-01-15T12:00:00Z"
-    forward = served.admin("POST", "clock", json={"set": "2026-01-15T16:00:00Z"})
-    assert forward["now"] == "2026-01-15T16:00:00Z" and fired(forward, "Chicago Morning")
+
+
+def test_setting_the_clock_jumps_without_firing_the_ticks_in_between(serve: Callable[..., Served]) -> None:
+    served = serve("serve-schedule")
+    jumped = served.admin("POST", "clock", json={"set": "2026-01-16T16:00:00Z"})
+    assert jumped["now"] == "2026-01-16T16:00:00Z" and jumped["fired"] == []
+    assert served.admin("GET", "executions")["executions"] == []
+    after = fired(served.advance("15m"), "Configured")  # ticks resume from the new time
+    assert [t["scheduledFor"] for t in after] == ["2026-01-16T16:15:00Z"]
+
+
+@pytest.mark.parametrize(
+    ("move", "error"),
+    [
+        ({"set": "9999-12-31T23:59:59Z"}, "the clock stays before 9000-01-01T00:00:00Z, asked for 9999-12-31T23:59"),
+        ({"set": "8999-12-31T23:59:59-12:00"}, "the clock stays before 9000-01-01T00:00:00Z, asked for 9000-01-01"),
+        ({"advance": "99999999999d"}, "'99999999999d' is too long a duration: the clock stays before 9000-01-01"),
+        ({"advance": "10000000000m"}, "the clock stays before 9000-01-01T00:00:00Z; advancing"),
+        ({"advance": "9" * 400 + "s"}, "is too long a duration"),
+    ],
+)
+def test_out_of_range_clock_moves_are_refused_and_change_nothing(
+    serve: Callable[..., Served], move: dict[str, str], error: str
+) -> None:
+    served = serve("serve-schedule")
+    answer = served.client.post(f"{served.url}/__cnikit/clock", json=move, headers=served.auth)
+    assert answer.status_code == 400 and error in answer.json()["error"]
+    clock = served.client.get(f"{served.url}/__cnikit/clock")
+    assert clock.status_code == 200 and clock.json()["now"] == "2026-01-15T12:00:00Z"
+    assert served.admin("GET", "executions")["executions"] == []
+
+
+def test_an_advance_that_would_fire_more_than_a_thousand_ticks_is_refused_before_anything_fires(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve("serve-schedule")
+    answer = served.client.post(f"{served.url}/__cnikit/clock", json={"advance": "17h"}, headers=served.auth)
+    assert answer.status_code == 400
+    message = answer.json()["error"]  # Slow Singleton ticks every minute: 17 hours are 1,020 ticks
+    assert "would fire 1,020 ticks of flow 'Slow Singleton'" in message and "at most 1,000 fire per flow" in message
+    assert served.admin("GET", "clock")["now"] == "2026-01-15T12:00:00Z"
+    assert served.admin("GET", "executions")["executions"] == []
+    assert [event for event in served.events if event.kind == "tick"] == []
