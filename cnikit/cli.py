@@ -7,7 +7,7 @@ inside the command functions: `cnikit check` must start in well under a second.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoints, PackageNotFoundError, distribution
 
 import typer
 
@@ -38,8 +38,13 @@ def _root(
 
 
 def _register_all() -> None:
-    registrations = entry_points(group=COMMANDS_GROUP)
-    if not registrations:  # an install made before the group existed: say how to fix it, not "No such command"
+    # The faces ship in cnikit's own distribution: reading its metadata alone is instant, where scanning every
+    # installed package for the group costs `cnikit check` about 10 ms of start-up.
+    try:
+        registrations = distribution("cnikit").entry_points.select(group=COMMANDS_GROUP)
+    except PackageNotFoundError:
+        registrations = EntryPoints(())
+    if not registrations:  # not installed, or installed before the group existed: say how to fix it
         raise SystemExit(f"cnikit: no commands registered ({COMMANDS_GROUP}); reinstall: pip install -e .")
     for registration in registrations:
         registration.load()(app)

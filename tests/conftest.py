@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 # What running tests may create: interpreter, tool and npm caches, and pytest-textual-snapshot's failure report.
-CACHES = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", "node_modules"}
+# `dist/` too, for now: the built-definition tests (tests/cnikit/test_definition_built.py) still run the projects'
+# own `npm run build` in tests/fixtures/definition-* and examples/todo-sync (their `dist/` is gitignored).
+CACHES = {"__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", "node_modules", "dist"}
 REPORTS = {"snapshot_report.html"}
 
 
