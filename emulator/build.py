@@ -73,7 +73,8 @@ _LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):(?P<line>\d+):(?P<col>\d+):\s*$"
 _UNBUNDLABLE = re.compile(r'^(Could not resolve "(?P<path>[^"]+)"|No loader is configured|Do not know how to load)')
 _ESM_ONLY = re.compile(r'Could not resolve "(?P<path>[^"]+)"[^✘]*?the "import" condition is supported', re.S)
 # Evaluates the project's webpack config with copy-webpack-plugin (and any package that is not installed) stubbed,
-# and prints the copy patterns: [{from, to, context}] with `to` relative to the config's output path.
+# and prints the copy patterns: [{from, to, context}], `context` relative to the project, `from` to the context, `to`
+# to the config's output path (relative, so they still hold when the project moves).
 _COPY_PATTERNS = r"""
 const Module = require("module"), path = require("path");
 const patterns = [];
@@ -94,7 +95,9 @@ const context = (first && first.context) || process.cwd();
 process.stdout.write(JSON.stringify(patterns.map((p) => {
   const pattern = typeof p === "string" ? { from: p } : p;
   const to = typeof pattern.to === "string" ? path.resolve(output, pattern.to) : output;
-  return { from: String(pattern.from), context: String(pattern.context || context), to: path.relative(output, to) };
+  const base = path.resolve(String(pattern.context || context));
+  const from = path.isAbsolute(String(pattern.from)) ? path.relative(base, String(pattern.from)) : String(pattern.from);
+  return { from, context: path.relative(process.cwd(), base), to: path.relative(output, to) };
 })));
 """
 
@@ -240,8 +243,8 @@ def _fast_build(root: Path, *, force: bool, started: float) -> BuildResult:
             "--color=false",
         ],
     )
-    packages = _external_packages(json.loads(meta.read_text()))
-    vendor_rebuilt = _vendor(root, out, packages)
+    importers = _external_packages(json.loads(meta.read_text()))
+    vendor_rebuilt = _vendor(root, out, importers)
     _copy_assets(root, out)
     tmp_bundle.replace(bundle)
     (out / "index.next.js.map").replace(out / "index.js.map")
@@ -271,21 +274,23 @@ def _is_path(specifier: str) -> bool:
     return specifier.startswith((".", "/")) or bool(re.match(r"^[A-Za-z]:[\\/]", specifier))
 
 
-def _external_packages(meta: dict[str, object]) -> list[str]:
-    found: set[str] = set()
+def _external_packages(meta: dict[str, object]) -> dict[str, str]:
+    """Each npm package the project's sources import → the first source file that imports it."""
+    found: dict[str, str] = {}
     inputs = meta.get("inputs")
-    for info in (inputs or {}).values() if isinstance(inputs, dict) else []:
+    for source, info in (inputs or {}).items() if isinstance(inputs, dict) else []:
         for item in info.get("imports", []):
             path = item.get("path", "")
             # A relative or absolute path is never a package: esbuild marks an import it dropped (type-only,
             # `import { Thing } from "../schemas/thing"`) external. Node's own modules may land in the vendor
             # entry: its bundle keeps them as plain `require`s.
             if item.get("external") and not path.startswith("node:") and not _is_path(path):
-                found.add(path)
-    return sorted(found)
+                found.setdefault(path, source)
+    return dict(sorted(found.items()))
 
 
-def _vendor(root: Path, out: Path, packages: list[str]) -> bool:
+def _vendor(root: Path, out: Path, importers: dict[str, str]) -> bool:
+    packages = list(importers)
     digest = hashlib.sha256(json.dumps(packages).encode())
     for name in HASH_INPUTS[2:]:  # lockfiles; of package.json only the dependencies matter
         if (root / name).is_file():
@@ -313,10 +318,26 @@ def _vendor(root: Path, out: Path, packages: list[str]) -> bool:
         missing = missing_dependencies(root)
         if missing:
             raise BuildFailed([BuildProblem(missing)], error.output) from None
-        raise
+        located = [_at_importer(root, problem, importers) for problem in error.problems]
+        raise BuildFailed(located, error.output) from None
     tmp.replace(vendor)
     stamp.write_text(digest.hexdigest())
     return True
+
+
+def _at_importer(root: Path, problem: BuildProblem, importers: dict[str, str]) -> BuildProblem:
+    """A package the generated vendor entry cannot resolve, placed on the project's import of it instead."""
+    match = _UNBUNDLABLE.match(problem.message)
+    package = (match["path"] if match else None) or ""
+    source = importers.get(package)
+    if source is None or not (root / source).is_file():
+        return problem
+    lines = (root / source).read_text(errors="replace").splitlines()
+    for number, text in enumerate(lines, 1):
+        for quoted in (f'"{package}"', f"'{package}'"):
+            if quoted in text:
+                return BuildProblem(problem.message, source, number, text.index(quoted) + 1)
+    return BuildProblem(problem.message, source, 1, 1)
 
 
 def _bundle_vendor(root: Path, out: Path, packages: list[str], *, esm_only: set[str], outfile: Path) -> None:
@@ -360,10 +381,31 @@ def _bundle_vendor(root: Path, out: Path, packages: list[str], *, esm_only: set[
 
 def _copy_assets(root: Path, out: Path) -> None:
     """Copy what the project's webpack config copies with copy-webpack-plugin into the build folder."""
+    for pattern in _copy_patterns(root, out):
+        context = root / pattern["context"]
+        target = (out / pattern["to"]).resolve()
+        if not target.is_relative_to(out.resolve()):
+            continue  # only into the build folder, never elsewhere on disk
+        for source, relative in _pattern_files(context, pattern["from"]):
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination)
+
+
+def _copy_patterns(root: Path, out: Path) -> list[dict[str, str]]:
+    # Evaluating the config costs a Node start: its patterns are kept until the config changes.
     config = next((root / name for name in BUILD_CONFIGS[:3] if (root / name).is_file()), None)
     node = shutil.which("node")
     if config is None or config.suffix == ".ts" or node is None:
-        return
+        return []
+    cache = out / "copy-patterns.json"
+    digest = hashlib.sha256(config.read_bytes()).hexdigest()
+    try:
+        cached = json.loads(cache.read_text())
+        if cached["config"] == digest:
+            return list(cached["patterns"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     try:
         completed = subprocess.run(
             [node, "-e", _COPY_PATTERNS, str(config)],
@@ -375,21 +417,14 @@ def _copy_assets(root: Path, out: Path) -> None:
         )
         patterns = json.loads(completed.stdout) if completed.returncode == 0 else []
     except (OSError, subprocess.TimeoutExpired, ValueError):
-        return  # a config we cannot evaluate copies nothing; the project's own build still would
-    for pattern in patterns:
-        context = Path(pattern["context"])
-        target = (out / pattern["to"]).resolve()
-        if not target.is_relative_to(out.resolve()):
-            continue  # only into the build folder, never elsewhere on disk
-        for source, relative in _pattern_files(context, pattern["from"]):
-            destination = target / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination)
+        patterns = []  # a config we cannot evaluate copies nothing; the project's own build still would
+    cache.write_text(json.dumps({"config": digest, "patterns": patterns}))
+    return list(patterns)
 
 
 def _pattern_files(context: Path, pattern: str) -> Iterable[tuple[Path, Path]]:
     # copy-webpack-plugin: a folder copies its contents, a file itself, a glob what it matches.
-    base = Path(pattern) if Path(pattern).is_absolute() else context / pattern
+    base = context / pattern
     if base.is_dir():
         return ((path, path.relative_to(base)) for path in base.rglob("*") if path.is_file())
     if base.is_file():

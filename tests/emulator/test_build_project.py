@@ -141,3 +141,19 @@ def test_hot_reload_watches_what_the_build_reads(tmp_path: Path) -> None:
         assert accept(None, str(tmp_path / read)), read
     for ignored in ("README.md", "dist/index.js", "src/notes.psd"):
         assert not accept(None, str(tmp_path / ignored)), ignored
+
+
+def test_a_package_neither_build_resolves_is_placed_on_its_import(project: Project) -> None:
+    root = project("emu-no-trigger")
+    index = root / "src/index.ts"
+    lines = index.read_text().splitlines()
+    lines.insert(1, 'import pad from "cnikit-not-installed";\nconsole.log(pad);')
+    index.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(BuildFailed) as failed:
+        build(root)
+
+    located, fallback = failed.value.problems
+    assert str(located) == 'src/index.ts:2:17: Could not resolve "cnikit-not-installed"'
+    assert str(fallback).startswith("'npm run build' failed with exit code 1")
+    assert 'Could not resolve "cnikit-not-installed"' in str(fallback)  # the tail of the script's own output

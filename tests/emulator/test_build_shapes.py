@@ -55,3 +55,13 @@ def test_the_vendor_layer_holds_packages_only(executor_for: ExecutorFor) -> None
 
     assert "schemas/thing" not in vendor and '"@prismatic-io/spectral": () =>' in vendor
     assert not (build / "vendor-entry.js").exists()  # generated entries are cleaned up
+
+
+def test_an_edited_asset_is_copied_again(executor_for: ExecutorFor) -> None:
+    executor = executor_for("build-copied-assets")
+    (executor.root / "assets/icon.png").write_bytes(b"\x89PNG not really")
+
+    assert executor.prepare().rebuilt
+    outcome = executor.run("Check")
+
+    assert outcome.result == {"data": {"iconBytes": 15, "welcome": "<p>Welcome aboard</p>"}}
