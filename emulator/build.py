@@ -181,6 +181,11 @@ class BuildLimits:
     timeout: float = BUILD_TIMEOUT
     progress: Progress | None = None
 
+    def say(self, line: str) -> None:
+        """Pass one progress line on (dropped when nobody listens)."""
+        if self.progress is not None:
+            self.progress(line)
+
 
 def build(
     root: Path, mode: BuildMode = "fast", *, force: bool = False, limits: BuildLimits | None = None
@@ -193,18 +198,17 @@ def build(
     started = time.perf_counter()
     root = root.resolve()
     limits = limits or BuildLimits()
-    timeout, progress = limits.timeout, limits.progress
     if mode == "project":
-        return _project_build(root, force=force, timeout=timeout, progress=progress, started=started)
+        return _project_build(root, limits, force=force, started=started)
     try:
         return _fast_build(root, force=force, started=started)
     except BuildFailed as failed:
         if not _project_may_bundle(root, failed.problems):
             raise
         reason = failed.problems[0]
-        _say(progress, f"the fast build cannot bundle this project ({reason}); using its `build` script instead")
+        limits.say(f"the fast build cannot bundle this project ({reason}); using its `build` script instead")
         try:
-            result = _project_build(root, force=force, timeout=timeout, progress=progress, started=started)
+            result = _project_build(root, limits, force=force, started=started)
         except BuildFailed as also:
             raise BuildFailed([*failed.problems, *also.problems], failed.output + also.output) from None
         result.fallback = str(reason)
@@ -432,9 +436,7 @@ def _pattern_files(context: Path, pattern: str) -> Iterable[tuple[Path, Path]]:
     return ((path, path.relative_to(context)) for path in context.glob(pattern) if path.is_file())
 
 
-def _project_build(
-    root: Path, *, force: bool, timeout: float, progress: Progress | None, started: float
-) -> BuildResult:
+def _project_build(root: Path, limits: BuildLimits, *, force: bool, started: float) -> BuildResult:
     """`npm run build` (or the project's package manager), skipped when its inputs and output are unchanged."""
     bundle = root / BUNDLE
     stamp = build_dir(root) / "project.sha256"
@@ -448,21 +450,21 @@ def _project_build(
         manager, command = project_build_command(root)
     except BuildError as error:
         raise BuildFailed([BuildProblem(error.message)]) from None
-    output = _run_build_script(root, manager, command, timeout, progress)
+    output = _run_build_script(root, manager, command, limits)
     if not bundle.is_file():
         message = f"'{manager} run build' succeeded but did not write {BUNDLE}; it must bundle src/index.ts there"
         raise BuildFailed([BuildProblem(message)], output)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint())
     seconds = time.perf_counter() - started
-    _say(progress, f"'{manager} run build' finished in {seconds:.1f} s")
+    limits.say(f"'{manager} run build' finished in {seconds:.1f} s")
     return BuildResult(bundle, True, seconds, "project")
 
 
-def _run_build_script(root: Path, manager: str, command: list[str], timeout: float, progress: Progress | None) -> str:
-    """Run the build script, passing its output on as progress; stopped (with its children) after `timeout`."""
-    name = f"'{manager} run build'"
-    _say(progress, f"building with {name} (--build-timeout {timeout:g} s)…")
+def _run_build_script(root: Path, manager: str, command: list[str], limits: BuildLimits) -> str:
+    """Run the build script, passing its output on as progress; stopped (with its children) after the limit."""
+    name, timeout = f"'{manager} run build'", limits.timeout
+    limits.say(f"building with {name} (--build-timeout {timeout:g} s)…")
     try:
         process = subprocess.Popen(
             command,
@@ -483,25 +485,27 @@ def _run_build_script(root: Path, manager: str, command: list[str], timeout: flo
     reader.start()
     output: list[str] = []
     started = time.monotonic()
-    while True:
-        elapsed = time.monotonic() - started
-        if elapsed >= timeout:
+    try:
+        while (elapsed := time.monotonic() - started) < timeout:
+            try:
+                line = lines.get(timeout=min(PROGRESS_EVERY, timeout - elapsed))
+            except queue.Empty:
+                limits.say(f"still building ({time.monotonic() - started:.0f} s of {timeout:g} s)…")
+                continue
+            if line is None:
+                break
+            output.append(line)
+            if line.strip():
+                limits.say(f"  {line.rstrip()}")
+        else:
+            message = f"{name} did not finish within the --build-timeout of {timeout:g} s and was stopped"
+            raise BuildFailed([BuildProblem(message)], "".join(output))
+        code = process.wait()
+    finally:
+        if process.returncode is None:  # the limit, or Ctrl-C: stop the script and what it started
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            message = f"{name} did not finish within the --build-timeout of {timeout:g} s and was stopped"
-            raise BuildFailed([BuildProblem(message)], "".join(output))
-        try:
-            line = lines.get(timeout=min(PROGRESS_EVERY, timeout - elapsed))
-        except queue.Empty:
-            _say(progress, f"still building ({elapsed:.0f} s of {timeout:g} s)…")
-            continue
-        if line is None:
-            break
-        output.append(line)
-        if line.strip():
-            _say(progress, f"  {line.rstrip()}")
-    code = process.wait()
     text = "".join(output)
     if code != 0:
         missing = missing_dependencies(root)
@@ -516,11 +520,6 @@ def _pump(stream: Iterable[str], lines: queue.Queue[str | None]) -> None:
     for line in stream:
         lines.put(line)
     lines.put(None)
-
-
-def _say(progress: Progress | None, line: str) -> None:
-    if progress is not None:
-        progress(line)
 
 
 def _esbuild(root: Path, args: list[str]) -> None:
