@@ -48,16 +48,7 @@ from emulator.instance import (
     seed,
     webhook_url,
 )
-from emulator.runner import (
-    DEFAULT_MEMORY_MB,
-    MAX_LOAD_SECONDS,
-    RunnerError,
-    Worker,
-    WorkerFault,
-    WorkerPool,
-    decode,
-    encode,
-)
+from emulator.runner import DEFAULT_MEMORY_MB, RunnerError, Worker, WorkerFault, WorkerPool, decode, encode
 from emulator.store import STATE_LEVELS, STATE_LIMIT, NewExecution, StateKey, StepRecord, Store, now_iso, truncate_log
 
 _log = logging.getLogger(__name__)
@@ -390,7 +381,7 @@ class Executor:
         webhook_base: str | None = None,
         prespawned: Worker | None = None,
         limits: BuildLimits | None = None,
-        load_timeout: float = MAX_LOAD_SECONDS,
+        load_timeout: float | None = None,
     ) -> None:
         self.root = root.resolve()
         self.limits, self.load_timeout = limits, load_timeout  # the build's time limit and progress; the load's

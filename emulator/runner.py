@@ -301,10 +301,10 @@ class WorkerPool:
         size: int = 1,
         max_memory_mb: int = DEFAULT_MEMORY_MB,
         prespawned: Worker | None = None,
-        load_timeout: float = MAX_LOAD_SECONDS,
+        load_timeout: float | None = None,
     ) -> None:
         self.bundle = bundle
-        self.load_timeout = load_timeout
+        self.load_timeout = load_timeout or MAX_LOAD_SECONDS
         self.cwd = cwd or bundle.parent
         self.size = max(1, size)
         self.max_memory_mb = max_memory_mb

@@ -17,12 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from emulator import build
 from emulator.build import BUILD_CONFIGS, BuildFailed, build_dir
 from emulator.runner import RunnerError, WorkerFault
 from emulator.triggers.runtime import Runtime
 
 WATCHED_FILES = ("package.json", "tsconfig.json", *BUILD_CONFIGS)
-SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".json", ".mts", ".cts", ".md", ".txt", ".html", ".graphql")
+SOURCE_SUFFIXES = frozenset({*build.SOURCE_SUFFIXES, *build.TEXT_SUFFIXES})  # what the fast build reads in src/
 DEBOUNCE_MS = 80  # editors write a file in several steps; one reload per save
 
 
