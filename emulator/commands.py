@@ -40,21 +40,27 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> Executor:
+def _prepared(
+    root: Path, build_mode: str = "fast", max_memory: int = 1024, timeout: float = 60.0, build_timeout: float = 600.0
+) -> Executor:
     # Node starts loading the last build's vendor layer now, while Python imports the emulator and builds.
     from cnikit.project import local_dir
-    from emulator.runner import start_worker
+    from emulator.runner import MAX_LOAD_SECONDS, start_worker
 
     early = start_worker(local_dir(root) / "build" / "vendor.js", max_memory_mb=max_memory)
     _warm_keyring_if_needed(local_dir(root) / "instance.json")
 
-    from emulator.build import BuildFailed
+    from emulator.build import BuildFailed, BuildLimits
     from emulator.executor import Executor
     from emulator.instance import InstanceError
     from emulator.runner import RunnerError, WorkerFault
 
     mode: BuildMode = "project" if build_mode == "project" else "fast"
-    executor = Executor(root, build_mode=mode, max_memory_mb=max_memory, prespawned=early)
+    limits = BuildLimits(build_timeout, lambda line: typer.secho(line, fg=typer.colors.BRIGHT_BLACK, err=True))
+    load_timeout = min(timeout, MAX_LOAD_SECONDS)  # --timeout bounds loading the bundle too
+    executor = Executor(
+        root, build_mode=mode, max_memory_mb=max_memory, prespawned=early, limits=limits, load_timeout=load_timeout
+    )
     try:
         result = executor.prepare()
     except BuildFailed as error:
@@ -261,6 +267,7 @@ def run(
     timeout: float = typer.Option(900.0, "--timeout", help="Stop the execution after this many seconds."),
     max_memory: int = typer.Option(1024, "--max-memory", help="Memory cap of the Node worker, in MB."),
     build_mode: str = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's build script)."),
+    build_timeout: float = typer.Option(600.0, "--build-timeout", help="Stop the project's build script after this."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
 ) -> None:
     """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
@@ -268,12 +275,14 @@ def run(
     from emulator.httpmock import HTTP_MODES, CassetteError
 
     _check_limits(timeout, max_memory)
+    if not build_timeout >= 1:  # `not >=` also refuses NaN
+        _fail(f"--build-timeout must be at least 1 second, found {build_timeout:g}")
     if http not in HTTP_MODES:
         _fail(f"--http must be one of {', '.join(HTTP_MODES)}, found {http!r}")
     if build_mode not in ("fast", "project"):
         _fail(f"--build must be fast or project, found {build_mode!r}")
     root = _root(path)
-    executor = _prepared(root, build_mode, max_memory)
+    executor = _prepared(root, build_mode, max_memory, timeout, build_timeout)
     with executor:
         try:
             chosen = executor.find_flow(flow)
@@ -305,7 +314,7 @@ def replay(
 
     _check_limits(timeout)
     root = _root(path)
-    executor = _prepared(root)
+    executor = _prepared(root, timeout=timeout)
     with executor:
         try:
             outcome = executor.replay(execution, timeout=timeout, on_update=_live_logs(as_json))

@@ -36,7 +36,7 @@ from typing import Any, Literal
 from cnikit.definition.models import BuiltDefinition, BuiltFlow, parse_definition_yaml
 from cnikit.project import local_dir
 from emulator import httpmock
-from emulator.build import BuildMode, BuildResult, build
+from emulator.build import BuildLimits, BuildMode, BuildResult, build
 from emulator.context import (
     data_source_context,
     execution_context,
@@ -132,8 +132,11 @@ class Executor:
         store: Store | None = None,
         webhook_base: str | None = None,
         prespawned: Worker | None = None,
+        limits: BuildLimits | None = None,
+        load_timeout: float | None = None,
     ) -> None:
         self.root = root.resolve()
+        self.limits, self.load_timeout = limits, load_timeout  # the build's time limit and progress; the load's
         self._prespawned = prespawned  # a worker already loading the vendor layer (`runner.start_worker`)
         # Where `context.webhookUrls` point (a running `cnikit serve`); None keeps instance.json's `webhookBaseUrl`.
         self.webhook_base = webhook_base
@@ -178,16 +181,20 @@ class Executor:
 
         Raises `emulator.build.BuildFailed` on a build error (the previous bundle and workers stay in use).
         """
-        result = build(self.root, self.build_mode, force=force_build)
+        result = build(self.root, self.build_mode, force=force_build, limits=self.limits)
         with self._lock:
             if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
                 # Warm the new pool before swapping: a bundle that fails to load leaves the old workers serving.
                 prespawned, self._prespawned = self._prespawned, None
-                if prespawned is not None and (result.vendor_rebuilt or self.build_mode != "fast"):
+                if prespawned is not None and (result.vendor_rebuilt or result.mode != "fast"):
                     prespawned.close()  # it preloaded a vendor layer this build replaced
                     prespawned = None
                 new_pool = WorkerPool(
-                    result.bundle, size=self.workers, max_memory_mb=self.max_memory_mb, prespawned=prespawned
+                    result.bundle,
+                    size=self.workers,
+                    max_memory_mb=self.max_memory_mb,
+                    prespawned=prespawned,
+                    load_timeout=self.load_timeout,
                 )
                 try:
                     info = new_pool.warm()

@@ -38,6 +38,7 @@ RUNNER_JS = Path(__file__).parent / "node" / "runner.js"
 TAG = "$cnikit$"
 DEFAULT_MEMORY_MB = 1024  # the platform's runner memory
 MEMORY_ERROR = "Execution has exceeded the maximum allowed memory"
+MAX_LOAD_SECONDS = 60.0  # loading takes well under a second; `--timeout` lowers this limit, never raises it
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -220,9 +221,17 @@ class Worker:
             assert self.process.stdin is not None
             self.process.stdin.write(line.encode())
 
-    def load(self, bundle: Path, *, timeout: float = 60.0) -> dict[str, Any]:
+    def load(self, bundle: Path, *, timeout: float = MAX_LOAD_SECONDS) -> dict[str, Any]:
         """Load a built bundle (once per worker); returns what it exports (YAML, actions, triggers, connections)."""
-        info = self.request("load", {"bundle": str(bundle)}, timeout=timeout)
+        try:
+            info = self.request("load", {"bundle": str(bundle)}, timeout=timeout)
+        except WorkerFault as fault:
+            if fault.kind != "timeout":
+                raise
+            limit = f"{_seconds(timeout)} (--timeout, at most {MAX_LOAD_SECONDS:g} s)"
+            raise WorkerFault(
+                "timeout", f"Loading the bundle exceeded its limit of {limit}: top-level code never returned."
+            ) from None
         self.bundle, self.load_info = bundle, info
         return dict(info)
 
@@ -286,8 +295,10 @@ class WorkerPool:
         size: int = 1,
         max_memory_mb: int = DEFAULT_MEMORY_MB,
         prespawned: Worker | None = None,
+        load_timeout: float | None = None,
     ) -> None:
         self.bundle = bundle
+        self.load_timeout = load_timeout or MAX_LOAD_SECONDS
         self.cwd = cwd or bundle.parent
         self.size = max(1, size)
         self.max_memory_mb = max_memory_mb
@@ -306,7 +317,7 @@ class WorkerPool:
                 worker.close()
             worker = Worker(self.cwd, max_memory_mb=self.max_memory_mb)
         try:
-            self.load_info = worker.load(self.bundle)
+            self.load_info = worker.load(self.bundle, timeout=self.load_timeout)
         except BaseException:
             worker.close()
             raise

@@ -60,12 +60,11 @@ def missing_dependencies(root: Path) -> str | None:
     return f"dependencies are not installed: run '{package_manager(root)} install' in {root}"
 
 
-def build_with_project_script(root: Path) -> Path:
-    """Run the project's `build` script with its package manager and return the bundle (`dist/index.js`).
+def project_build_command(root: Path) -> tuple[str, list[str]]:
+    """The project's package manager and the command that runs its `build` script (`npm run build`).
 
-    Raises `BuildError` with the tool's output when the build fails or produces no bundle.
+    Raises `BuildError` when there is no package.json, no `build` script or no such package manager.
     """
-    root = root.resolve()
     package_json = root / "package.json"
     if not package_json.is_file():
         raise BuildError(f"no package.json in {root}; a CNI project is built by its package.json `build` script")
@@ -79,7 +78,16 @@ def build_with_project_script(root: Path) -> Path:
     executable = shutil.which(manager)
     if executable is None:
         raise BuildError(f"Detected '{manager}' as the project's package manager, but '{manager}' is not on PATH")
-    command = [executable, "run", "build"]
+    return manager, [executable, "run", "build"]
+
+
+def build_with_project_script(root: Path) -> Path:
+    """Run the project's `build` script with its package manager and return the bundle (`dist/index.js`).
+
+    Raises `BuildError` with the tool's output when the build fails or produces no bundle.
+    """
+    root = root.resolve()
+    manager, command = project_build_command(root)
     try:
         completed = subprocess.run(
             command, cwd=root, env=node_environment(), capture_output=True, text=True, timeout=BUILD_TIMEOUT

@@ -1,6 +1,7 @@
 """Hot reload for `cnikit serve`: watch the project's sources, rebuild, swap workers only after a clean build.
 
-`Watcher(runtime).start()` watches `src/`, `package.json` and `tsconfig.json` (watchfiles, debounced). On a
+`Watcher(runtime).start()` watches `src/`, `assets/`, `package.json`, `tsconfig.json` and the webpack config
+(watchfiles, debounced): what the build reads. On a
 change it calls `Executor.prepare()`: the build is content-hashed (a save that changes nothing rebuilds nothing);
 a new worker pool loads and warms the new bundle before it replaces the old one, so executions in flight finish on
 the old workers. A build error, or a bundle spectral refuses to load, keeps the old code serving (the previous
@@ -16,23 +17,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emulator.build import BuildFailed, build_dir
+from emulator import build
+from emulator.build import BUILD_CONFIGS, BuildFailed, build_dir
 from emulator.runner import RunnerError, WorkerFault
 from emulator.serve.runtime import Runtime
 
-WATCHED_FILES = ("package.json", "tsconfig.json")
-SOURCE_SUFFIXES = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".json", ".mts", ".cts", ".md", ".txt", ".html", ".graphql")
+WATCHED_FILES = ("package.json", "tsconfig.json", *BUILD_CONFIGS)
+SOURCE_SUFFIXES = frozenset({*build.SOURCE_SUFFIXES, *build.TEXT_SUFFIXES})  # what the fast build reads in src/
 DEBOUNCE_MS = 80  # editors write a file in several steps; one reload per save
 
 
 def _relevant(root: Path) -> Any:
-    src = root / "src"
+    src, assets = root / "src", root / "assets"
 
     def accept(_change: Any, path: str) -> bool:
         candidate = Path(path)
         if candidate.parent == root:
             return candidate.name in WATCHED_FILES
-        return candidate.is_relative_to(src) and candidate.suffix in SOURCE_SUFFIXES
+        return candidate.is_relative_to(assets) or (
+            candidate.is_relative_to(src) and candidate.suffix in SOURCE_SUFFIXES
+        )
 
     return accept
 
@@ -62,7 +66,8 @@ class Watcher:
     def _watch(self) -> None:
         from watchfiles import watch
 
-        paths = [p for p in (self.root / "src", *(self.root / name for name in WATCHED_FILES)) if p.exists()]
+        folders = (self.root / "src", self.root / "assets")
+        paths = [p for p in (*folders, *(self.root / name for name in WATCHED_FILES)) if p.exists()]
         for changes in watch(
             *paths,
             watch_filter=_relevant(self.root),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from emulator.serve.clock import Clock, TooManyEvents
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
