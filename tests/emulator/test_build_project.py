@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from emulator.watch import _relevant
 
 from emulator.build import BuildFailed, BuildLimits, build
 from emulator.executor import Executor
+from emulator.serve.watch import _relevant
 from tests.emulator.test_cli import cli
 
 Project = Callable[[str], Path]
