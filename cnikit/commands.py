@@ -27,7 +27,12 @@ class UsageError(Exception):
 
 def register(app: typer.Typer) -> None:
     """Add this face's commands to `app`."""
+    from cnikit.doctor import doctor_command
+    from cnikit.scaffold import init_command
+
     app.command("check")(check)
+    app.command("init")(init_command)
+    app.command("doctor")(doctor_command)
 
 
 def check(
