@@ -10,7 +10,9 @@ import json
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import keyring
 import pytest
@@ -135,3 +137,30 @@ def test_prism_login_and_an_unmarked_project(
     assert found["project"]["status"] == "warn"
     assert found["project"]["fix"] == f"mark it: mkdir {unmarked / '.spectral'}"
     assert "not-a-jwt" not in json.dumps(found)
+
+
+def test_an_installed_cnikit_finds_its_node_side_in_the_cache(
+    bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: object
+) -> None:
+    """A wheel has no emulator/node/node_modules: emulator.node_setup installs it into a cache on first use."""
+    from cnikit import doctor as doctor_module
+
+    packaged = tmp_path / "site-packages" / "emulator" / "node"
+    packaged.mkdir(parents=True)
+    monkeypatch.setattr(doctor_module, "node_side_dir", lambda: packaged)
+    cache = tmp_path / "cache" / "cnikit"
+    monkeypatch.setitem(sys.modules, "emulator.node_setup", SimpleNamespace(cache_root=lambda: cache))
+    before = checks()["Node side"]
+    esbuild = cache / "node-0123abcd" / "node_modules" / "@esbuild" / "linux-x64" / "bin" / "esbuild"
+    esbuild.parent.mkdir(parents=True)
+    esbuild.write_text("")
+    after = checks()["Node side"]
+    assert (before["status"], before["detail"]) == ("warn", f"not installed yet (it goes to {cache})")
+    assert str(before["fix"]).startswith("nothing to do: the first `cnikit run` installs it")
+    assert after == {
+        "name": "Node side",
+        "status": "ok",
+        "detail": f"esbuild installed in {cache / 'node-0123abcd' / 'node_modules'}",
+        "fix": "",
+        "essential": False,
+    }
