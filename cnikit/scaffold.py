@@ -4,7 +4,9 @@ The files come from `cnikit/templates/project/` (shipped as package data): spect
 build prism's default toolchain uses, a tsconfig that includes `.spectral/*`, prism's `.spectral/index.ts` typing
 shim, an example flow, a config page, the component registry, `documentation.md`, an icon, a `.gitignore` and a
 payload file for the example flow in the official extension's place. On top of prism, the result is marked as a
-CNI project (`.spectral/`) and runs offline at once (`cnikit run --flow "Example Flow" --payload example`).
+CNI project (`.spectral/`) and runs offline at once (`cnikit run --flow "Example Flow" --payload example`). Left
+out: prism's `.npmrc` (its component-manifest registry needs a Prismatic login), `.env.testing`, the jest test and
+the example HTTP client (the example flow calls no API, so it runs without a connection).
 
 Template files are text with `{{name}}`, `{{package}}` and `{{description}}` placeholders; a leading `_` in a path
 part stands for a leading dot (`_spectral/` → `.spectral/`), because packaging tools skip dotfiles. Scaffolding
