@@ -92,14 +92,17 @@ def scaffold(target: Path, name: str | None = None) -> Scaffold:
     }
     for relative, template in templates:
         destination = root / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if destination.suffix in BINARY_SUFFIXES:
-            destination.write_bytes(template.read_bytes())
-            continue
-        text = template.read_text(encoding="utf-8")
-        for placeholder, value in values.items():
-            text = text.replace(placeholder, value)
-        destination.write_text(text, encoding="utf-8")
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if destination.suffix in BINARY_SUFFIXES:
+                destination.write_bytes(template.read_bytes())
+                continue
+            text = template.read_text(encoding="utf-8")
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+            destination.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ScaffoldError(f"cannot write {destination}: {error.strerror or error}") from None
     return Scaffold(root=root, name=display, files=[relative for relative, _ in templates])
 
 

@@ -157,3 +157,12 @@ def test_a_failed_install_keeps_the_project_and_says_so(in_tmp: Path, monkeypatc
 )
 def test_package_names(name: str, expected: str) -> None:
     assert package_name(name) == expected
+
+
+def test_a_folder_that_cannot_be_created_is_one_line(in_tmp: Path) -> None:
+    (in_tmp / "notes.txt").write_text("a file, not a folder\n")
+    code, out, err = init("notes.txt/acme")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: cannot write {in_tmp / 'notes.txt' / 'acme' / '.gitignore'}: ")
+    assert "Traceback" not in err
