@@ -2,14 +2,16 @@
 
 Essential checks (Python, Node >= 20, npm) decide the exit status: 0 when they all pass, 1 otherwise. The others
 (the emulator's Node side, the keyring, prism, login, the project) only warn: cnikit works without them, with less.
-Nothing here touches the network or writes a file. The core must not import the emulator (DESIGN.md), so the Node
-side is looked at on disk, where the emulator keeps it.
+Nothing here touches the network or changes a setting, a token or a project. The core imports no face at module
+level (DESIGN.md): the emulator's Node side is looked at on disk, and through `emulator.node_setup`'s cache folder
+(imported lazily, as cli.py imports the faces) when that module exists.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import platform
 import re
 import shutil
@@ -228,8 +230,6 @@ def doctor_command(
     ] = None,
 ) -> None:
     """Check the set-up (Python, Node, npm, keyring, prism, login, project): exit 1 when an essential check fails."""
-    import os
-
     checks = diagnose((path or Path.cwd()).resolve())
     ok = not any(c.essential and c.status == "fail" for c in checks)
     if as_json:
