@@ -26,7 +26,10 @@ class UsageError(Exception):
 
 def register(app: typer.Typer) -> None:
     """Add this face's commands to `app`."""
+    from cnikit.scaffold import init_command
+
     app.command("check")(check)
+    app.command("init")(init_command)
 
 
 def check(
@@ -148,7 +151,7 @@ def run_check(
 
 def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
     """Project roots to check; for roots named through a file, the files to report on (None: everything)."""
-    from cnikit.project import find_project_root, find_projects
+    from cnikit.project import find_project_root, find_projects, not_found_message, unmarked_project
 
     targets: dict[Path, set[Path] | None] = {}
     for path in paths:
@@ -157,7 +160,7 @@ def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
         if path.is_file():
             root = find_project_root(path)
             if root is None:
-                raise UsageError(f"{path} is not inside a CNI project (no .spectral/ folder above it)")
+                raise UsageError(not_found_message(path))
             if root not in targets or targets[root] is not None:
                 only = targets.get(root) or set()
                 only.add(path.resolve())
@@ -166,6 +169,8 @@ def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
         roots = find_projects(path)
         if not roots:
             above = find_project_root(path)
+            if above is None and unmarked_project(path) is not None:
+                raise UsageError(not_found_message(path))
             if above is None:
                 raise UsageError(
                     f"no CNI project found at or below {path} (a CNI project is a folder holding .spectral/, "

@@ -4,10 +4,15 @@ Discovery works like the official extension's `findSpectralDirectories` (officia
 directory walk up to `max_depth` levels (entries of the root are depth 0) that ignores `.gitignore` on purpose
 (`.spectral/` is often gitignored), skips `node_modules`, `dist`, `.git` and `.vscode`, never descends into a
 `.spectral` folder, swallows permission errors, and returns every project found (monorepos, multi-root).
+
+The `.spectral/` rule stays strict; when it finds nothing, `not_found_message` is the one error every command
+prints, and it recognises a folder that *is* a CNI project but was never marked (`src/index.ts` and a
+`@prismatic-io/spectral` dependency, no `.spectral/`): that error says so and how to mark it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -55,6 +60,45 @@ def find_project_root(path: Path) -> Path | None:
         if is_project(folder):
             return folder
     return None
+
+
+def unmarked_project(path: Path) -> Path | None:
+    """The nearest folder at or above `path` that looks like a CNI project but has no `.spectral/`, or None.
+
+    Looks like one: `src/index.ts` and `@prismatic-io/spectral` among the dependencies of its `package.json`.
+    """
+    path = path.resolve()
+    for folder in (path, *path.parents):
+        if is_project(folder):
+            return None
+        if entry_file(folder).is_file() and _depends_on_spectral(folder / "package.json"):
+            return folder
+    return None
+
+
+def _depends_on_spectral(package_json: Path) -> bool:
+    try:
+        manifest = json.loads(package_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    sections = (manifest.get(key) for key in ("dependencies", "devDependencies", "peerDependencies"))
+    return any(isinstance(deps, dict) and "@prismatic-io/spectral" in deps for deps in sections)
+
+
+def not_found_message(path: Path) -> str:
+    """Why no CNI project was found at or above `path`, and what to do: the one wording every command uses."""
+    start = path.resolve()
+    unmarked = unmarked_project(start)
+    if unmarked is not None:
+        return (
+            f"{unmarked} has src/index.ts and a @prismatic-io/spectral dependency but no {SPECTRAL_DIR}/ folder, "
+            f"which is what marks a CNI project: mark it with `mkdir {unmarked / SPECTRAL_DIR}`"
+        )
+    return (
+        f"No CNI project at or above {start}: expected a folder holding {SPECTRAL_DIR}/ (start one with `cnikit init`)"
+    )
 
 
 def spectral_dir(root: Path) -> Path:

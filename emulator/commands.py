@@ -26,12 +26,12 @@ PathArg = typer.Argument(None, help="The CNI project (a folder holding .spectral
 
 
 def _root(path: Path | None) -> Path:
-    from cnikit.project import find_project_root
+    from cnikit.project import find_project_root, not_found_message
 
     start = (path or Path.cwd()).resolve()
     root = find_project_root(start)
     if root is None:
-        _fail(f"No CNI project at or above {start}: expected a folder holding .spectral/ (and src/index.ts)")
+        _fail(not_found_message(start))
     return root
 
 
@@ -629,8 +629,11 @@ def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this face's commands to `app`."""
+    from emulator.doctor import doctor_command
+
     app.command("run")(run)
     app.command("replay")(replay)
     app.add_typer(executions_app, name="executions")
     app.add_typer(payload_app, name="payload")
     app.add_typer(state_app, name="state")
+    app.command("doctor")(doctor_command)

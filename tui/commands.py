@@ -35,16 +35,12 @@ def register(app: typer.Typer) -> None:
         light: bool = LIGHT_OPT,
     ) -> None:
         """Browse executions, fill in the config wizard, edit payloads, log in: the terminal UI."""
-        from cnikit.project import find_project_root
+        from cnikit.project import find_project_root, not_found_message
 
         start = (path or Path.cwd()).resolve()
         root = find_project_root(start)
         if root is None:
-            typer.secho(
-                f"error: no CNI project at or above {start}: expected a folder holding .spectral/ (and src/index.ts)",
-                fg=typer.colors.RED,
-                err=True,
-            )
+            typer.secho(f"error: {not_found_message(start)}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
         from tui.app import CnikitApp
         from tui.workspace import Workspace

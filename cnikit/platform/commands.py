@@ -313,7 +313,9 @@ def import_(
     """Build the project with its package manager and import it with `prism integrations:import`."""
     root = _project(project)
     if root is None:
-        raise _fail(f"No CNI project at or above {project or Path.cwd()} (no .spectral folder).")
+        from cnikit.project import not_found_message
+
+        raise _fail(not_found_message(project or Path.cwd()))
 
     def confirm(manager: str) -> bool:
         if yes:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cnikit.project import find_project_root, find_projects, local_dir
+import pytest
+from typer.testing import CliRunner
+
+from cnikit.cli import app
+from cnikit.project import find_project_root, find_projects, local_dir, not_found_message, unmarked_project
 
 
 def make_project(path: Path) -> Path:
@@ -65,3 +69,44 @@ def test_local_dir_writes_its_own_gitignore_once(tmp_path: Path) -> None:
     (local / ".gitignore").write_text("*\n!keep\n")
     local_dir(project, create=True)
     assert (local / ".gitignore").read_text() == "*\n!keep\n"  # the user's edit is kept
+
+
+def _unmarked(path: Path) -> Path:
+    """A CNI project someone forgot to mark: src/index.ts and a spectral dependency, no .spectral/."""
+    (path / "src").mkdir(parents=True)
+    (path / "src" / "index.ts").write_text("export default {};\n")
+    (path / "package.json").write_text('{"dependencies": {"@prismatic-io/spectral": "10.31.1"}}')
+    return path.resolve()
+
+
+def test_an_unmarked_project_is_recognised_from_inside_it(tmp_path: Path) -> None:
+    root = _unmarked(tmp_path / "crm")
+    assert unmarked_project(root / "src") == root
+    message = not_found_message(root / "src")
+    assert "has src/index.ts and a @prismatic-io/spectral dependency but no .spectral/ folder" in message
+    assert f"`mkdir {root / '.spectral'}`" in message
+
+
+def test_without_spectral_dependency_it_is_just_no_project(tmp_path: Path) -> None:
+    root = _unmarked(tmp_path / "crm")
+    (root / "package.json").write_text('{"dependencies": {"left-pad": "1.0.0"}}')
+    assert unmarked_project(root) is None
+    assert not_found_message(root).startswith(f"No CNI project at or above {root}: expected a folder")
+
+
+def test_a_marked_project_is_never_called_unmarked(tmp_path: Path) -> None:
+    root = _unmarked(tmp_path / "crm")
+    (root / ".spectral").mkdir()
+    assert unmarked_project(root / "src") is None
+
+
+@pytest.mark.parametrize("command", [["check"], ["run", "--flow", "x"], ["executions", "list"], ["tui"]])
+def test_every_command_says_how_to_mark_an_unmarked_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    root = _unmarked(tmp_path / "crm")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2
+    assert f"mkdir {root / '.spectral'}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,7 @@
+/**
+ * Allow importing markdown files as strings.
+ */
+declare module "*.md" {
+  const content: string;
+  export default content;
+}
