@@ -20,7 +20,7 @@ from tests.fakes.keyring import MemoryKeyring
 from tests.fakes.prismatic import FakePrismatic
 from tests.tui.conftest import make_app
 from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
-from tui.local_source import LocalSource
+from emulator.sources import LocalSource
 from tui.screens.execution import ExecutionScreen
 from tui.screens.help import HelpScreen
 from tui.screens.results import ResultsScreen

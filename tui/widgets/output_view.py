@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.format import byte_size
-from tui.sources import StepOutput
+from emulator.sources import StepOutput
 from tui.widgets.code_area import CodeArea
 
 
