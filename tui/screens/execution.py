@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from tui.format import duration, invoke_label, relative_time, status_icon
 from emulator.sources import ExecutionSource, StepOutput
 from emulator.views import ExecutionView, StepView
+from tui.format import duration, invoke_label, relative_time, status_icon
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.log_view import LogView
 from tui.widgets.output_view import OutputView

@@ -21,9 +21,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.format import duration, fit, invoke_label, relative_time
 from emulator.sources import ExecutionQuery, ExecutionSource
 from emulator.views import ExecutionView
+from tui.format import duration, fit, invoke_label, relative_time
 
 COLUMNS: tuple[tuple[str, int], ...] = (("", 2), ("Started", 10), ("Duration", 9), ("Invoke", 12), ("Flow", 0))
 ID_WIDTH = 14
