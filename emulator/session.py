@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -104,7 +105,8 @@ class Session:
         store: Store | None = None,
         warm_early: bool = False,
     ) -> None:
-        """`warm_early` starts a Node worker loading the last build's vendor layer at once (the CLI: Node loads while
+        """`warm_early` starts a Node worker loading the last build's vendor layer at once, and finds the keyring
+        backend in the background when the instance has secrets (the CLI: both take a while, and happen while
         Python imports the emulator and builds)."""
         self.root = root.resolve()
         self.build_mode: BuildMode = build_mode
@@ -433,6 +435,23 @@ def state_level(name: str) -> str:
             f"level must be one of {', '.join(LEVEL_NAMES)} (or instanceState, crossFlowState, integrationState)"
         )
     return level
+
+
+def _warm_keyring_if_needed(instance_file: Path) -> None:
+    """Find the keyring backend in a thread when the instance has secrets: finding it takes a while."""
+    try:
+        connections = json.loads(instance_file.read_text(encoding="utf-8")).get("connections") or {}
+    except (OSError, ValueError, AttributeError):
+        return
+    if any(isinstance(c, dict) and c.get("secretFields") for c in connections.values()):
+        threading.Thread(target=_warm_keyring, name="cnikit-keyring", daemon=True).start()
+
+
+def _warm_keyring() -> None:
+    from cnikit.secrets import SecretStoreError, backend
+
+    with suppress(SecretStoreError):  # the run itself reports a missing keyring
+        backend()
 
 
 def _looks_official(path: Path) -> bool:
