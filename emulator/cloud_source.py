@@ -29,6 +29,41 @@ def cloud_status(execution: Execution) -> str:
     return "failed" if execution.failed else "succeeded"
 
 
+def cloud_steps(execution: Execution) -> list[StepView]:
+    """A cloud execution's steps as views."""
+    views = []
+    for step in execution.steps:
+        started, ended = _aware(step.startedAt), _aware(step.endedAt)
+        views.append(
+            StepView(
+                name=step.label,
+                status="failed" if step.hasError else ("succeeded" if ended else "running"),
+                started_at=started,
+                ended_at=ended,
+                duration_ms=round((ended - started).total_seconds() * 1000, 3) if started and ended else None,
+            )
+        )
+    return views
+
+
+def cloud_view(execution: Execution, flow_name: str) -> ExecutionView:
+    """A cloud execution as a view (`source="cloud"`, no `seq`, no stable key)."""
+    started = _aware(execution.startedAt) or datetime.now(UTC)
+    ended = _aware(execution.endedAt)
+    return ExecutionView(
+        source="cloud",
+        id=execution.id,
+        flow=flow_name,
+        invoke_type=execution.invokeType or "",
+        status=cloud_status(execution),
+        started_at=started,
+        ended_at=ended,
+        duration_ms=round((ended - started).total_seconds() * 1000, 3) if ended else None,
+        error=execution.error,
+        steps=cloud_steps(execution),
+    )
+
+
 class CloudSource:
     """Executions of the integration's test instance on the Prismatic stack the project is configured for."""
 
@@ -68,21 +103,7 @@ class CloudSource:
         self.rows = sorted(rows, key=lambda row: row.started_at, reverse=True)
 
     def _row(self, flow_id: str, execution: Execution) -> ExecutionView:
-        started = _aware(execution.startedAt) or datetime.now(UTC)
-        ended = _aware(execution.endedAt)
-        return ExecutionView(
-            source="cloud",
-            id=execution.id,
-            flow=self.flows.get(flow_id, flow_id),
-            invoke_type=execution.invokeType or "",
-            status=cloud_status(execution),
-            started_at=started,
-            ended_at=ended,
-            duration_ms=round((ended - started).total_seconds() * 1000, 3) if ended else None,
-            error=execution.error,
-            http_mode=None,
-            steps=self.steps(execution.id, execution),
-        )
+        return cloud_view(execution, self.flows.get(flow_id, flow_id))
 
     async def prefetch(self, execution_id: str) -> None:
         """Fetch one execution's logs and step outputs."""
@@ -150,26 +171,10 @@ class CloudSource:
         found = self.executions.get(execution_id)
         return self._row(*found) if found else None
 
-    def steps(self, execution_id: str, execution: Execution | None = None) -> list[StepView]:
+    def steps(self, execution_id: str) -> list[StepView]:
         """Its steps."""
-        if execution is None:
-            found = self.executions.get(execution_id)
-            if found is None:
-                return []
-            execution = found[1]
-        views = []
-        for step in execution.steps:
-            started, ended = _aware(step.startedAt), _aware(step.endedAt)
-            views.append(
-                StepView(
-                    name=step.label,
-                    status="failed" if step.hasError else ("succeeded" if ended else "running"),
-                    started_at=started,
-                    ended_at=ended,
-                    duration_ms=round((ended - started).total_seconds() * 1000, 3) if started and ended else None,
-                )
-            )
-        return views
+        found = self.executions.get(execution_id)
+        return cloud_steps(found[1]) if found else []
 
     def detail(self, execution_id: str) -> ExecutionDetail | None:
         """One fetched execution with the logs and outputs fetched so far (`prefetch`)."""

@@ -38,6 +38,7 @@ from emulator.views import ExecutionDetail, ExecutionView, FlowView, execution_d
 
 if TYPE_CHECKING:
     from cnikit.definition import BuiltDefinition, BuiltFlow
+    from cnikit.payloads import Payload
     from emulator.build import BuildMode, BuildResult
     from emulator.cloud_source import CloudSource
     from emulator.executor import ExecutionOutcome, ExecutionUpdate, Executor, TriggerRequest
@@ -49,17 +50,20 @@ LEVEL_NAMES = {"flow": "instanceState", "cross-flow": "crossFlowState", "integra
 
 
 class SessionError(Exception):
-    """Something a face reports to its user: `message` is one line; `details` are further lines, if any."""
+    """Something a face reports to its user: `message` is one line; `details` are further lines, if any;
+    `refused` says the run was refused before anything was run or recorded."""
 
-    def __init__(self, message: str, details: list[str] | None = None) -> None:
+    def __init__(self, message: str, details: list[str] | None = None, *, refused: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.refused = refused
 
     @property
     def text(self) -> str:
-        """The message and its details, one per line (details indented)."""
-        return "\n".join([self.message, *(f"  {line}" for line in self.details)])
+        """The message and its details, one per line (details indented), for a terminal."""
+        lines = [self.message, *(f"  {line}" for line in self.details)]
+        return "\n".join(lines + (["nothing was run or recorded"] if self.refused else []))
 
 
 def session_error(error: BaseException) -> SessionError | None:
@@ -85,7 +89,7 @@ def session_error(error: BaseException) -> SessionError | None:
         return SessionError(lines[0], lines[1:])
     if isinstance(error, ExecutorError | CassetteError | PayloadError):
         lines = str(error).strip().splitlines() or [type(error).__name__]
-        return SessionError(lines[0], [*lines[1:], "nothing was run or recorded"])
+        return SessionError(lines[0], lines[1:], refused=True)
     return None
 
 
@@ -234,7 +238,6 @@ class Session:
         stdin: IO[bytes] | None = None,
     ) -> TriggerRequest:
         """The trigger request a payload reference names (see the module docstring for the rule)."""
-        from cnikit.payloads import PayloadError, load_payload, payloads_dir
         from emulator.executor import TriggerRequest
 
         chosen = self.find_flow(flow) if isinstance(flow, str) else flow
@@ -245,20 +248,43 @@ class Session:
             if stdin is None:
                 raise SessionError("'-' means standard input, which only the command line has; name a payload")
             return TriggerRequest.from_body(stdin.read(), raw_type, debug=debug)
+        found = self._resolve(chosen.stable_key or chosen.key, ref)
+        if isinstance(found, bytes):
+            return TriggerRequest.from_body(found, raw_type, debug=debug)
+        request = TriggerRequest.from_payload(found, debug=debug)
+        if content_type:
+            request.headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
+            request.headers["content-type"] = content_type
+        return request
+
+    def payload(self, stable_key: str, ref: str) -> Payload:
+        """The payload a reference names, by the same rule, for a flow given by stable key (no build needed: the
+        cloud test sends it to Prismatic). A raw body becomes a payload of that body."""
+        from cnikit.payloads import Payload
+
+        found = self._resolve(stable_key, ref)
+        if not isinstance(found, bytes):
+            return found
+        text = found.decode("utf-8", errors="replace")
+        try:
+            return Payload(data=json.loads(text))
+        except ValueError:
+            return Payload(data=text, contentType="text/plain")
+
+    def _resolve(self, stable_key: str, ref: str) -> Payload | bytes:
+        """A reference other than `-`: an official payload, or the bytes of a raw body."""
+        from cnikit.payloads import PayloadError, load_payload, payloads_dir
+
         if ref.lstrip()[:1] in ("{", "["):
-            return TriggerRequest.from_body(ref.encode(), raw_type, debug=debug)
-        folder = payloads_dir(self.root, chosen.stable_key or chosen.key)
+            return ref.encode()
+        folder = payloads_dir(self.root, stable_key)
         path = self._payload_path(ref, folder)
         if folder in path.resolve().parents or _looks_official(path):
             try:
-                request = TriggerRequest.from_payload(load_payload(path), debug=debug)
+                return load_payload(path)
             except PayloadError as error:
                 raise _mapped(error) from None
-            if content_type:
-                request.headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
-                request.headers["content-type"] = content_type
-            return request
-        return TriggerRequest.from_body(path.read_bytes(), raw_type, debug=debug)
+        return path.read_bytes()
 
     def _payload_path(self, ref: str, folder: Path) -> Path:
         named = folder / f"{ref}.json"
@@ -273,7 +299,7 @@ class Session:
         raise SessionError(
             f"no payload {ref!r}: neither a payload of the flow{listed} nor a file "
             f"(absolute, or relative to {self.root})",
-            ["nothing was run or recorded"],
+            refused=True,
         )
 
     def run(
@@ -458,5 +484,5 @@ def _looks_official(path: Path) -> bool:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return path.suffix == ".json"  # a broken payload file: loading it says where it is broken
     return isinstance(raw, dict) and bool(raw) and set(raw) <= {"headers", "data", "contentType"} and "data" in raw

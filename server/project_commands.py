@@ -113,14 +113,6 @@ def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
     return result
 
 
-def load_payload_ref(root: Path, ref: str) -> payloads.Payload:
-    """The payload file a command names: an absolute path, or one relative to the project.
-
-    A missing or invalid file raises `PayloadError` (a ValueError: the command's one-line error)."""
-    path = Path(ref)
-    return payloads.load_payload(path if path.is_absolute() else root / path)
-
-
 def free_payload_name(root: Path, stable_key: str) -> str:
     """The first of `payload`, `payload-2`, `payload-3` … that has no file yet."""
     folder = payloads.payloads_dir(root, stable_key)
