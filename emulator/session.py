@@ -436,13 +436,13 @@ class Session:
         from emulator.executor import state_keys
 
         chosen_level = state_level(level)
+        definition = self.definition  # prepares first when needed: the state keys need the instance
         chosen = self.find_flow(flow) if flow else None
         if chosen_level == "instanceState" and chosen is None:
             raise SessionError("flow state belongs to one flow: pass --flow NAME")
-        executor = self.executor
-        assert executor.definition is not None and executor.instance is not None  # find_flow/definition prepared
-        target = chosen or executor.definition.flows[0]
-        state_key = state_keys(executor.instance, executor.definition, target)[chosen_level]
+        instance = self.executor.instance
+        assert instance is not None  # prepared with the definition
+        state_key = state_keys(instance, definition, chosen or definition.flows[0])[chosen_level]
         current = self.store.get_state(state_key)
         if value is None:
             current.pop(key, None)
