@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.sources import ExecutionQuery, SourceInfo, StepOutput
-from emulator.views import ExecutionDetail, ExecutionView, LogLine, StepDetail, StepView, jsonable
+from emulator.views import ExecutionDetail, ExecutionView, LogLine, StepDetail, StepView, duration_ms, jsonable
 
 if TYPE_CHECKING:
     from cnikit.platform.client import PrismaticClient
@@ -40,7 +40,7 @@ def cloud_steps(execution: Execution) -> list[StepView]:
                 status="failed" if step.hasError else ("succeeded" if ended else "running"),
                 started_at=started,
                 ended_at=ended,
-                duration_ms=round((ended - started).total_seconds() * 1000, 3) if started and ended else None,
+                duration_ms=duration_ms(started, ended),
             )
         )
     return views
@@ -58,7 +58,7 @@ def cloud_view(execution: Execution, flow_name: str) -> ExecutionView:
         status=cloud_status(execution),
         started_at=started,
         ended_at=ended,
-        duration_ms=round((ended - started).total_seconds() * 1000, 3) if ended else None,
+        duration_ms=duration_ms(started, ended),
         error=execution.error,
         steps=cloud_steps(execution),
     )

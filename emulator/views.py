@@ -55,7 +55,8 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _duration_ms(started: datetime | None, ended: datetime | None) -> float | None:
+def duration_ms(started: datetime | None, ended: datetime | None) -> float | None:
+    """Milliseconds from `started` to `ended` (None while either is unknown)."""
     if started is None or ended is None:
         return None
     return round((ended - started).total_seconds() * 1000, 3)
@@ -187,7 +188,7 @@ def step_view(step: StepRecord, *, detail: bool = False) -> StepView:
         "status": "failed" if step.error else "succeeded",
         "started_at": started,
         "ended_at": ended,
-        "duration_ms": _duration_ms(started, ended),
+        "duration_ms": duration_ms(started, ended),
         "error": step.error,
     }
     return StepDetail(**fields, output=jsonable(step.result)) if detail else StepView(**fields)
@@ -212,7 +213,7 @@ def _execution_fields(store: Store, record: ExecutionRecord, steps: list[StepRec
         "status_detail": record.status_detail,
         "started_at": started,
         "ended_at": ended,
-        "duration_ms": _duration_ms(started, ended),
+        "duration_ms": duration_ms(started, ended),
         "error": record.error,
         "error_step": failed if record.status == "failed" else None,
         "replay_of": record.replay_of,
