@@ -118,6 +118,8 @@ class Session:
         self._store = store
         self._owns_store = store is None
         self._executor: Executor | None = None
+        self._local: LocalSource | None = None
+        self._local_attached = False  # whether it reads this session's store (else a connection of its own)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[ExecutionUpdate], None]] = []
         self._early: Any = None
@@ -144,6 +146,9 @@ class Session:
             if self._early is not None:
                 self._early.close()
                 self._early = None
+            if self._local is not None and not self._local_attached:
+                self._local.close()  # it opened the store file itself
+            self._local = None
             if self._store is not None and self._owns_store:
                 self._store.close()
                 self._store = None
@@ -367,14 +372,19 @@ class Session:
         return ExecutionFeed(self.store, since=since)
 
     def local_source(self) -> LocalSource:
-        """The local executions as an `ExecutionSource`, sharing this session's store once it exists; replays go
-        through this session's executor."""
+        """The local executions as an `ExecutionSource` (one per session), sharing this session's store once it
+        exists; replays go through this session's executor."""
         from emulator.sources import LocalSource
 
-        source = LocalSource(self.root, replayer=lambda ref: self.replay(ref).execution_id)
-        if self._store is not None:
-            source.attach(self._store)
-        return source
+        with self._lock:
+            if self._local is None or (self._store is not None and not self._local_attached):
+                if self._local is not None:
+                    self._local.close()  # it had opened the store file itself, before this session did
+                self._local = LocalSource(self.root, replayer=lambda ref: self.replay(ref).execution_id)
+                self._local_attached = self._store is not None
+                if self._store is not None:
+                    self._local.attach(self._store)
+            return self._local
 
     def cloud_source(self, client_factory: Callable[[], Any]) -> CloudSource | None:
         """The imported integration's cloud executions (`.spectral/prism.json`) when logged in, else None.
