@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
-    from emulator.build import BuildMode
-    from emulator.executor import ExecutionOutcome, ExecutionUpdate, Executor
+    from emulator.executor import ExecutionOutcome, ExecutionUpdate
+    from emulator.session import Session
     from emulator.store import ExecutionRecord, Store
+
+T = TypeVar("T")
 
 EXIT_FAILED = 1  # the flow ran and failed
 EXIT_USAGE = 2  # the flow could not run: bad input, build error, unknown flow
@@ -40,59 +42,42 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _prepared(
+def _session(
     root: Path, build_mode: str = "fast", max_memory: int = 1024, timeout: float = 60.0, build_timeout: float = 600.0
-) -> Executor:
+) -> Session:
+    """The project's session, prepared; what stops it is printed as the session says it, and the command exits.
+
+    The build prints its progress on stderr and stops after `build_timeout`; `timeout` bounds loading the bundle too.
+    """
+    from emulator.build import BuildLimits
+    from emulator.runner import MAX_LOAD_SECONDS
+    from emulator.session import Session
+
     # Node starts loading the last build's vendor layer now, while Python imports the emulator and builds.
-    from cnikit.project import local_dir
-    from emulator.runner import MAX_LOAD_SECONDS, start_worker
-
-    early = start_worker(local_dir(root) / "build" / "vendor.js", max_memory_mb=max_memory)
-    _warm_keyring_if_needed(local_dir(root) / "instance.json")
-
-    from emulator.build import BuildFailed, BuildLimits
-    from emulator.executor import Executor
-    from emulator.instance import InstanceError
-    from emulator.runner import RunnerError, WorkerFault
-
-    mode: BuildMode = "project" if build_mode == "project" else "fast"
-    limits = BuildLimits(build_timeout, lambda line: typer.secho(line, fg=typer.colors.BRIGHT_BLACK, err=True))
-    load_timeout = min(timeout, MAX_LOAD_SECONDS)  # --timeout bounds loading the bundle too
-    executor = Executor(
-        root, build_mode=mode, max_memory_mb=max_memory, prespawned=early, limits=limits, load_timeout=load_timeout
+    session = Session(
+        root,
+        build_mode="project" if build_mode == "project" else "fast",
+        max_memory_mb=max_memory,
+        warm_early=True,
+        limits=BuildLimits(build_timeout, lambda line: typer.secho(line, fg=typer.colors.BRIGHT_BLACK, err=True)),
+        load_timeout=min(timeout, MAX_LOAD_SECONDS),
     )
-    try:
-        result = executor.prepare()
-    except BuildFailed as error:
-        executor.close()
-        lines = "\n".join(f"  {problem}" for problem in error.problems)
-        _fail(f"the project does not build:\n{lines}")
-    except RunnerError as error:
-        executor.close()
-        _fail(f"the built bundle does not load: {error.message}\n{error.stack}")
-    except (WorkerFault, InstanceError) as error:
-        executor.close()
-        _fail(str(error))
+    result = _guarded(session.prepare, session)
     if result.rebuilt:
         typer.secho(f"built in {result.seconds * 1000:.0f} ms", fg=typer.colors.BRIGHT_BLACK, err=True)
-    return executor
+    return session
 
 
-def _warm_keyring_if_needed(instance_file: Path) -> None:
-    """Find the keyring backend in the background when the instance has secrets: finding it takes a while."""
+def _guarded(call: Callable[[], T], session: Session | None = None) -> T:
+    """`call()`, with a `SessionError` printed (and the session closed) before the command exits."""
+    from emulator.session import SessionError
+
     try:
-        connections = json.loads(instance_file.read_text(encoding="utf-8")).get("connections") or {}
-    except (OSError, ValueError, AttributeError):
-        return
-    if any(isinstance(c, dict) and c.get("secretFields") for c in connections.values()):
-        threading.Thread(target=_warm_keyring, name="cnikit-keyring", daemon=True).start()
-
-
-def _warm_keyring() -> None:
-    from cnikit.secrets import SecretStoreError, backend
-
-    with suppress(SecretStoreError):  # the run itself reports a missing keyring
-        backend()
+        return call()
+    except SessionError as error:
+        if session is not None:
+            session.close()
+        _fail(error.text)
 
 
 def _write_file(file: Path, data: bytes, example: str) -> None:
@@ -109,13 +94,6 @@ def _write_file(file: Path, data: bytes, example: str) -> None:
         with suppress(OSError):
             tmp.unlink(missing_ok=True)
         _fail(f"cannot write {file}: {error.strerror or error}")
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready copy: bytes become `<N bytes>` summaries for people, tagged base64 for --json."""
-    from emulator.runner import encode
-
-    return encode(value)
 
 
 def _readable(value: Any) -> Any:
@@ -168,27 +146,6 @@ def _print_outcome(outcome: ExecutionOutcome) -> None:
         typer.secho(f"  execution {outcome.execution_id}; state unchanged", fg=typer.colors.RED)
 
 
-def _outcome_json(outcome: ExecutionOutcome) -> dict[str, Any]:
-    return {
-        "executionId": outcome.execution_id,
-        "flow": {"name": outcome.flow.name, "stableKey": outcome.flow.stable_key},
-        "status": outcome.status,
-        "error": outcome.error,
-        "errorStep": outcome.error_step,
-        "startedAt": outcome.started_at,
-        "endedAt": outcome.ended_at,
-        "replayOf": outcome.replay_of,
-        "result": _plain(outcome.result),
-        "response": _plain(outcome.http_response()),
-        "steps": [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in outcome.steps],
-        "logs": [
-            {"timestamp": line.timestamp, "severity": line.severity, "step": line.step, "message": line.message}
-            for line in outcome.logs
-        ],
-        "stateChanged": outcome.state_changed,
-    }
-
-
 def _live_logs(as_json: bool) -> Any:
     def listener(update: ExecutionUpdate) -> None:
         if update.kind == "log" and update.log is not None and not as_json:
@@ -198,48 +155,14 @@ def _live_logs(as_json: bool) -> Any:
     return listener
 
 
-def _finish(outcome: ExecutionOutcome, as_json: bool) -> None:
+def _finish(session: Session, outcome: ExecutionOutcome, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(_outcome_json(outcome), indent=2, default=str))
+        # A synchronous run knows the response its caller got; the store keeps the trigger's.
+        detail = session.detail(outcome.execution_id, response=outcome.http_response())
+        typer.echo(json.dumps(detail.to_json(), indent=2))
     else:
         _print_outcome(outcome)
     raise typer.Exit(0 if outcome.succeeded else EXIT_FAILED)
-
-
-def _request_from(root: Path, flow_stable_key: str, payload: str | None, content_type: str | None, debug: bool) -> Any:
-    from cnikit.payloads import PayloadError, load_payload, payloads_dir
-    from emulator.executor import TriggerRequest
-
-    if payload is None:
-        return TriggerRequest.from_body(b"", content_type or "application/json", debug=debug)
-    if payload == "-":
-        return TriggerRequest.from_body(sys.stdin.buffer.read(), content_type or "application/json", debug=debug)
-    path = Path(payload)
-    if not path.is_file():
-        named = payloads_dir(root, flow_stable_key) / f"{payload}.json"
-        if named.is_file():
-            path = named
-        else:
-            _fail(f"no payload file {payload} (nor {named.relative_to(root)})")
-    official = payloads_dir(root, flow_stable_key) in path.resolve().parents or _looks_official(path)
-    if official:
-        try:
-            request = TriggerRequest.from_payload(load_payload(path), debug=debug)
-        except PayloadError as error:
-            _fail(f"{error}\nnothing was run or recorded")
-        if content_type:
-            request.headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
-            request.headers["content-type"] = content_type
-        return request
-    return TriggerRequest.from_body(path.read_bytes(), content_type or "application/json", debug=debug)
-
-
-def _looks_official(path: Path) -> bool:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and bool(raw) and set(raw) <= {"headers", "data", "contentType"} and "data" in raw
 
 
 MIN_MEMORY_MB = 64  # below this Node cannot load spectral and a flow at all
@@ -271,8 +194,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
 ) -> None:
     """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
-    from emulator.executor import ExecutorError
-    from emulator.httpmock import HTTP_MODES, CassetteError
+    from emulator.httpmock import HTTP_MODES
 
     _check_limits(timeout, max_memory)
     if not build_timeout >= 1:  # `not >=` also refuses NaN
@@ -282,23 +204,22 @@ def run(
     if build_mode not in ("fast", "project"):
         _fail(f"--build must be fast or project, found {build_mode!r}")
     root = _root(path)
-    executor = _prepared(root, build_mode, max_memory, timeout, build_timeout)
-    with executor:
-        try:
-            chosen = executor.find_flow(flow)
-            request = _request_from(root, chosen.stable_key or chosen.key, payload, content_type, debug)
-            outcome = executor.run(
-                chosen.name,
-                request,
+    with _session(root, build_mode, max_memory, timeout, build_timeout) as session:
+        outcome = _guarded(
+            lambda: session.run(
+                flow,
+                payload,
+                content_type=content_type,
+                debug=debug,
+                stdin=sys.stdin.buffer,
                 sync=True if sync else None,
                 http=http,
                 cassette=cassette,
                 timeout=timeout,
                 on_update=_live_logs(as_json),
             )
-        except (ExecutorError, CassetteError) as error:
-            _fail(f"{error}\nnothing was run or recorded")
-        _finish(outcome, as_json)
+        )
+        _finish(session, outcome, as_json)
 
 
 def replay(
@@ -308,19 +229,10 @@ def replay(
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
 ) -> None:
     """Run a stored execution again with the same request (and cassette); the new execution links to it."""
-    from emulator.executor import ExecutorError
-    from emulator.httpmock import CassetteError
-    from emulator.store import StoreError
-
     _check_limits(timeout)
-    root = _root(path)
-    executor = _prepared(root, timeout=timeout)
-    with executor:
-        try:
-            outcome = executor.replay(execution, timeout=timeout, on_update=_live_logs(as_json))
-        except (ExecutorError, CassetteError, StoreError) as error:
-            _fail(str(error))
-        _finish(outcome, as_json)
+    with _session(_root(path), timeout=timeout) as session:
+        outcome = _guarded(lambda: session.replay(execution, timeout=timeout, on_update=_live_logs(as_json)))
+        _finish(session, outcome, as_json)
 
 
 executions_app = typer.Typer(help="Executions recorded by the local emulator.", no_args_is_help=True)
@@ -360,7 +272,11 @@ def executions_list(
         total = store.count_executions() if not records else 0
         flows = store.flows() if not records else []
     if as_json:
-        typer.echo(json.dumps([_record_json(r, brief=True) for r in records], indent=2))
+        from emulator.views import execution_view
+
+        with _store(_root(path)) as store:
+            views = [execution_view(store, record).to_json() for record in records]
+        typer.echo(json.dumps(views, indent=2))
         return
     if not records:
         typer.echo(_nothing_listed(total, flows, flow, status, offset))
@@ -387,30 +303,6 @@ def _nothing_listed(total: int, flows: list[tuple[str, str]], flow: str | None, 
     return f"{matched}{skipped}; {total} execution{'s' if total != 1 else ''} in all"
 
 
-def _record_json(record: ExecutionRecord, *, brief: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "seq": record.seq,
-        "id": record.id,
-        "flow": {"name": record.flow_name, "stableKey": record.flow_key},
-        "invokeType": record.invoke_type,
-        "status": record.status,
-        "startedAt": record.started_at,
-        "endedAt": record.ended_at,
-        "error": record.error,
-        "replayOf": record.replay_of,
-        "invokedBy": record.parent_id,
-        "retryOf": record.retry_of,
-        "statusDetail": record.status_detail,
-        "http": record.http_mode,
-    }
-    if not brief:
-        from cnikit.credentials import mask_request
-
-        request = mask_request(record.request)  # the store keeps the values (exact replay); faces never show them
-        data |= {"request": request, "result": _plain(record.result), "response": _plain(record.response)}
-    return data
-
-
 StepOutputOption = typer.Option(None, "--output", "-o", help="With --step: write its msgpack result to this file.")
 
 
@@ -424,6 +316,7 @@ def executions_show(
 ) -> None:
     """Show one execution: request, step outputs, logs, result."""
     from emulator.store import StoreError
+    from emulator.views import execution_detail, jsonable
 
     with _store(_root(path)) as store:
         try:
@@ -435,20 +328,16 @@ def executions_show(
             _fail(str(error))
         steps = store.steps(record.id)
         logs = store.logs(record.id)
+        detail = execution_detail(store, record)
     if step is not None:
         if output is not None:  # the stored bytes, like the platform's resultsUrl (`prism executions:step-result:get`)
             _write_file(output, blob or b"", f"{step}.msgpack")
             typer.echo(f"wrote {len(blob or b'')} bytes (msgpack) to {output}")
         else:
-            typer.echo(json.dumps(_plain(value), indent=2, default=str) if as_json else _show_value(value))
+            typer.echo(json.dumps(jsonable(value), indent=2) if as_json else _show_value(value))
         return
     if as_json:
-        data = _record_json(record)
-        data["steps"] = [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in steps]
-        data["logs"] = [
-            {"timestamp": x.timestamp, "severity": x.severity, "step": x.step, "message": x.message} for x in logs
-        ]
-        typer.echo(json.dumps(data, indent=2, default=str))
+        typer.echo(json.dumps(detail.to_json(), indent=2))
         return
     typer.secho(f"execution {record.seq} · {record.id}", bold=True)
     typer.echo(
@@ -486,13 +375,8 @@ def payload_new(
     from cnikit.payloads import create_payload
 
     root = _root(path)
-    with _prepared(root) as executor:
-        from emulator.executor import ExecutorError
-
-        try:
-            chosen = executor.find_flow(flow)
-        except ExecutorError as error:
-            _fail(str(error))
+    with _session(root) as session:
+        chosen = _guarded(lambda: session.find_flow(flow))
     try:
         created = create_payload(root, chosen.stable_key or chosen.key, name, overwrite=force)
     except (ValueError, FileExistsError) as error:
@@ -504,14 +388,12 @@ state_app = typer.Typer(
     help="Persisted state of the local instance (flow, cross-flow, integration).", no_args_is_help=True
 )
 SnapshotArg = typer.Argument(..., help="The state snapshot file (JSON, as written by `state export`).")
-LEVEL_NAMES = {"flow": "instanceState", "cross-flow": "crossFlowState", "integration": "integrationState"}
 
 
 def _level(name: str) -> str:
-    level = LEVEL_NAMES.get(name, name)
-    if level not in LEVEL_NAMES.values():
-        _fail(f"level must be one of {', '.join(LEVEL_NAMES)} (or instanceState, crossFlowState, integrationState)")
-    return level
+    from emulator.session import state_level
+
+    return _guarded(lambda: state_level(name))
 
 
 @state_app.command("show")
@@ -547,30 +429,13 @@ def state_set(
     flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state."),
 ) -> None:
     """Set (or, with null, delete) one key of a state level."""
-    from emulator.executor import ExecutorError, state_keys
-
-    chosen_level = _level(level)
+    _level(level)  # a bad level is reported before anything is built
     try:
         parsed = json.loads(value)
     except ValueError as error:
         _fail(f"the value must be JSON (strings in quotes: '\"text\"'): {error}")
-    root = _root(path)
-    with _prepared(root) as executor:
-        try:
-            chosen = executor.find_flow(flow) if flow else None
-        except ExecutorError as error:
-            _fail(str(error))
-        if chosen_level == "instanceState" and chosen is None:
-            _fail("flow state belongs to one flow: pass --flow NAME")
-        assert executor.definition is not None and executor.instance is not None
-        target = chosen or executor.definition.flows[0]
-        state_key = state_keys(executor.instance, executor.definition, target)[chosen_level]
-        current = executor.store.get_state(state_key)
-        if parsed is None:
-            current.pop(key, None)
-        else:
-            current[key] = parsed
-        executor.store.set_state(state_key, current)
+    with _session(_root(path)) as session:
+        current = _guarded(lambda: session.set_state(level, key, parsed, flow=flow))
     typer.echo(json.dumps(current, indent=2))
 
 
@@ -589,20 +454,19 @@ def state_clear(
 @state_app.command("export")
 def state_export(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
     """Write every stored state level to a JSON snapshot (written to a temporary file, then renamed)."""
-    with _store(_root(path)) as store:
-        entries = store.list_state()
-    snapshot = {
-        "version": 1,
-        "levels": [{"level": k.level, "scope": k.scope, "flow": k.flow, "value": v} for k, v in entries],
-    }
+    from emulator.session import Session
+
+    with Session(_root(path)) as session:
+        snapshot = session.export_state()
     _write_file(file, (json.dumps(snapshot, indent=2) + "\n").encode(), "state.json")
-    typer.echo(f"exported {len(entries)} state level{'s' if len(entries) != 1 else ''} to {file}")
+    count = len(snapshot["levels"])
+    typer.echo(f"exported {count} state level{'s' if count != 1 else ''} to {file}")
 
 
 @state_app.command("import")
 def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
     """Replace all stored state by a snapshot; the snapshot is validated first, nothing changes if it is invalid."""
-    from emulator.store import STATE_LEVELS, StateKey
+    from emulator.session import Session
 
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
@@ -610,21 +474,10 @@ def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
         _fail(f"cannot read {file}: {error.strerror}")
     except ValueError as error:
         _fail(f"{file}: not valid JSON ({error}); nothing was changed")
-    entries: list[tuple[StateKey, dict[str, Any]]] = []
-    if not isinstance(raw, dict) or raw.get("version") != 1 or not isinstance(raw.get("levels"), list):
-        _fail(f'{file}: expected {{"version": 1, "levels": [...]}} as written by `state export`; nothing was changed')
-    for index, item in enumerate(raw["levels"]):
-        where = f"{file}: levels[{index}]"
-        if not isinstance(item, dict) or item.get("level") not in STATE_LEVELS:
-            _fail(f"{where}: level must be one of {', '.join(STATE_LEVELS)}; nothing was changed")
-        if not isinstance(item.get("scope"), str) or not isinstance(item.get("flow", ""), str):
-            _fail(f"{where}: scope and flow must be strings; nothing was changed")
-        if not isinstance(item.get("value"), dict):
-            _fail(f"{where}: value must be a JSON object; nothing was changed")
-        entries.append((StateKey(item["level"], item["scope"], item.get("flow", "")), item["value"]))
-    with _store(_root(path)) as store:
-        store.replace_all_state(entries)
-    typer.echo(f"imported {len(entries)} state level{'s' if len(entries) != 1 else ''} from {file}")
+    root = _root(path)
+    with Session(root) as session:
+        count = _guarded(lambda: session.import_state(raw, where=str(file)))
+    typer.echo(f"imported {count} state level{'s' if count != 1 else ''} from {file}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,10 +1,10 @@
-"""The link between the language server and the emulator: per project, one store, one warm executor and maybe a
-local server; execution summaries and log lines in the protocol's shape; and a watcher that reports executions other
-processes record (a `cnikit run` in a terminal, `cnikit serve`).
+"""The link between the language server and the emulator: per project one `emulator.session.Session` (its store
+and warm executor), an execution feed, its execution sources (local, cloud) and maybe a local server.
 
-Notifications (docs/lsp-protocol.md): `cnikit/executionUpdated` `{project, execution: ExecutionSummary}` when an
-execution starts, finishes a step or ends; `cnikit/executionLog` `{project, executionId, timestamp, severity, step,
-message}` for each log line as it is written.
+Notifications (docs/lsp-protocol.md): `cnikit/executionUpdated` `{project, execution: ExecutionView}`
+(`emulator.views`) when an execution starts, finishes a step or ends — this server's own runs as they happen, other
+processes' (a `cnikit run` in a terminal, `cnikit serve`) through the feed; `cnikit/executionLog` `{project,
+executionId, timestamp, severity, step, message}` for each log line as it is written.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from server.projects import CommandError
 if TYPE_CHECKING:
     from emulator.executor import ExecutionUpdate, Executor
     from emulator.serve import Server as LocalServer
-    from emulator.store import ExecutionRecord, StepRecord, Store
+    from emulator.session import Session
+    from emulator.sources import ExecutionFeed, ExecutionSource
+    from emulator.store import Store
     from server.server import CnikitLanguageServer
 
 log = logging.getLogger(__name__)
@@ -33,44 +35,6 @@ EXECUTION_LOG = "cnikit/executionLog"
 
 
 # -- pure conversions ----------------------------------------------------------------------------------------------
-
-
-def _rounded(milliseconds: float | None) -> float | None:
-    return round(milliseconds, 3) if milliseconds is not None else None
-
-
-def _duration_ms(started: str | None, ended: str | None) -> float | None:
-    # A step's wall time (StepRecord has no `duration_ms` of its own, unlike ExecutionRecord).
-    if not started or not ended:
-        return None
-    start = datetime.fromisoformat(started.replace("Z", "+00:00"))
-    end = datetime.fromisoformat(ended.replace("Z", "+00:00"))
-    return _rounded((end - start).total_seconds() * 1000)
-
-
-def step_summary_impl(step: StepRecord) -> dict[str, Any]:
-    """One step of an ExecutionSummary."""
-    return {
-        "name": step.name,
-        "status": "failed" if step.error else "succeeded",
-        "durationMs": _duration_ms(step.started_at, step.ended_at),
-    }
-
-
-def summary_impl(record: ExecutionRecord, steps: list[StepRecord]) -> dict[str, Any]:
-    """The protocol's ExecutionSummary of a local execution."""
-    return {
-        "id": record.id,
-        "flow": record.flow_name,
-        "status": record.status,
-        "invokeType": record.invoke_type,
-        "startedAt": record.started_at,
-        "endedAt": record.ended_at,
-        "durationMs": _rounded(record.duration_ms),
-        "error": record.error,
-        "source": "local",
-        "steps": [step_summary_impl(step) for step in steps],
-    }
 
 
 def log_params_impl(
@@ -104,51 +68,76 @@ WATCH_INTERVAL_S = 1.0  # how often the stores are asked whether another process
 
 
 class LocalRuns:
-    """One store and one warm executor per project, created on first use and closed at shutdown.
+    """One session and one execution feed per project, created on first use and closed at shutdown.
 
-    Executions other processes record (a `cnikit run` in a terminal, `cnikit serve`) are noticed by `watch` and
-    reported with the same notifications, so the client's trees stay current without asking.
+    Executions other processes record (a `cnikit run` in a terminal, `cnikit serve`) come out of the feed in `watch`
+    and are reported with the same notifications, so the client's trees stay current without asking.
     """
 
     def __init__(self, ls: CnikitLanguageServer) -> None:
         self._ls = ls
         self._lock = threading.Lock()
-        self._stores: dict[Path, Store] = {}
-        self._executors: dict[Path, Executor] = {}
-        # Per project: execution id → (status, ended_at, steps, last log id) as last reported.
-        self._seen: dict[Path, dict[str, tuple[str, str | None, int, int]]] = {}
-        self._seen_lock = threading.Lock()
+        self._sessions: dict[Path, Session] = {}
+        self._feeds: dict[Path, ExecutionFeed] = {}
+        self._cloud: dict[Path, ExecutionSource] = {}
         self.servers: dict[Path, LocalServer] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None  # the server's, for sessions made on a watch thread
         self._started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def session(self, root: Path) -> Session:
+        """The project's session; every update of its executions is forwarded to the client."""
+        from emulator.session import Session
+
+        with self._lock:
+            if root not in self._sessions:
+                session = Session(root)
+                session.subscribe(self.forwarder(root))
+                self._sessions[root] = session
+            return self._sessions[root]
 
     def store(self, root: Path) -> Store:
         """The project's emulator store (created on first use)."""
-        from emulator.store import Store
-
-        with self._lock:
-            if root not in self._stores:
-                self._stores[root] = Store.open(root)
-            return self._stores[root]
+        return self.session(root).store
 
     def executor(self, root: Path) -> Executor:
-        """The project's executor; every update it sends is forwarded to the client."""
-        from emulator.executor import Executor
+        """The project's warm executor."""
+        return self.session(root).executor
 
-        store = self.store(root)
+    def feed(self, root: Path) -> ExecutionFeed:
+        """The project's execution feed: executions recorded since the server started, by any process."""
+        session = self.session(root)
         with self._lock:
-            if root not in self._executors:
-                executor = Executor(root, store=store)
-                executor.subscribe(self.forwarder(root, store))
-                self._executors[root] = executor
-            return self._executors[root]
+            if root not in self._feeds:
+                self._feeds[root] = session.feed(since=self._started_at)
+            return self._feeds[root]
 
-    def forwarder(self, root: Path, store: Store) -> Callable[[ExecutionUpdate], None]:
+    def source(self, root: Path, kind: str) -> ExecutionSource:
+        """The project's local executions, or (`kind="cloud"`) the imported integration's on Prismatic."""
+        if kind != "cloud":
+            return self.session(root).local_source()
+        from cnikit.platform.cloudtest import read_integration_id
+        from emulator.cloud_source import CloudSource
+        from server.platform_commands import platform_client
+
+        integration_id = read_integration_id(root)
+        if integration_id is None:
+            raise CommandError(f"{root.name} has not been imported yet (no .spectral/prism.json); run Import first")
+        with self._lock:
+            cached = self._cloud.get(root)
+            if not isinstance(cached, CloudSource) or cached.integration_id != integration_id:
+                cached = CloudSource(root, lambda: platform_client(self._ls, root), integration_id)
+                self._cloud[root] = cached
+            return cached
+
+    def forwarder(self, root: Path) -> Callable[[ExecutionUpdate], None]:
         """A listener (called on execution threads) that sends each update to the client from the event loop.
 
         The executor isolates its listeners (one that raises is logged and the execution goes on), so this one
         only has to mind a server that is shutting down.
         """
-        loop = asyncio.get_running_loop()
+        from emulator.views import execution_view
+
+        loop = self._loop or asyncio.get_running_loop()
         ls = self._ls
 
         def post(callback: Callable[..., None], *args: Any) -> None:
@@ -163,10 +152,10 @@ class LocalRuns:
                 )
                 post(ls.notify, EXECUTION_LOG, params)
                 return
-            record = store.get_execution(update.execution_id)
-            steps = store.steps(record.id)
-            self.mark_seen(root, record, len(steps))
-            post(ls.notify, EXECUTION_UPDATED, {"project": str(root), "execution": summary_impl(record, steps)})
+            store = self.session(root).store
+            view = execution_view(store, store.get_execution(update.execution_id))
+            self.feed(root).mark(view)
+            post(ls.notify, EXECUTION_UPDATED, {"project": str(root), "execution": view.to_json()})
             if update.kind == "finished":
                 post(refresh_code_lenses, ls)
 
@@ -174,86 +163,43 @@ class LocalRuns:
 
     def count(self, root: Path, flow: str) -> int:
         """How many local executions a flow (stable key or name) has; 0 without creating a store."""
-        if not self._db_exists(root):
+        session = self.session(root)
+        if not session.has_store():
             return 0
-        return self.store(root).count_executions(flow=flow)
-
-    def _db_exists(self, root: Path) -> bool:
-        from cnikit.project import local_dir
-        from emulator.store import DB_NAME
-
-        return (local_dir(root) / DB_NAME).exists()
-
-    def baseline(self) -> None:
-        """Remember the executions recorded before the server started, so only new ones are reported."""
-        for root in list(self._ls.projects.states):
-            if root not in self._seen and self._db_exists(root):
-                store = self.store(root)
-                store.changed()
-                known: dict[str, tuple[str, str | None, int, int]] = {
-                    record.id: (
-                        record.status,
-                        record.ended_at,
-                        len(store.steps(record.id)),
-                        _last_log_id(store, record.id),
-                    )
-                    for record in store.list_executions(limit=50)
-                    if record.started_at < self._started_at  # ISO 8601 UTC strings of one format compare in order
-                }
-                with self._seen_lock:
-                    self._seen[root] = known
+        return session.store.count_executions(flow=flow)
 
     def collect_external(self) -> list[tuple[str, dict[str, Any]]]:
-        """What other processes recorded since the last look: notifications for new or changed executions and new
-        log lines (in that order per execution). Runs in a thread; the caller sends them from the event loop."""
+        """What the feeds report since the last look: notifications for new or changed executions and new log lines
+        (in that order per execution). Runs in a thread; the caller sends them from the event loop."""
         messages: list[tuple[str, dict[str, Any]]] = []
         for root in list(self._ls.projects.states):
-            if not self._db_exists(root):
+            if not self.session(root).has_store():
                 continue
-            store = self.store(root)
-            with self._seen_lock:
-                first_look = root not in self._seen
-                seen = self._seen.setdefault(root, {})
-            if not first_look and not store.changed():
-                continue
-            for record in reversed(store.list_executions(limit=20)):
-                steps = store.steps(record.id)
-                with self._seen_lock:
-                    previous = seen.get(record.id)
-                last_log = previous[3] if previous else 0
-                for line in store.logs(record.id, after_id=last_log):
-                    params = log_params_impl(root, record.id, line.timestamp, line.severity, line.step, line.message)
-                    messages.append((EXECUTION_LOG, params))
-                    last_log = line.id
-                now = (record.status, record.ended_at, len(steps), last_log)
-                if previous is None or previous[:3] != now[:3]:
-                    messages.append(
-                        (EXECUTION_UPDATED, {"project": str(root), "execution": summary_impl(record, steps)})
+            for item in self.feed(root).poll():
+                if item.log is not None:
+                    line = item.log.to_json()
+                    params = log_params_impl(
+                        root, item.execution_id, line["timestamp"], line["severity"], line["step"], line["message"]
                     )
-                with self._seen_lock:
-                    seen[record.id] = now
+                    messages.append((EXECUTION_LOG, params))
+                elif item.execution is not None:
+                    messages.append((EXECUTION_UPDATED, {"project": str(root), "execution": item.execution.to_json()}))
         return messages
-
-    def mark_seen(self, root: Path, record: ExecutionRecord, steps: int) -> None:
-        """An execution this server reported itself (its own runs) is not reported again by `watch`."""
-        last_log = _last_log_id(self.store(root), record.id)
-        with self._seen_lock:
-            self._seen.setdefault(root, {})[record.id] = (record.status, record.ended_at, steps, last_log)
 
     async def watch(self) -> None:
         """Report executions recorded by other processes, for as long as the server runs."""
-        await asyncio.to_thread(self.baseline)
+        self._loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(WATCH_INTERVAL_S)
             try:
                 messages = await asyncio.to_thread(self.collect_external)
             except Exception:  # a locked or damaged store: try again at the next tick
                 log.exception("watching the emulator stores failed")
-                continue
+                messages = []
             for method, params in messages:
                 self._ls.notify(method, params)
             if any(method == EXECUTION_UPDATED and params["execution"]["endedAt"] for method, params in messages):
                 refresh_code_lenses(self._ls)
+            await asyncio.sleep(WATCH_INTERVAL_S)
 
     def start_server(self, root: Path, port: int | None, forward: Callable[[ExecutionUpdate], None]) -> str:
         """Start `cnikit serve` for the project in this process (a thread); returns its base URL.
@@ -294,17 +240,10 @@ class LocalRuns:
         for root in list(self.servers):
             self.stop_server(root)
         with self._lock:
-            for executor in self._executors.values():
-                executor.close()
-            for store in self._stores.values():
-                store.close()
-            self._executors.clear()
-            self._stores.clear()
-
-
-def _last_log_id(store: Store, execution_id: str) -> int:
-    logs = store.logs(execution_id)
-    return logs[-1].id if logs else 0
+            for session in self._sessions.values():
+                session.close()
+            self._sessions.clear()
+            self._feeds.clear()
 
 
 def refresh_code_lenses(ls: CnikitLanguageServer) -> None:

@@ -10,7 +10,6 @@ local run (with `source: "cloud"`).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pydantic import BaseModel, ConfigDict
 
-from server.executions import EXECUTION_LOG, EXECUTION_UPDATED, log_line_impl, log_params_impl
+from server.executions import EXECUTION_LOG, EXECUTION_UPDATED, log_params_impl
 from server.projects import CommandError
 
 if TYPE_CHECKING:
@@ -126,77 +125,6 @@ def _integration_id(root: Path) -> str:
 def _remember(ls: CnikitLanguageServer, user: Any) -> None:
     ls.login.name, ls.login.email = user.name, user.email
     ls.login.organization = user.organization or None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def cloud_summary_impl(execution: Execution, flow_name: str) -> dict[str, Any]:
-    """The protocol's ExecutionSummary of a cloud execution."""
-    status = "running" if execution.running else "failed" if execution.failed else "succeeded"
-    steps = []
-    for step in execution.steps:
-        duration = (step.endedAt - step.startedAt).total_seconds() * 1000 if step.endedAt and step.startedAt else None
-        step_status = "running" if step.endedAt is None else ("failed" if step.hasError else "succeeded")
-        steps.append({"name": step.label, "status": step_status, "durationMs": duration})
-    return {
-        "id": execution.id,
-        "flow": flow_name,
-        "status": status,
-        "invokeType": execution.invokeType,
-        "startedAt": _iso(execution.startedAt),
-        "endedAt": _iso(execution.endedAt),
-        "durationMs": execution.duration_ms,
-        "error": execution.error,
-        "source": "cloud",
-        "steps": steps,
-    }
-
-
-# -- cloud results (used by listExecutions / getExecutionLogs / getStepOutput with source "cloud") -------------------
-
-
-async def cloud_executions(ls: CnikitLanguageServer, root: Path, flow: str | None, limit: int) -> list[dict[str, Any]]:
-    """The imported integration's recent executions, newest first (one flow's when `flow` names it)."""
-    async with platform_client(ls, root) as client:
-        integration = await client.integration(_integration_id(root))
-        flows = integration.flows
-        if flow is not None:
-            found = integration.find_flow(flow)
-            if found is None:
-                raise CommandError(f"No flow {flow!r} in the imported integration")
-            flows = [found]
-        found_all: list[dict[str, Any]] = []
-        for item in flows:
-            for execution in await client.executions(item.id):  # the official page size (20)
-                found_all.append(cloud_summary_impl(execution, item.name))
-    found_all.sort(key=lambda summary: summary["startedAt"] or "", reverse=True)
-    return found_all[:limit]
-
-
-async def cloud_logs(ls: CnikitLanguageServer, root: Path, execution_id: str) -> dict[str, Any]:
-    """A cloud execution's logs as text."""
-    async with platform_client(ls, root) as client:
-        page = await client.logs(execution_id)
-    return {"text": "\n".join(log_line_impl(x.timestamp, x.severity, x.stepName, x.message) for x in page.lines)}
-
-
-async def cloud_step_output(ls: CnikitLanguageServer, root: Path, execution_id: str, step: str) -> dict[str, Any]:
-    """One step output of a cloud execution, as pretty JSON."""
-    async with platform_client(ls, root) as client:
-        integration = await client.integration(_integration_id(root))
-        for flow in integration.flows:
-            for execution in await client.executions(flow.id):
-                if execution.id != execution_id:
-                    continue
-                for candidate in execution.steps:
-                    if step in (candidate.label, candidate.stepName, candidate.id):
-                        output = await client.step_output(candidate, execution_id)
-                        return {"json": json.dumps(output.data, indent=2, default=str, ensure_ascii=False)}
-                names = ", ".join(s.label for s in execution.steps)
-                raise CommandError(f'Execution {execution_id} has no step "{step}"; its steps: {names}')
-    raise CommandError(f"No execution {execution_id} in the last 24 hours of the imported integration")
 
 
 # -- commands ----------------------------------------------------------------------------------------------------
@@ -320,14 +248,18 @@ async def test_integration(ls: CnikitLanguageServer, args: CloudTestArgs) -> dic
     """Test a flow in the cloud; answer with the execution id, then follow it with notifications."""
     from cnikit.platform.cloudtest import Finished, LogEvent, StepEvent, run_test
     from cnikit.platform.models import Execution
+    from emulator.cloud_source import cloud_view
 
     state = ls.projects.resolve(args.project)
     root = state.root
     payload = None
     if args.payload:
-        from server.project_commands import load_payload_ref
+        from emulator.session import Session, SessionError
 
-        payload = load_payload_ref(root, args.payload)
+        try:
+            payload = Session(root).payload(args.flow, args.payload)
+        except SessionError as bad:
+            raise CommandError(bad.message) from None
     integration_id = _integration_id(root)
     started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -341,8 +273,8 @@ async def test_integration(ls: CnikitLanguageServer, args: CloudTestArgs) -> dic
             running = Execution(id=execution_id, invokeType="INTEGRATION_FLOW_TEST", startedAt=datetime.now(UTC))
 
             def update(execution: Execution) -> None:
-                summary = cloud_summary_impl(execution, flow.name)
-                ls.notify(EXECUTION_UPDATED, {"project": str(root), "execution": summary})
+                view = cloud_view(execution, flow.name)
+                ls.notify(EXECUTION_UPDATED, {"project": str(root), "execution": view.to_json()})
 
             update(running)
             last: Execution | None = None

@@ -91,7 +91,9 @@ def select_integration_impl(ls: CnikitLanguageServer, args: SelectArgs) -> dict[
 
 
 def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
-    """The flows of a project with their payload files."""
+    """The flows of a project with their payload files, as `emulator.views.FlowView`s (from the source: no
+    build, so the endpoint fields are null)."""
+    from emulator.views import FlowView
     from server.navigation import is_scheduled
 
     integration = model.integration
@@ -101,24 +103,15 @@ def list_flows_impl(model: ProjectModel) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     for flow in integration.flows:
         synchronous = flow.obj.get("isSynchronous")
-        result.append(
-            {
-                "name": flow.name or flow.stable_key or "(unnamed flow)",  # a computed name is unknown here
-                "stableKey": flow.stable_key,
-                "isSynchronous": isinstance(synchronous, JsBoolean) and synchronous.value,
-                "hasSchedule": is_scheduled(flow),
-                "payloads": [str(path) for path in files.get(flow.stable_key or "", [])],
-            }
+        view = FlowView(
+            name=flow.name or flow.stable_key or "(unnamed flow)",  # a computed name is unknown here
+            stable_key=flow.stable_key,
+            synchronous=isinstance(synchronous, JsBoolean) and synchronous.value,
+            has_schedule=is_scheduled(flow),
+            payloads=[str(path) for path in files.get(flow.stable_key or "", [])],
         )
+        result.append(view.to_json())
     return result
-
-
-def load_payload_ref(root: Path, ref: str) -> payloads.Payload:
-    """The payload file a command names: an absolute path, or one relative to the project.
-
-    A missing or invalid file raises `PayloadError` (a ValueError: the command's one-line error)."""
-    path = Path(ref)
-    return payloads.load_payload(path if path.is_absolute() else root / path)
 
 
 def free_payload_name(root: Path, stable_key: str) -> str:

@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.executions import LocalRuns, log_line_impl, summary_impl
+from emulator.session import SessionError
+from emulator.sources import ExecutionQuery
+from emulator.views import jsonable
+from server.executions import LocalRuns, log_line_impl
 from server.projects import CommandError
 
 if TYPE_CHECKING:
-    from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
-    from emulator.store import ExecutionRecord, Store
+    from emulator.executor import ExecutionUpdate
+    from emulator.session import Session
+    from emulator.sources import ExecutionSource
     from server.server import CnikitLanguageServer
 
 log = logging.getLogger(__name__)
@@ -68,14 +72,18 @@ class ListArgs(_Args):
     limit: int = Field(50, ge=1, le=500)
 
 
-def _failure(error: Exception) -> CommandError:
-    """A one-line reason for an emulator failure (the full text goes to the log)."""
-    text = str(error).strip() or type(error).__name__
-    lines = text.splitlines()
-    if len(lines) > 1:
-        log.error("%s", text)
-        return CommandError(f"{lines[0]} (+{len(lines) - 1} more, see the cnikit output)")
-    return CommandError(text)
+def _failure(error: BaseException) -> CommandError:
+    """The command's one-line error for an engine fault (`emulator.session.session_error`); the details go to
+    the log."""
+    from emulator.session import session_error
+
+    mapped = session_error(error)
+    if mapped is None:
+        raise error
+    if mapped.details:
+        log.error("%s", mapped.text)
+        return CommandError(f"{mapped.message} (see the cnikit output)")
+    return CommandError(mapped.message)
 
 
 async def start_execution(
@@ -83,20 +91,16 @@ async def start_execution(
     runs: LocalRuns,
     root: Path,
     title: str,
-    start: Callable[[Executor, Callable[[ExecutionUpdate], None]], Any],
+    start: Callable[[Session, Callable[[ExecutionUpdate], None]], Any],
 ) -> dict[str, Any]:
-    """Build, then run `start(executor, on_update)` in a thread; return once the execution has started.
+    """Build, then run `start(session, on_update)` in a thread; return once the execution has started.
 
     Progress (build, run) lasts until the execution ends; a failure before the start is the command's error.
     """
-    from emulator.build import BuildFailed
-    from emulator.executor import ExecutorError
-    from emulator.instance import InstanceError
-    from emulator.runner import RunnerError, WorkerFault
-    from emulator.store import StoreError
+    from emulator.session import SessionError
     from server.diagnostics import check_build
 
-    executor = runs.executor(root)
+    session = runs.session(root)
     loop = asyncio.get_running_loop()
     started: asyncio.Future[str] = loop.create_future()
 
@@ -112,31 +116,23 @@ async def start_execution(
         async with ls.work_progress(title) as report:
             report("building")
             try:
-                await asyncio.to_thread(executor.prepare)
-            except (RunnerError, WorkerFault):
-                await check_build(ls, root)  # a load error: spectral's message, placed on the source
+                await asyncio.to_thread(session.prepare)
+            except SessionError as error:
+                if not error.message.startswith("the project does not build"):
+                    await check_build(ls, root)  # a load error: spectral's message, placed on the source
                 raise
             ls.spawn(check_build(ls, root))  # alongside the run: what the build says about the definition
             report("running")
-            await asyncio.to_thread(start, executor, on_update)
+            await asyncio.to_thread(start, session, on_update)
 
     task = ls.spawn_raw(execute())
     await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
     if started.done():
         return {"executionId": started.result(), "status": "running"}
     error = task.exception()
-    if isinstance(error, BuildFailed | ExecutorError | InstanceError | StoreError | RunnerError | WorkerFault):
-        raise _failure(error)
     if error is not None:
-        raise error
+        raise _failure(error)
     raise CommandError("the execution ended before it started")  # pragma: no cover - executor always notifies
-
-
-def _request(payload: str | None, root: Path) -> TriggerRequest | None:
-    from emulator.executor import TriggerRequest
-    from server.project_commands import load_payload_ref
-
-    return TriggerRequest.from_payload(load_payload_ref(root, payload)) if payload is not None else None
 
 
 def register(ls: CnikitLanguageServer) -> None:
@@ -147,13 +143,12 @@ def register(ls: CnikitLanguageServer) -> None:
 
     async def run_locally(ls: CnikitLanguageServer, args: RunArgs) -> Any:
         root = ls.projects.resolve(args.project).root
-        request = _request(args.payload, root)
         return await start_execution(
             ls,
             runs,
             root,
             f"cnikit: run {args.flow}",
-            lambda executor, on_update: executor.run(args.flow, request, on_update=on_update),
+            lambda session, on_update: session.run(args.flow, args.payload, on_update=on_update),
         )
 
     async def replay_execution(ls: CnikitLanguageServer, args: ExecutionArgs) -> Any:
@@ -163,47 +158,64 @@ def register(ls: CnikitLanguageServer) -> None:
             runs,
             root,
             "cnikit: replay",
-            lambda executor, on_update: executor.replay(args.executionId, on_update=on_update),
+            lambda session, on_update: session.replay(args.executionId, on_update=on_update),
         )
+
+    async def source(root: Path, args: ExecutionArgs | ListArgs, execution_id: str | None = None) -> ExecutionSource:
+        """The execution source the arguments name, with what `execution_id` needs fetched (cloud)."""
+        found = runs.source(root, args.source)
+        if found.info().remote:
+            if execution_id is None or found.get(execution_id) is None:
+                await found.refresh()
+            error = getattr(found, "error", None)
+            if error:
+                raise CommandError(error)
+            if execution_id is not None:
+                await found.prefetch(execution_id)
+        if execution_id is not None and found.get(execution_id) is None:
+            if found.info().remote:
+                raise CommandError(f"No execution {execution_id} in the last 24 hours of the imported integration")
+            try:
+                runs.session(root).view(execution_id)  # says why: unknown, or an ambiguous id prefix
+            except SessionError as error:
+                raise CommandError(error.message) from None
+        return found
+
+    def resolved(found: ExecutionSource, ref: str) -> str:
+        view = found.get(ref)
+        assert view is not None  # `source` checked it
+        return view.id
 
     async def list_executions(ls: CnikitLanguageServer, args: ListArgs) -> Any:
         root = ls.projects.resolve(args.project).root
-        if args.source == "cloud":
-            from server.platform_commands import cloud_executions
+        found = await source(root, args)
+        return [view.to_json() for view in found.page(ExecutionQuery(flow=args.flow), 0, args.limit)]
 
-            return await cloud_executions(ls, root, args.flow, args.limit)
-        store = runs.store(root)
-        return [
-            summary_impl(record, store.steps(record.id))
-            for record in store.list_executions(flow=args.flow, limit=args.limit)
-        ]
+    async def get_execution(ls: CnikitLanguageServer, args: ExecutionArgs) -> Any:
+        root = ls.projects.resolve(args.project).root
+        found = await source(root, args, args.executionId)
+        detail = found.detail(resolved(found, args.executionId))
+        assert detail is not None
+        return detail.to_json()
 
     async def get_execution_logs(ls: CnikitLanguageServer, args: ExecutionArgs) -> Any:
         root = ls.projects.resolve(args.project).root
-        if args.source == "cloud":
-            from server.platform_commands import cloud_logs
-
-            return await cloud_logs(ls, root, args.executionId)
-        store = runs.store(root)
-        record = _record(store, args.executionId)
-        lines = [log_line_impl(r.timestamp, r.severity, r.step, r.message) for r in store.logs(record.id)]
+        found = await source(root, args, args.executionId)
+        lines = [
+            log_line_impl(line["timestamp"], line["severity"], line["step"], line["message"])
+            for line in (row.to_json() for row in found.logs(resolved(found, args.executionId)))
+        ]
         return {"text": "\n".join(lines)}
 
     async def get_step_output(ls: CnikitLanguageServer, args: StepArgs) -> Any:
         root = ls.projects.resolve(args.project).root
-        if args.source == "cloud":
-            from server.platform_commands import cloud_step_output
-
-            return await cloud_step_output(ls, root, args.executionId, args.step)
-        from emulator.store import StoreError
-
-        store = runs.store(root)
-        record = _record(store, args.executionId)
-        try:
-            output = store.step_output(record.id, args.step)
-        except StoreError as error:  # no such step: the store's message lists the steps there are
-            raise CommandError(str(error)) from None
-        return {"json": json.dumps(output, indent=2, default=str, ensure_ascii=False)}
+        found = await source(root, args, args.executionId)
+        execution_id = resolved(found, args.executionId)
+        output = found.step_output(execution_id, args.step)
+        if not output.found:
+            names = ", ".join(step.name for step in found.steps(execution_id))
+            raise CommandError(f"Execution {execution_id} has no step {args.step!r}; its steps: {names}")
+        return {"json": json.dumps(jsonable(output.value), indent=2, ensure_ascii=False)}
 
     async def start_server(ls: CnikitLanguageServer, args: ServerArgs) -> Any:
         from emulator.build import BuildFailed
@@ -212,7 +224,7 @@ def register(ls: CnikitLanguageServer) -> None:
         root = ls.projects.resolve(args.project).root
         async with ls.work_progress(f"cnikit: starting the local server for {root.name}"):
             try:
-                forward = runs.forwarder(root, runs.store(root))
+                forward = runs.forwarder(root)
                 url = await asyncio.to_thread(runs.start_server, root, args.port, forward)
             except (BuildFailed, RunnerError, WorkerFault) as error:
                 raise _failure(error) from None
@@ -227,14 +239,6 @@ def register(ls: CnikitLanguageServer) -> None:
     ls.register_command("cnikit.server.runLocally", RunArgs, run_locally)
     ls.register_command("cnikit.server.replayExecution", ExecutionArgs, replay_execution)
     ls.register_command("cnikit.server.listExecutions", ListArgs, list_executions)
+    ls.register_command("cnikit.server.getExecution", ExecutionArgs, get_execution)
     ls.register_command("cnikit.server.getExecutionLogs", ExecutionArgs, get_execution_logs)
     ls.register_command("cnikit.server.getStepOutput", StepArgs, get_step_output)
-
-
-def _record(store: Store, execution_id: str) -> ExecutionRecord:
-    from emulator.store import StoreError
-
-    try:
-        return store.get_execution(execution_id)
-    except StoreError as error:
-        raise CommandError(str(error)) from None

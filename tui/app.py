@@ -11,7 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.sources import ExecutionSource
+from emulator.sources import ExecutionSource
 from tui.workspace import Workspace
 
 SCREEN_NAMES = ("results", "wizard", "payloads", "account")

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cnikit.definition.models import BuiltDefinition
     from cnikit.platform.client import PrismaticClient
+    from emulator.cloud_source import CloudSource
     from emulator.executor import ExecutionUpdate, Executor
     from emulator.instance import LocalInstance
-    from tui.cloud_source import CloudSource
-    from tui.local_source import LocalSource
-    from tui.sources import ExecutionSource
+    from emulator.session import Session
+    from emulator.sources import ExecutionSource, LocalSource
     from tui.wizard_form import ConnectionMeta, FieldSpec, PageSpec
 
 
@@ -64,10 +64,10 @@ class Workspace:
         self.root = root.resolve()
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
-        self._executor_lock = threading.Lock()
+        self._session_lock = threading.Lock()
         self._local: LocalSource | None = None
         self._new_instance: LocalInstance | None = None
-        self._executor: Executor | None = None
+        self._session: Session | None = None
         self._cloud: CloudSource | None = None
         # How a URL is shown to the user in a browser (login, OAuth authorize); tests put a scripted browser here.
         self.open_browser: Callable[[str], Awaitable[None] | None] = _open_in_browser
@@ -104,50 +104,42 @@ class Workspace:
 
     # -- executions ----------------------------------------------------------------------------------------------------
     @property
+    def session(self) -> Session:
+        """The emulator session of this project (its warm executor and store), made on first use: merely browsing
+        must not create files in the project."""
+        with self._session_lock:
+            if self._session is None:
+                from emulator.session import Session
+
+                self._session = Session(self.root)
+                self.local.attach(self._session.store)  # executions it records (and their log lines) show at once
+                self._session.subscribe(self._on_update)
+            return self._session
+
+    @property
     def local(self) -> LocalSource:
         """Local executions (the emulator's store)."""
         if self._local is None:
-            from tui.local_source import LocalSource
+            from emulator.sources import LocalSource
 
             self._local = LocalSource(self.root, replayer=self.replay)
         return self._local
 
     def cloud_source(self) -> ExecutionSource | None:
         """Cloud executions of the imported integration (`.spectral/prism.json`) when logged in, else None."""
-        from cnikit.platform.auth import Session
-        from cnikit.platform.cloudtest import read_integration_id
-        from cnikit.settings import SettingsError, load_settings
+        from emulator.session import Session
 
-        integration_id = read_integration_id(self.root)
-        if integration_id is None:
+        found = Session(self.root).cloud_source(self.platform_client)  # looks at files and tokens only
+        if found is None:
             return None
-        try:
-            # Only the stored tokens are looked at here: no HTTP client, no network.
-            logged_in = Session(load_settings(self.root), None).is_logged_in()  # type: ignore[arg-type]
-        except SettingsError:
-            return None
-        if not logged_in:
-            return None
-        if self._cloud is None or self._cloud.integration_id != integration_id:
-            from tui.cloud_source import CloudSource
-
-            self._cloud = CloudSource(self.root, self.platform_client, integration_id)
+        if self._cloud is None or self._cloud.integration_id != found.integration_id:
+            self._cloud = found
         return self._cloud
 
     @property
     def executor(self) -> Executor:
-        """The emulator's executor for this project, sharing the local source's store so that executions it records
-        (and their log lines, while they run) show at once."""
-        with self._executor_lock:
-            if self._executor is None:
-                from emulator.executor import Executor
-                from emulator.store import Store
-
-                store = Store.open(self.root)
-                self.local.attach(store)
-                self._executor = Executor(self.root, store=store)
-                self._executor.subscribe(self._on_update)
-            return self._executor
+        """The session's executor."""
+        return self.session.executor
 
     def _on_update(self, update: ExecutionUpdate) -> None:
         if update.kind == "log" and update.log is not None:
@@ -156,21 +148,15 @@ class Workspace:
             self.local.forget_live(update.execution_id)
 
     def replay(self, execution_id: str) -> str:
-        """Replay a local execution with the emulator (same request, same cassette); returns the new id."""
-        executor = self.executor
-        executor.prepare()
-        return executor.replay(execution_id).execution_id
+        """Replay a local execution with the emulator (same request, same cassette); returns the new id. Raises
+        `SessionError` saying why it could not."""
+        return self.session.replay(execution_id).execution_id
 
     def run_flow(self, flow: str, payload: str | None) -> str:
-        """Run a flow locally with a payload file (or an empty body); returns the new execution's id. A payload
-        file that is not valid raises `PayloadError` saying what is wrong and where."""
-        from cnikit import payloads
-        from emulator.executor import TriggerRequest
-
-        executor = self.executor
-        executor.prepare()
-        request = TriggerRequest.from_payload(payloads.load_payload(Path(payload))) if payload else None
-        return executor.run(flow, request).execution_id
+        """Run a flow locally with a payload reference (a payload name or file, absolute or relative to the
+        project; see `emulator.session`) or an empty body; returns the new execution's id. Raises `SessionError`
+        saying what is wrong (an invalid payload file: where)."""
+        return self.session.run(flow, payload).execution_id
 
     # -- Prismatic ---------------------------------------------------------------------------------------------------
     def platform_client(self) -> PrismaticClient:
@@ -282,10 +268,9 @@ class Workspace:
                 inputs = value.get("inputs", {}) if isinstance(value, dict) else {}
                 value = {"key": var.connection_key or var.key, "configVarKey": var.key, "fields": dict(inputs)}
             config[var.key] = value
-        executor = self.executor
-        executor.prepare()
+        self.session.prepare()
         try:
-            return executor.run_data_source(spec.key, config).result
+            return self.executor.run_data_source(spec.key, config).result
         except DataSourceError as error:
             where = error.location
             if where and where.startswith(str(self.root) + "/"):
@@ -301,10 +286,10 @@ class Workspace:
 
     def close(self) -> None:
         """Release files and processes."""
+        if self._session is not None:
+            self._session.close()
         if self._local is not None:
             self._local.close()
-        if self._executor is not None:
-            self._executor.close()
 
 
 def _open_in_browser(url: str) -> None:

@@ -45,7 +45,8 @@ from emulator.serve.query import BadQuery, integer, number
 from emulator.serve.runtime import Runtime, RuntimeEvent, json_body
 from emulator.serve.schedule import Schedule
 from emulator.serve.webhook import WebhookHandler
-from emulator.store import ExecutionRecord, StoreError
+from emulator.store import StoreError
+from emulator.views import execution_detail, execution_view
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -54,24 +55,6 @@ ADMIN = "/__cnikit"
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status)
-
-
-def record_json(record: ExecutionRecord, *, lineage: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An execution for the admin API."""
-    return {
-        "id": record.id,
-        "seq": record.seq,
-        "flow": record.flow_name,
-        "flowKey": record.flow_key,
-        "invokeType": record.invoke_type,
-        "status": record.status,
-        "startedAt": record.started_at,
-        "endedAt": record.ended_at,
-        "durationMs": record.duration_ms,
-        "error": record.error,
-        "replayOf": record.replay_of,
-        **({"lineage": lineage} if lineage is not None else {}),
-    }
 
 
 class Admin:
@@ -111,9 +94,12 @@ class Admin:
 
     async def flows(self, _request: Request) -> Response:
         """Flows, their URLs and how they are triggered."""
+        from cnikit.payloads import list_payloads
         from emulator.instance import flow_api_keys
+        from emulator.views import ScheduleView, flow_view
 
         runtime = self.runtime
+        payload_files = list_payloads(runtime.root)
         schedules = {s.flow.name: s for s in runtime.schedules()}
         now = runtime.clock.now()
         flows = []
@@ -122,27 +108,22 @@ class Admin:
                 continue
             flow = endpoint.flow
             schedule = schedules.get(flow.name)
-            flows.append(
-                {
-                    "name": flow.name,
-                    "stableKey": flow.stable_key,
-                    "url": endpoint.url,
-                    "trigger": flow.trigger_kind,
-                    "synchronous": flow.is_synchronous,
-                    "security": flow.endpoint_security_type or "customer_optional",
-                    "apiKeys": flow_api_keys(runtime.instance, flow),
-                    "queue": flow.queue_config,
-                    "retry": flow.retry_config,
-                    "schedule": None
-                    if schedule is None
-                    else {
-                        "cron": schedule.cron,
-                        "timeZone": schedule.time_zone or "UTC",
-                        "source": schedule.source,
-                        "next": _next_tick(schedule, now),
-                    },
-                }
+            view = flow_view(
+                flow,
+                [str(path) for path in payload_files.get(flow.stable_key or flow.key, [])],
+                url=endpoint.url,
+                security=flow.endpoint_security_type or "customer_optional",
+                api_keys=flow_api_keys(runtime.instance, flow),
+                schedule=None
+                if schedule is None
+                else ScheduleView(
+                    cron=schedule.cron,
+                    time_zone=schedule.time_zone or "UTC",
+                    source=schedule.source,
+                    next=_next_tick(schedule, now),
+                ),
             )
+            flows.append(view.to_json())
         others = [{"kind": e.kind, "url": e.url} for e in runtime.endpoints() if e.flow is None]
         return JSONResponse(
             {
@@ -163,14 +144,15 @@ class Admin:
         status = params.get("status")
         if status not in (None, "running", "succeeded", "failed"):
             return _error(400, f"status must be running, succeeded or failed, found {status!r}")
-        records = self.runtime.executor.store.list_executions(
+        store = self.runtime.executor.store
+        records = store.list_executions(
             flow=params.get("flow"),
             status=status,  # type: ignore[arg-type]
             limit=limit,
         )
         return JSONResponse(
             {
-                "executions": [record_json(r) for r in records],
+                "executions": [execution_view(store, r).to_json() for r in records],
                 "pending": [job.summary() for job in self.runtime.dispatcher.jobs() if job.state != "running"],
             }
         )
@@ -194,20 +176,15 @@ class Admin:
             if job is not None:
                 return JSONResponse({"id": ref, "status": job.state, **job.summary()})
             return _error(404, str(missing))
-        children = [r.id for r in store.invoked_by(record.id)]
         job = self.runtime.dispatcher.job(record.id)
-        body = record_json(record, lineage={"invokedBy": record.parent_id, "invoked": children})
-        body["result"] = _plain(record.result)
-        body["polledNoChanges"] = record.status_detail == "polled_no_changes"
-        body["retryOf"] = record.retry_of
-        body["steps"] = [{"name": s.name, "error": s.error, "result": _plain(s.result)} for s in store.steps(record.id)]
-        body["logs"] = [
-            {"severity": line.severity, "step": line.step, "message": line.message} for line in store.logs(record.id)
-        ]
-        if job is not None:
-            body["attempt"], body["retryOf"] = job.attempt, job.retry_of
-            body["retriedAs"] = job.extra.get("retriedAs")
-            body["retryPending"] = job.state == "retry-pending"
+        body = execution_detail(store, record).to_json()
+        if job is not None:  # the dispatcher's view of it: attempts and retries (not part of the execution view)
+            body["job"] = {
+                "attempt": job.attempt,
+                "retryOf": job.retry_of,
+                "retriedAs": job.extra.get("retriedAs"),
+                "retryPending": job.state == "retry-pending",
+            }
         return JSONResponse(body)
 
     async def result(self, request: Request) -> Response:
@@ -287,18 +264,6 @@ class Admin:
 
 def _next_tick(schedule: Schedule, now: datetime) -> str:
     return schedule.next_tick(now).isoformat().replace("+00:00", "Z")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return {"bytes": len(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

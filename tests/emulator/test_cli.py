@@ -309,3 +309,14 @@ def test_executions_list_says_why_it_shows_nothing(project: Project) -> None:
 
     code, out = cli("executions", "list", root, "--offset", "5")
     assert out.strip() == "no executions after skipping 5 (--offset); 2 executions in all"
+
+
+def test_run_takes_an_inline_body_and_prints_the_execution_view(project: Project) -> None:
+    root = project("emu-no-trigger")
+
+    code, out = cli("run", root, "--flow", "Echo", "--payload", '{"id": 1}', "--json")
+
+    assert code == 0, out
+    view = json.loads(out)
+    assert (view["version"], view["seq"], view["flow"], view["flowKey"]) == (1, 1, "Echo", "echo")
+    assert view["result"]["data"]["received"] == {"id": 1}

@@ -267,7 +267,6 @@ def test_log_lines() -> None:
 def test_execution_updates_after_shutdown_are_dropped_quietly(tmp_path: Path) -> None:
     """A run still logging while the server exits: its updates go nowhere, and say nothing (no traceback per line)."""
     from emulator.executor import ExecutionUpdate, LogLine
-    from emulator.store import Store
     from server.executions import EXECUTION_LOG, LocalRuns
 
     sent: list[tuple[str, dict[str, Any]]] = []
@@ -279,17 +278,16 @@ def test_execution_updates_after_shutdown_are_dropped_quietly(tmp_path: Path) ->
     root = write_project(tmp_path / "p", {})
     update = ExecutionUpdate("log", "e1", "Flow", log=LogLine("2026-11-29T10:04:05Z", "info", None, "still going"))
     loop = asyncio.new_event_loop()
-    with Store.open(root) as store:
 
-        async def make_forwarder() -> Callable[[ExecutionUpdate], None]:
-            return LocalRuns(cast("CnikitLanguageServer", Client())).forwarder(root, store)
+    async def make_forwarder() -> Callable[[ExecutionUpdate], None]:
+        return LocalRuns(cast("CnikitLanguageServer", Client())).forwarder(root)
 
-        forward = loop.run_until_complete(make_forwarder())
-        forward(update)
-        loop.run_until_complete(asyncio.sleep(0))  # the notification is sent from the loop
-        assert [method for method, _ in sent] == [EXECUTION_LOG]
-        loop.close()
-        forward(update)  # must not raise: the executor would log it as a failing listener
+    forward = loop.run_until_complete(make_forwarder())
+    forward(update)
+    loop.run_until_complete(asyncio.sleep(0))  # the notification is sent from the loop
+    assert [method for method, _ in sent] == [EXECUTION_LOG]
+    loop.close()
+    forward(update)  # must not raise: the executor would log it as a failing listener
     assert len(sent) == 1
 
 

@@ -40,11 +40,20 @@ async def test_list_flows_with_their_payload_files(start_session: StartSession, 
     session = await start_session([root])
     flows = plain(await session.command("cnikit.server.listFlows", {"project": str(root)}))
     payload = root / ".spectral" / "flows" / "sync-orders" / "payloads" / "sample.json"
+    served = {
+        "trigger": None,
+        "url": None,
+        "security": None,
+        "apiKeys": None,
+        "queue": None,
+        "retry": None,
+        "schedule": None,
+    }  # filled by a running `cnikit serve` only
     assert flows == [
-        {"name": "Sync Orders", "stableKey": "sync-orders", "isSynchronous": False, "hasSchedule": False,
-         "payloads": [str(payload)]},
-        {"name": "Notify Team", "stableKey": "notify-team", "isSynchronous": False, "hasSchedule": False,
-         "payloads": []},
+        {"version": 1, "name": "Sync Orders", "stableKey": "sync-orders", "synchronous": False, "hasSchedule": False,
+         "payloads": [str(payload)], **served},
+        {"version": 1, "name": "Notify Team", "stableKey": "notify-team", "synchronous": False, "hasSchedule": False,
+         "payloads": [], **served},
     ]  # fmt: skip
 
 

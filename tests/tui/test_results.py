@@ -14,13 +14,13 @@ from textual.widgets import OptionList, Select, Static
 
 from cnikit.payloads import Payload
 from cnikit.platform.client import PrismaticClient
+from emulator.sources import LocalSource
 from emulator.store import Store
 from tests.fakes.browser import Browser
 from tests.fakes.keyring import MemoryKeyring
 from tests.fakes.prismatic import FakePrismatic
 from tests.tui.conftest import make_app
 from tests.tui.seed import FLOWS, NOW, iso, record_execution, seed
-from tui.local_source import LocalSource
 from tui.screens.execution import ExecutionScreen
 from tui.screens.help import HelpScreen
 from tui.screens.results import ResultsScreen

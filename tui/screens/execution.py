@@ -14,8 +14,9 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
+from emulator.sources import ExecutionSource, StepOutput
+from emulator.views import ExecutionView, StepView
 from tui.format import duration, invoke_label, relative_time, status_icon
-from tui.sources import ExecutionRow, ExecutionSource, StepOutput, StepRow
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.log_view import LogView
 from tui.widgets.output_view import OutputView
@@ -37,11 +38,11 @@ class ExecutionScreen(Screen[None]):
         Binding("x", "replay", "Replay", id="execution.replay"),
     ]
 
-    def __init__(self, source: ExecutionSource, row: ExecutionRow) -> None:
+    def __init__(self, source: ExecutionSource, row: ExecutionView) -> None:
         super().__init__()
         self.source = source
         self.row = row
-        self.steps: list[StepRow] = []
+        self.steps: list[StepView] = []
         self.follow = row.status == "running"
         self.updated = asyncio.Event()  # set whenever following picked up something new (tests wait on it)
 
@@ -117,7 +118,7 @@ class ExecutionScreen(Screen[None]):
         highlighted = options.highlighted
         options.clear_options()
         for step in self.steps:
-            mark = "✘ " if step.has_error else "  "
+            mark = "✘ " if step.status == "failed" else "  "
             options.add_option(Option(f"{mark}{step.name:<14} {duration(step.duration_ms):>8}", id=step.name))
         if self.steps:
             options.highlighted = highlighted if highlighted is not None else 0

@@ -12,7 +12,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Label, Select, Static
 
-from tui.sources import STATUSES, ExecutionQuery, ExecutionRow, ExecutionSource
+from emulator.sources import STATUSES, ExecutionQuery, ExecutionSource
+from emulator.views import ExecutionView
 from tui.widgets.execution_table import ExecutionTable, header_text
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.navbar import NavBar
@@ -228,7 +229,7 @@ class ResultsScreen(Screen[None]):
         self.replay(row)
 
     @work(thread=True, exclusive=True, group="run")
-    def replay(self, row: ExecutionRow) -> None:
+    def replay(self, row: ExecutionView) -> None:
         """Replay in a worker thread; the new execution appears through the live update."""
         self.app.call_from_thread(self.notify, f"Replaying {row.id} ({row.flow})…")
         try:

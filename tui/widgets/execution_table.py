@@ -21,8 +21,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from emulator.sources import ExecutionQuery, ExecutionSource
+from emulator.views import ExecutionView
 from tui.format import duration, fit, invoke_label, relative_time
-from tui.sources import ExecutionQuery, ExecutionRow, ExecutionSource
 
 COLUMNS: tuple[tuple[str, int], ...] = (("", 2), ("Started", 10), ("Duration", 9), ("Invoke", 12), ("Flow", 0))
 ID_WIDTH = 14
@@ -82,14 +83,14 @@ class ExecutionTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another execution."""
 
-        def __init__(self, row: ExecutionRow | None) -> None:
+        def __init__(self, row: ExecutionView | None) -> None:
             super().__init__()
             self.row = row
 
     class Selected(Message):
         """Enter (or a click) chose an execution."""
 
-        def __init__(self, row: ExecutionRow) -> None:
+        def __init__(self, row: ExecutionView) -> None:
             super().__init__()
             self.row = row
 
@@ -107,7 +108,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         self.query_filter = ExecutionQuery()
         self.page_size = page_size
         self.row_count = 0
-        self._pages: OrderedDict[int, list[ExecutionRow]] = OrderedDict()
+        self._pages: OrderedDict[int, list[ExecutionView]] = OrderedDict()
         self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
@@ -134,7 +135,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.Highlighted(self.row_at(self.cursor)))
 
-    def row_at(self, index: int) -> ExecutionRow | None:
+    def row_at(self, index: int) -> ExecutionView | None:
         """The execution at `index` (0 = newest), fetching its page when not cached."""
         if index < 0 or index >= self.row_count:
             return None
@@ -150,7 +151,7 @@ class ExecutionTable(ScrollView, can_focus=True):
         return page[offset] if offset < len(page) else None
 
     @property
-    def current(self) -> ExecutionRow | None:
+    def current(self) -> ExecutionView | None:
         """The execution under the cursor."""
         return self.row_at(self.cursor)
 

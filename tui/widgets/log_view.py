@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from tui.sources import LogRow
+from emulator.views import LogLine
 
 SEVERITY_COLOURS: dict[str, str] = {
     "error": "bold red",
@@ -16,7 +16,7 @@ SEVERITY_COLOURS: dict[str, str] = {
 }
 
 
-def log_line(row: LogRow) -> Text:
+def log_line(row: LogLine) -> Text:
     """One log line: `HH:MM:SS.mmm LEVEL [step] message`."""
     colour = SEVERITY_COLOURS.get(row.severity, "")
     line = Text()
@@ -40,7 +40,7 @@ class LogView(RichLog):
         self.last_seq = -1
         self.line_count = 0
 
-    def add_rows(self, rows: list[LogRow]) -> None:
+    def add_rows(self, rows: list[LogLine]) -> None:
         """Append log lines (ignoring any already shown)."""
         for row in rows:
             if row.seq <= self.last_seq:

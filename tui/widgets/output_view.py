@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from emulator.sources import StepOutput
 from tui.format import byte_size
-from tui.sources import StepOutput
 from tui.widgets.code_area import CodeArea
 
 

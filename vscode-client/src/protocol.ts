@@ -13,6 +13,7 @@ export const ServerCommand = {
   runLocally: "cnikit.server.runLocally",
   replayExecution: "cnikit.server.replayExecution",
   listExecutions: "cnikit.server.listExecutions",
+  getExecution: "cnikit.server.getExecution",
   getExecutionLogs: "cnikit.server.getExecutionLogs",
   getStepOutput: "cnikit.server.getStepOutput",
   startServer: "cnikit.server.startServer",
@@ -46,35 +47,69 @@ export interface ProjectInfo {
   integrationId: string | null;
 }
 
-/** One flow of the active (or given) project, with its payload files. */
+/** A flow (`FlowView`, docs/lsp-protocol.md): one of the active (or given) project's, with its payload files.
+ * The endpoint fields are filled only by a running `cnikit serve`; `listFlows` leaves them null. */
 export interface FlowInfo {
+  version: number;
   name: string;
   stableKey: string;
-  isSynchronous: boolean;
+  synchronous: boolean;
   hasSchedule: boolean;
   payloads: string[];
+  trigger: string | null;
+  url: string | null;
+  security: string | null;
+  apiKeys: string[] | null;
+  queue: Record<string, unknown> | null;
+  retry: Record<string, unknown> | null;
+  schedule: { cron: string; timeZone: string; source: string | null; next: string | null } | null;
 }
 
 export type ExecutionStatus = "running" | "succeeded" | "failed";
 export type ExecutionSource = "local" | "cloud";
 
+/** One step of an execution (`StepView`). */
 export interface StepSummary {
   name: string;
   status: ExecutionStatus;
+  startedAt: string | null;
+  endedAt: string | null;
   durationMs: number | null;
+  error: string | null;
 }
 
+/** An execution as listed and notified (`ExecutionView`, the one JSON shape of an execution in every face). */
 export interface ExecutionSummary {
+  version: number;
+  source: ExecutionSource;
+  /** The short number of a local execution; null for cloud executions. */
+  seq: number | null;
   id: string;
   flow: string;
-  status: ExecutionStatus;
+  flowKey: string | null;
   invokeType: string;
+  status: ExecutionStatus;
+  statusDetail: string | null;
   startedAt: string;
   endedAt: string | null;
   durationMs: number | null;
   error: string | null;
-  source: ExecutionSource;
+  errorStep: string | null;
+  replayOf: string | null;
+  retryOf: string | null;
+  invokedBy: string | null;
+  invoked: string[];
+  httpMode: string | null;
   steps: StepSummary[];
+}
+
+/** `cnikit.server.getExecution`: one execution with everything recorded about it (`ExecutionDetail`). */
+export interface ExecutionDetail extends ExecutionSummary {
+  steps: (StepSummary & { output: unknown })[];
+  request: Record<string, unknown> | null;
+  result: unknown;
+  response: unknown;
+  logs: { seq: number; timestamp: string; severity: string; step: string | null; message: string }[];
 }
 
 export interface ExecutionUpdatedParams {

@@ -83,7 +83,7 @@ export function integrationNodes(projects: ProjectInfo[], workspaceFolders: stri
 /** Test Payloads view: flows of the active project, each with its payload files. */
 export function flowNodes(flows: FlowInfo[], project: string): NodeSpec[] {
   return flows.map((flow) => {
-    const kind = [flow.isSynchronous ? "synchronous" : null, flow.hasSchedule ? "scheduled" : null].filter(Boolean);
+    const kind = [flow.synchronous ? "synchronous" : null, flow.hasSchedule ? "scheduled" : null].filter(Boolean);
     return {
       id: `flow:${project}:${flow.stableKey}`,
       label: flow.name,

@@ -11,19 +11,30 @@ export const NOW = Date.parse("2026-11-29T12:00:00Z");
 
 /** An execution summary with sensible defaults. */
 export function execution(overrides: Partial<ExecutionSummary> = {}): ExecutionSummary {
+  const step = { startedAt: null, endedAt: null, error: null };
   return {
+    version: 1,
+    source: "local",
+    seq: 1,
     id: "exec-1",
     flow: "Sync Todos",
-    status: "succeeded",
+    flowKey: "sync-todos",
     invokeType: "INTEGRATION_FLOW_TEST",
+    status: "succeeded",
+    statusDetail: null,
     startedAt: "2026-11-29T11:55:00Z",
     endedAt: "2026-11-29T11:55:01Z",
     durationMs: 1234,
     error: null,
-    source: "local",
+    errorStep: null,
+    replayOf: null,
+    retryOf: null,
+    invokedBy: null,
+    invoked: [],
+    httpMode: "live",
     steps: [
-      { name: "onTrigger", status: "succeeded", durationMs: 12 },
-      { name: "onExecution", status: "succeeded", durationMs: 1200 },
+      { ...step, name: "onTrigger", status: "succeeded", durationMs: 12 },
+      { ...step, name: "onExecution", status: "succeeded", durationMs: 1200 },
     ],
     ...overrides,
   };
@@ -32,11 +43,19 @@ export function execution(overrides: Partial<ExecutionSummary> = {}): ExecutionS
 /** A flow with payload files under /ws/todo/.spectral/flows/<key>/payloads. */
 export function flow(stableKey: string, payloads: string[] = [], name = stableKey): FlowInfo {
   return {
+    version: 1,
     name,
     stableKey,
-    isSynchronous: false,
+    synchronous: false,
     hasSchedule: false,
     payloads: payloads.map((p) => `/ws/todo/.spectral/flows/${stableKey}/payloads/${p}.json`),
+    trigger: null,
+    url: null,
+    security: null,
+    apiKeys: null,
+    queue: null,
+    retry: null,
+    schedule: null,
   };
 }
 

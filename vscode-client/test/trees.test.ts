@@ -49,7 +49,7 @@ test("test payloads: flows with their payload files, which open on click", () =>
 });
 
 test("flow descriptions say synchronous and scheduled", () => {
-  const [node] = flowNodes([{ ...flow("x"), isSynchronous: true, hasSchedule: true }], "/p");
+  const [node] = flowNodes([{ ...flow("x"), synchronous: true, hasSchedule: true }], "/p");
   assert.equal(node.description, "synchronous, scheduled");
 });
 
@@ -83,13 +83,14 @@ test("executions: icons, menus and clicks follow status and source", () => {
 });
 
 test("steps of an execution open their output; a failed step is red, a running one hollow", () => {
+  const times = { startedAt: null, endedAt: null, error: null };
   const [node] = executionNodes(
     [
       execution({
         steps: [
-          { name: "onTrigger", status: "succeeded", durationMs: 5 },
-          { name: "onExecution", status: "failed", durationMs: 2500 },
-          { name: "cleanup", status: "running", durationMs: null },
+          { ...times, name: "onTrigger", status: "succeeded", durationMs: 5 },
+          { ...times, name: "onExecution", status: "failed", durationMs: 2500 },
+          { ...times, name: "cleanup", status: "running", durationMs: null },
         ],
       }),
     ],

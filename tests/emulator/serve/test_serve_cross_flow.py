@@ -17,14 +17,14 @@ def test_invoke_flow_reaches_siblings_and_links_executions(serve: Callable[..., 
     assert answer["titles"] == ["A", "BB", "CCC", "DDDD", "E"]
     parent_id = response.headers["prismatic-executionid"]
     parent = served.wait(parent_id)
-    children = parent["lineage"]["invoked"]
+    children = parent["invoked"]
     assert len(children) == 4  # three chunks to the synchronous sibling, one notification
     notify = served.wait(answer["notifyExecutionId"])
     assert notify["flow"] == "Notify" and notify["invokeType"] == "CROSS_FLOW"
     assert notify["result"]["data"] == {"count": 5, "invokeType": "Cross Flow"}
-    assert notify["lineage"]["invokedBy"] == parent_id
+    assert notify["invokedBy"] == parent_id
     for child in children:
-        assert served.wait(child)["lineage"]["invokedBy"] == parent_id
+        assert served.wait(child)["invokedBy"] == parent_id
     # The link is in the store, for every face (another process reads it from there).
     with Store.open(served.root) as store:
         assert store.get_execution(answer["notifyExecutionId"]).parent_id == parent_id

@@ -55,19 +55,19 @@ def test_failed_executions_retry_with_backoff_on_the_clock(serve: Callable[..., 
     delays = []
     for _ in range(3):
         record = served.admin("GET", f"executions/{chain[-1]['id']}")
-        assert record["retryPending"]
+        assert record["job"]["retryPending"]
         pending = served.admin("GET", "clock")["pending"]
         due = _time(pending[0]["at"]) - _time(served.admin("GET", "clock")["now"])
         delays.append(round(due.total_seconds() / 60))
         served.advance(f"{delays[-1] - 1}m")  # a minute early: nothing yet
-        assert served.admin("GET", f"executions/{chain[-1]['id']}")["retryPending"]
+        assert served.admin("GET", f"executions/{chain[-1]['id']}")["job"]["retryPending"]
         served.advance("1m")
-        retried_as = served.admin("GET", f"executions/{chain[-1]['id']}")["retriedAs"]
+        retried_as = served.admin("GET", f"executions/{chain[-1]['id']}")["job"]["retriedAs"]
         chain.append(served.wait(retried_as))
     assert delays == [2, 4, 8]
     assert all(r["status"] == "failed" for r in chain)
     last = served.admin("GET", f"executions/{chain[-1]['id']}")
-    assert last["attempt"] == 3 and last["retryOf"] == original and not last["retryPending"]
+    assert last["job"]["attempt"] == 3 and last["retryOf"] == original and not last["job"]["retryPending"]
     with Store.open(served.root) as store:  # recorded, not only known to the running server
         assert [store.get_execution(r["id"]).retry_of for r in chain] == [None, original, original, original]
         assert [r.id for r in store.retries_of(original)] == [r["id"] for r in chain[1:]]
@@ -78,8 +78,8 @@ def test_a_newer_request_cancels_pending_retries_of_the_same_id(serve: Callable[
     served = serve("serve-queue")
     old = served.client.post(served.flows["Flaky"], json={"fail": True, "orderId": "o-2"}).json()["executionId"]
     served.wait(old)
-    assert served.admin("GET", f"executions/{old}")["retryPending"]
+    assert served.admin("GET", f"executions/{old}")["job"]["retryPending"]
     newer = served.client.post(served.flows["Flaky"], json={"orderId": "o-2"}).json()["executionId"]
     assert served.wait(newer)["status"] == "succeeded"
-    assert not served.admin("GET", f"executions/{old}")["retryPending"]
+    assert not served.admin("GET", f"executions/{old}")["job"]["retryPending"]
     assert served.admin("GET", "clock")["pending"] == []

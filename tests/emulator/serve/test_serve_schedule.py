@@ -65,8 +65,8 @@ def test_polling_keeps_its_cursor_and_records_no_changes(serve: Callable[..., Se
         (tick,) = fired(served.advance("5m"), "Poll Records")
         records.append(served.wait(tick["executionId"]))
     first, second, third = records
-    assert first["polledNoChanges"] and [s["name"] for s in first["steps"]] == ["onTrigger"]
-    assert not second["polledNoChanges"] and second["result"]["data"] == [{"record": 1}]
+    assert first["statusDetail"] == "polled_no_changes" and [s["name"] for s in first["steps"]] == ["onTrigger"]
+    assert second["statusDetail"] is None and second["result"]["data"] == [{"record": 1}]
     assert third["result"]["data"] == [{"record": 2}]
     with Store.open(served.root) as store:
         details = [store.get_execution(r["id"]).status_detail for r in records]
