@@ -132,6 +132,6 @@ def test_the_admin_api_shows_a_webhooks_credential_headers_masked(hooks: Served)
     started = hooks.client.post(hooks.flows["Echo"], json={}, headers=sent).json()["executionId"]
     record = hooks.wait(started)
     trigger = next(step for step in record["steps"] if step["name"] == "onTrigger")
-    assert trigger["result"]["headers"]["authorization"] == "[masked]"
-    assert trigger["result"]["headers"]["cookie"] == "[masked]"
+    assert trigger["output"]["headers"]["authorization"] == "[masked]"
+    assert trigger["output"]["headers"]["cookie"] == "[masked]"
     assert "caller-secret-1234" not in json.dumps(record)
