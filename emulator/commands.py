@@ -52,9 +52,15 @@ def _prepared(root: Path, build_mode: str = "fast", max_memory: int = 1024) -> E
     from emulator.executor import Executor
     from emulator.instance import InstanceError
     from emulator.runner import RunnerError, WorkerFault
+    from emulator.store import StoreError
 
     mode: BuildMode = "project" if build_mode == "project" else "fast"
-    executor = Executor(root, build_mode=mode, max_memory_mb=max_memory, prespawned=early)
+    try:
+        executor = Executor(root, build_mode=mode, max_memory_mb=max_memory, prespawned=early)
+    except StoreError as error:  # the store is unusable: its one line says what to do
+        if early is not None:
+            early.close()
+        _fail(str(error))
     try:
         result = executor.prepare()
     except BuildFailed as error:
@@ -266,6 +272,9 @@ def run(
     """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
     from emulator.executor import ExecutorError
     from emulator.httpmock import HTTP_MODES, CassetteError
+    from emulator.interrupt import handle_signals
+
+    handle_signals()  # closing the terminal or `kill` ends the execution like Ctrl-C does
 
     _check_limits(timeout, max_memory)
     if http not in HTTP_MODES:
@@ -301,8 +310,10 @@ def replay(
     """Run a stored execution again with the same request (and cassette); the new execution links to it."""
     from emulator.executor import ExecutorError
     from emulator.httpmock import CassetteError
+    from emulator.interrupt import handle_signals
     from emulator.store import StoreError
 
+    handle_signals()  # closing the terminal or `kill` ends the execution like Ctrl-C does
     _check_limits(timeout)
     root = _root(path)
     executor = _prepared(root)
@@ -318,9 +329,12 @@ executions_app = typer.Typer(help="Executions recorded by the local emulator.", 
 
 
 def _store(root: Path) -> Store:
-    from emulator.store import Store
+    from emulator.store import Store, StoreError
 
-    return Store.open(root)
+    try:
+        return Store.open(root)
+    except StoreError as error:  # the store is unusable: its one line says what to do
+        _fail(str(error))
 
 
 def _duration(record: ExecutionRecord) -> str:
@@ -536,6 +550,7 @@ def state_set(
 ) -> None:
     """Set (or, with null, delete) one key of a state level."""
     from emulator.executor import ExecutorError, state_keys
+    from emulator.store import StoreError
 
     chosen_level = _level(level)
     try:
@@ -558,7 +573,10 @@ def state_set(
             current.pop(key, None)
         else:
             current[key] = parsed
-        executor.store.set_state(state_key, current)
+        try:
+            executor.store.set_state(state_key, current)
+        except StoreError as error:  # not strict JSON (NaN, Infinity)
+            _fail(str(error))
     typer.echo(json.dumps(current, indent=2))
 
 
@@ -590,7 +608,7 @@ def state_export(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
 @state_app.command("import")
 def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
     """Replace all stored state by a snapshot; the snapshot is validated first, nothing changes if it is invalid."""
-    from emulator.store import STATE_LEVELS, StateKey
+    from emulator.store import STATE_LEVELS, StateKey, StoreError
 
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
@@ -611,7 +629,10 @@ def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
             _fail(f"{where}: value must be a JSON object; nothing was changed")
         entries.append((StateKey(item["level"], item["scope"], item.get("flow", "")), item["value"]))
     with _store(_root(path)) as store:
-        store.replace_all_state(entries)
+        try:
+            store.replace_all_state(entries)
+        except StoreError as error:  # not strict JSON (NaN, Infinity)
+            _fail(f"{file}: {error}; nothing was changed")
     typer.echo(f"imported {len(entries)} state level{'s' if len(entries) != 1 else ''} from {file}")
 
 

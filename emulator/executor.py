@@ -658,9 +658,11 @@ class Executor:
         except WorkerFault as error:
             outcome.error = str(error)
             add_log("error", None, str(error))
-        except KeyboardInterrupt:
-            # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
-            self._record_interrupted(execution_id, outcome, add_log, log_writer)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C (or SIGTERM/SIGHUP, see emulator.interrupt): the execution is recorded as stopped (not left
+            # "running" forever), then the interrupt goes on.
+            stopped = str(interrupt) or "The execution was stopped by the user (interrupted)."
+            self._record_interrupted(execution_id, outcome, add_log, log_writer, stopped)
             raise
         if http == "record":
             kept = httpmock.record_cassette(cassette_file, exchanges)
@@ -690,6 +692,7 @@ class Executor:
         outcome: ExecutionOutcome,
         add_log: Callable[[str, str | None, str], None],
         log_writer: _LogWriter,
+        error: str,
     ) -> None:
         if self.pool is not None:
             for worker in self.pool.workers():  # the interrupted one is back among them, maybe still busy
@@ -697,8 +700,8 @@ class Executor:
             self.pool.close()
             self.pool = None
             self.definition = None  # the next run prepares a fresh pool
-        outcome.error = "The execution was stopped by the user (interrupted)."
-        add_log("error", None, outcome.error)
+        outcome.error = error
+        add_log("error", None, error)
         outcome.ended_at = now_iso()
         self.store.finish_execution(
             execution_id,
