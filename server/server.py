@@ -23,6 +23,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from cnikit import __version__
+from emulator.store import StoreError
 from server.executions import LocalRuns
 from server.positions import Locator, path_of, read_lines, uri_of
 from server.projects import AnalyzeFunction, CommandError, Projects, ProjectState
@@ -245,7 +246,8 @@ class CnikitLanguageServer(LanguageServer):
         """Register `workspace/executeCommand` `name`: its one argument object is validated by `args_model`.
 
         Invalid arguments become an InvalidParams error saying what was expected; a `CommandError` (or a
-        ValueError/OSError from the layers below) becomes a RequestFailed error carrying its one-line reason.
+        ValueError/OSError/StoreError from the layers below: an unusable store says so in one line) becomes a
+        RequestFailed error carrying its one-line reason.
         """
 
         async def execute(ls: CnikitLanguageServer, *arguments: Any) -> Any:
@@ -264,7 +266,7 @@ class CnikitLanguageServer(LanguageServer):
                     result = await result
             except JsonRpcException:
                 raise
-            except (CommandError, ValueError, OSError) as error:
+            except (CommandError, ValueError, OSError, StoreError) as error:
                 raise JsonRpcException(str(error), code=REQUEST_FAILED) from None
             return result
 

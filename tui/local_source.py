@@ -72,6 +72,9 @@ class LocalSource:
         if self._store is None and self.db_path.exists() and self.error is None:
             try:
                 self._store = Store(self.db_path)
+            except StoreError as error:  # not a usable store: the store's one line says what to do
+                self.error = str(error)
+                return None
             except sqlite3.DatabaseError as error:
                 self.error = (
                     f"{self.db_path} is not a readable emulator store ({error}); move it away and run a flow to "

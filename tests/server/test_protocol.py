@@ -137,3 +137,21 @@ async def test_malformed_requests_answer_minus_32602_and_logs_forward_by_level(
     ignored = _forwarded(session, "which was never opened: ignored")
     assert bool(ignored) == debug  # info: only with debug
     assert not [m for m in session.client.messages if "Error in server" in m.message]
+
+
+async def test_an_unusable_store_is_one_line_as_in_the_cli(start_session: StartSession, workspace: Any) -> None:
+    root = workspace("lsp-diagnostics")
+    store = root / ".spectral" / "local" / "emulator.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"not a database, not even close" * 10)
+    session = await start_session([root])
+
+    with pytest.raises(JsonRpcException) as raised:
+        await session.command("cnikit.server.listExecutions", {"project": str(root)})
+
+    assert raised.value.code == int(types.LSPErrorCodes.RequestFailed)
+    assert raised.value.message == (
+        f"{store} is not a usable cnikit store (not an SQLite database): move it aside (with any emulator.sqlite-wal"
+        " and emulator.sqlite-shm next to it) and cnikit starts a new one; nothing was changed"
+    )
+    assert store.read_bytes() == b"not a database, not even close" * 10
