@@ -87,7 +87,7 @@ def test_run_stopped_by_a_signal_records_the_execution_as_interrupted(
 
     run.send_signal(sent)
 
-    assert run.wait(timeout=30) != 0
+    assert run.wait(timeout=30) == 130  # like Ctrl-C
     assert _only_execution(root) == ("failed", f"{INTERRUPTED} ({sent.name})")  # written by the run itself
 
 
