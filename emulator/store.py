@@ -317,11 +317,11 @@ class Store:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
             with self._guard():
+                self._db.execute("PRAGMA busy_timeout=5000")
                 self._check_header()
                 self._db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA busy_timeout=5000")
                 self._migrate()
                 self._fail_orphans()
         except BaseException:
