@@ -118,6 +118,7 @@ class LocalRuns:
         # Per project: execution id → (status, ended_at, steps, last log id) as last reported.
         self._seen: dict[Path, dict[str, tuple[str, str | None, int, int]]] = {}
         self._seen_lock = threading.Lock()
+        self._unusable: set[Path] = set()  # projects whose store was found unusable (and said so)
         self.servers: dict[Path, LocalServer] = {}
         self._started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -180,9 +181,18 @@ class LocalRuns:
 
     def _db_exists(self, root: Path) -> bool:
         from cnikit.project import local_dir
-        from emulator.store import DB_NAME
+        from emulator.store import DB_NAME, StoreError
 
-        return (local_dir(root) / DB_NAME).exists()
+        if not (local_dir(root) / DB_NAME).exists():
+            return False
+        try:
+            self.store(root)
+        except StoreError as error:  # unusable (corrupt, a folder …): said once, left out of the watch and counts
+            if root not in self._unusable:
+                self._unusable.add(root)
+                log.warning("%s", error)
+            return False
+        return True
 
     def baseline(self) -> None:
         """Remember the executions recorded before the server started, so only new ones are reported."""

@@ -155,3 +155,9 @@ async def test_an_unusable_store_is_one_line_as_in_the_cli(start_session: StartS
         " and emulator.sqlite-shm next to it) and cnikit starts a new one; nothing was changed"
     )
     assert store.read_bytes() == b"not a database, not even close" * 10
+    # The watch for executions of other processes says it once, as a warning, and keeps the server quiet.
+    said = await session.wait_for(
+        types.WINDOW_LOG_MESSAGE, lambda: [m for m in session.client.log_messages if raised.value.message in m.message]
+    )
+    assert [m.type for m in said] == [types.MessageType.Warning]
+    assert not [m for m in session.client.log_messages if "failed" in m.message]
