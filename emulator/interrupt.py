@@ -5,6 +5,8 @@
 * `this_process()` and `is_alive(owner)` name a process by its pid *and* its start time, so a pid the system has
   since given to another process is not mistaken for the owner. The store writes the owner of every execution it
   starts and, when opened, fails the running executions whose owner is gone (SIGKILL, a crash, a power cut).
+* `stop_executions(store, interrupt)`: a server that stops fails its running executions and kills their workers
+  instead of waiting for them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 SIGNALS = ("SIGTERM", "SIGHUP")
+INTERRUPTED = "The execution was interrupted"  # the error of an execution whose process ended before it did
 
 
 def handle_signals() -> None:
@@ -35,7 +38,7 @@ def handle_signals() -> None:
 
     def interrupt(number: int, frame: FrameType | None) -> None:
         name = signal.Signals(number).name
-        raise Interrupted(f"The execution was interrupted ({name})")
+        raise Interrupted(f"{INTERRUPTED} ({name})")
 
     for name in SIGNALS:
         if hasattr(signal, name):  # Windows has no SIGHUP
@@ -89,7 +92,6 @@ def stop_executions(store: Store, interrupt: KeyboardInterrupt) -> list[str]:
     """This process is stopping (`interrupt`: Ctrl-C or a signal): fail its running executions as interrupted, then
     kill the Node workers running them so nothing waits for them. Returns the ids of the executions interrupted."""
     from emulator.runner import kill_all_workers
-    from emulator.store import INTERRUPTED
 
     interrupted = store.interrupt_running(str(interrupt) or INTERRUPTED)
     kill_all_workers()

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import msgpack
 
-from emulator.interrupt import Owner, is_alive, this_process
+from emulator.interrupt import INTERRUPTED, Owner, is_alive, this_process
 
 DB_NAME = "emulator.sqlite"
 LOG_LIMIT = 4096  # the platform truncates log lines after 4096 characters
@@ -57,7 +57,6 @@ STATE_LIMIT_ERROR = f"Unable to complete execution, persisted state exceeded max
 StateLevel = Literal["instanceState", "crossFlowState", "integrationState"]
 STATE_LEVELS: tuple[StateLevel, ...] = ("instanceState", "crossFlowState", "integrationState")
 Status = Literal["running", "succeeded", "failed"]
-INTERRUPTED = "The execution was interrupted"  # the error of an execution whose process ended before it did
 SCHEMA_VERSION = 2  # 1: lineage and status detail columns; 2: the owner of each execution
 
 _SCHEMA = """
