@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cnikit.private_files import private_dir, write_private
@@ -32,25 +33,36 @@ def is_project(path: Path) -> bool:
 
 def find_projects(root: Path, max_depth: int = 5) -> list[Path]:
     """Every CNI project at or below `root`, sorted; the root itself counts when it holds `.spectral/`."""
-    root = root.resolve()
-    found: list[Path] = []
+    return sorted(set(walk_projects(root, max_depth)))
 
-    def walk(folder: Path, depth: int) -> None:
-        if depth > max_depth:
+
+def walk_projects(
+    root: Path,
+    max_depth: int = 5,
+    *,
+    skip: Callable[[Path], bool] | None = None,
+    keep_going: Callable[[], bool] | None = None,
+) -> Iterator[Path]:
+    """The CNI projects at or below `root` as the walk finds them (a caller may stop early). `skip(folder)` leaves
+    a folder out (besides `SKIPPED_DIRS`); the walk ends as soon as `keep_going()` is False."""
+
+    def walk(folder: Path, depth: int) -> Iterator[Path]:
+        if depth > max_depth or (keep_going is not None and not keep_going()):
             return
         try:
             with os.scandir(folder) as entries:
                 subdirs = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
         except OSError:
             return  # unreadable folder: skip it, like the extension does
-        for entry in sorted(subdirs, key=lambda e: e.name):
-            if entry.name == SPECTRAL_DIR:
-                found.append(folder)
-            elif entry.name not in SKIPPED_DIRS:
-                walk(Path(entry.path), depth + 1)
+        subdirs.sort(key=lambda e: e.name)
+        if any(entry.name == SPECTRAL_DIR for entry in subdirs):
+            yield folder
+        for entry in subdirs:
+            path = Path(entry.path)
+            if entry.name not in SKIPPED_DIRS and entry.name != SPECTRAL_DIR and not (skip and skip(path)):
+                yield from walk(path, depth + 1)
 
-    walk(root, 0)
-    return sorted(set(found))
+    yield from walk(root.resolve(), 0)
 
 
 def find_project_root(path: Path) -> Path | None:

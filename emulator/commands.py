@@ -195,6 +195,9 @@ def run(
 ) -> None:
     """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
     from emulator.httpmock import HTTP_MODES
+    from emulator.interrupt import handle_signals
+
+    handle_signals()  # closing the terminal or `kill` ends the execution like Ctrl-C does
 
     _check_limits(timeout, max_memory)
     if not build_timeout >= 1:  # `not >=` also refuses NaN
@@ -229,6 +232,9 @@ def replay(
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
 ) -> None:
     """Run a stored execution again with the same request (and cassette); the new execution links to it."""
+    from emulator.interrupt import handle_signals
+
+    handle_signals()  # closing the terminal or `kill` ends the execution like Ctrl-C does
     _check_limits(timeout)
     with _session(_root(path), timeout=timeout) as session:
         outcome = _guarded(lambda: session.replay(execution, timeout=timeout, on_update=_live_logs(as_json)))
@@ -239,9 +245,12 @@ executions_app = typer.Typer(help="Executions recorded by the local emulator.", 
 
 
 def _store(root: Path) -> Store:
-    from emulator.store import Store
+    from emulator.store import Store, StoreError
 
-    return Store.open(root)
+    try:
+        return Store.open(root)
+    except StoreError as error:  # the store is unusable: its one line says what to do
+        _fail(str(error))
 
 
 def _duration(record: ExecutionRecord) -> str:

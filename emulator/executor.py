@@ -421,9 +421,10 @@ class Executor:
         except WorkerFault as error:
             outcome.error = str(error)
             live.log("error", None, str(error))
-        except KeyboardInterrupt:
-            # Ctrl-C: the execution is recorded as stopped (not left "running" forever), then the interrupt goes on.
-            self._record_interrupted(live)
+        except KeyboardInterrupt as interrupt:
+            # Ctrl-C (or SIGTERM/SIGHUP, see emulator.interrupt): the execution is recorded as stopped (not left
+            # "running" forever), then the interrupt goes on.
+            self._record_interrupted(live, str(interrupt) or "The execution was stopped by the user (interrupted).")
             raise
         else:
             outcome.status = "succeeded"
@@ -434,7 +435,7 @@ class Executor:
             return changed_state(keys, value.get("state") or {}), json.loads(value.get("executionState") or "{}")
         return {}, None
 
-    def _record_interrupted(self, live: LiveExecution) -> None:
+    def _record_interrupted(self, live: LiveExecution, error: str) -> None:
         if self.pool is not None:
             for worker in self.pool.workers():  # the interrupted one is back among them, maybe still busy
                 worker.kill()
@@ -442,8 +443,8 @@ class Executor:
             self.pool = None
             self.definition = None  # the next run prepares a fresh pool
         outcome = live.outcome
-        outcome.error = "The execution was stopped by the user (interrupted)."
-        live.log("error", None, outcome.error)
+        outcome.error = error
+        live.log("error", None, error)
         outcome.ended_at = now_iso()
         self.store.finish_execution(
             outcome.execution_id,

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -97,6 +98,15 @@ def node_binary() -> str:
     return node
 
 
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()  # every worker of this process, for `kill_all_workers`
+
+
+def kill_all_workers() -> None:
+    """Kill every worker of this process now, busy ones too (the process is stopping: nothing waits for them)."""
+    for worker in list(_LIVE):
+        worker.kill()
+
+
 class Worker:
     """One warm Node process running runner.js. One request at a time (the pool lends a worker to one caller)."""
 
@@ -117,6 +127,7 @@ class Worker:
             stderr=subprocess.PIPE,
             bufsize=0,
         )
+        _LIVE.add(self)
         assert self.process.stdout is not None
         self._stdout = self.process.stdout.fileno()
         self._stderr_thread = threading.Thread(

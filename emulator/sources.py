@@ -225,10 +225,13 @@ class LocalSource:
     def store(self) -> Store | None:
         """The store, once its file exists (None, with `error` saying why, when the file is not a usable store)."""
         if self._store is None and self.db_path.exists() and self.error is None:
-            from emulator.store import Store
+            from emulator.store import Store, StoreError
 
             try:
                 self.attach(Store(self.db_path))
+            except StoreError as error:  # not a usable store: the store's one line says what to do
+                self.error = str(error)
+                return None
             except sqlite3.DatabaseError as error:
                 self.error = (
                     f"{self.db_path} is not a readable emulator store ({error}); move it away and run a flow to "

@@ -23,6 +23,13 @@ or finishes (from the thread that wrote it). Another process (a TUI next to a `c
 `Store.changed()` now and then: it is True when any connection committed since the last call.
 
 Thread-safe: one connection guarded by a lock; WAL lets other processes read while one writes.
+
+Never left "running": each execution records the process that runs it (pid and start time, see
+`emulator.interrupt`); opening a store fails, with `INTERRUPTED`, the running executions whose process is gone.
+
+A file that is not a usable store (corrupt, truncated, a folder) raises `StoreUnreadable`, whose message is the one
+line every face prints: which file, and to move it aside. Nothing is written to such a file. Stores written by an
+earlier version are migrated in place (`PRAGMA user_version` counts the schema changes).
 """
 
 from __future__ import annotations
@@ -40,6 +47,8 @@ from typing import Any, Literal
 
 import msgpack
 
+from emulator.interrupt import INTERRUPTED, Owner, is_alive, this_process
+
 DB_NAME = "emulator.sqlite"
 LOG_LIMIT = 4096  # the platform truncates log lines after 4096 characters
 STATE_LIMIT = 67_108_864  # 64 MB: flow + cross-flow + integration state combined
@@ -48,6 +57,7 @@ STATE_LIMIT_ERROR = f"Unable to complete execution, persisted state exceeded max
 StateLevel = Literal["instanceState", "crossFlowState", "integrationState"]
 STATE_LEVELS: tuple[StateLevel, ...] = ("instanceState", "crossFlowState", "integrationState")
 Status = Literal["running", "succeeded", "failed"]
+SCHEMA_VERSION = 2  # 1: lineage and status detail columns; 2: the owner of each execution
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
@@ -107,11 +117,14 @@ _COLUMNS = {
         ("parent_id", "TEXT"),  # the execution that invoked this one with `context.invokeFlow` (cross-flow)
         ("retry_of", "TEXT"),  # the original execution this one retries
         ("status_detail", "TEXT"),  # more about the status: `polled_no_changes`
+        ("owner_pid", "INTEGER"),  # the process running this execution (see emulator.interrupt) ...
+        ("owner_started", "TEXT"),  # ... and when it started, so a reused pid is not taken for it
     ),
 }
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS executions_parent ON executions (parent_id)",
     "CREATE INDEX IF NOT EXISTS executions_retry ON executions (retry_of)",
+    "CREATE INDEX IF NOT EXISTS executions_status ON executions (status)",
 )
 StatusDetail = Literal["polled_no_changes"]
 
@@ -131,6 +144,14 @@ def unpack(blob: bytes | None) -> Any:
     if blob is None:
         return None
     return msgpack.unpackb(blob, raw=False, timestamp=3)
+
+
+def state_json(key: StateKey, value: dict[str, Any]) -> str:
+    """A state level as stored: strict JSON (NaN and Infinity are not JSON, and would break every later run)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise StoreError(f"{key.level} must be strict JSON: NaN and Infinity are not JSON values") from None
 
 
 def truncate_log(message: str) -> str:
@@ -257,6 +278,47 @@ def _shown(step: str, result: Any) -> Any:
     return mask_request(result) if step == "onTrigger" else result
 
 
+class StoreUnreadable(StoreError):
+    """The store file cannot be used (corrupt, truncated, not a file, from a newer cnikit); the message says what
+    to do, in one line."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is not a usable cnikit store ({reason}): move it aside (with any {path.name}-wal and"
+            f" {path.name}-shm next to it) and cnikit starts a new one; nothing was changed"
+        )
+
+
+# SQLite's own words for a file that is not (or no longer) a database; other errors (locked, full disk) are not.
+_UNREADABLE = {"SQLITE_CORRUPT": "corrupt or truncated", "SQLITE_NOTADB": "not an SQLite database"}
+
+
+def _truncated(path: Path) -> str | None:
+    """How much of the file is missing, when its header promises more pages than it holds; else None.
+
+    SQLite itself only notices a missing page when a query reads it, maybe long after opening. Checked only when no
+    process has the store open (no `-wal` file): a checkpoint may write the header before the pages it adds.
+    """
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+            size = os.fstat(file.fileno()).st_size
+    except OSError:
+        return None  # SQLite says what is wrong when it opens it
+    wal = path.with_name(path.name + "-wal")
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0") or wal.exists():
+        return None
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    pages_valid = header[24:28] == header[92:96]  # the page count is valid for the last change (file format docs)
+    expected = pages * page_size
+    if pages_valid and size < expected:
+        return f"truncated: {size} of {expected} bytes"
+    return None
+
+
 class Store:
     """The SQLite store of one project. Use `Store.open(project_root)` or `Store(path_to_sqlite)`."""
 
@@ -264,27 +326,91 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
+        self._listeners: list[Callable[[StoreEvent], None]] = []
+        if path.exists() and not path.is_file():
+            raise StoreUnreadable(path, "it is a folder, not a file" if path.is_dir() else "it is not a regular file")
+        if (short := _truncated(path)) is not None:
+            raise StoreUnreadable(path, short)
         _private(path)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
-        self._listeners: list[Callable[[StoreEvent], None]] = []
+        try:
+            with self._guard():
+                self._db.execute("PRAGMA busy_timeout=5000")
+                self._check_header()
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the last commit.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._migrate()
+                self._fail_orphans()
+        except BaseException:
+            self._db.close()
+            raise
         self._data_version = self._version()
 
+    def _check_header(self) -> None:
+        # Read before writing anything: a file that is not a store (or is from a newer cnikit) stays untouched.
+        self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreUnreadable(
+                self.path, f"written by a newer cnikit: schema {version}, this one knows {SCHEMA_VERSION}"
+            )
+
     def _migrate(self) -> None:
-        """Add the columns a store written by an earlier version lacks (nothing it holds changes)."""
-        for table, columns in _COLUMNS.items():
-            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns:
-                if name not in have:
-                    with suppress(sqlite3.OperationalError):  # another process added it meanwhile
-                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-        for statement in _INDEXES:
-            self._db.execute(statement)
+        """Create the tables, or bring a store written by an earlier version up to `SCHEMA_VERSION` in place: add
+        the columns it lacks (nothing it holds changes). One transaction, so two processes never race on it."""
+        if int(self._db.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+            return
+        with self._tx() as db:
+            for statement in _SCHEMA.split(";")[:-1]:  # one transaction: executescript would commit on its own
+                db.execute(statement)
+            for table, columns in _COLUMNS.items():
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns:
+                    if name not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            for statement in _INDEXES:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _fail_orphans(self) -> None:
+        """Fail the running executions whose process is gone: nothing will ever finish them."""
+        with self._guard():
+            owners = self._db.execute(
+                "SELECT DISTINCT owner_pid, owner_started FROM executions WHERE status='running'"
+            ).fetchall()
+        gone = [(pid, started) for pid, started in owners if pid is None or not is_alive(Owner(pid, started or ""))]
+        if gone:
+            self._interrupt(gone)
+
+    def interrupt_running(self, error: str = INTERRUPTED) -> list[str]:
+        """Fail this process's running executions with `error` (it is stopping); returns their ids.
+
+        Their own end, if it still comes, is then ignored (see `finish_execution`)."""
+        me = this_process()
+        return self._interrupt([(me.pid, me.started)], error)
+
+    def _interrupt(self, owners: list[tuple[int | None, str | None]], error: str = INTERRUPTED) -> list[str]:
+        ended = now_iso()
+        rows: list[tuple[str, str]] = []
+        with self._tx() as db:
+            for pid, started in owners:
+                rows += db.execute(
+                    "SELECT id, flow_key FROM executions"
+                    " WHERE status='running' AND owner_pid IS ? AND owner_started IS ?",
+                    (pid, started),
+                ).fetchall()
+            db.executemany(
+                "INSERT INTO logs (execution_id, timestamp, severity, step, message) VALUES (?, ?, 'error', NULL, ?)",
+                [(execution_id, ended, error) for execution_id, _ in rows],
+            )
+            db.executemany(
+                "UPDATE executions SET status='failed', error=?, ended_at=? WHERE id=?",
+                [(error, ended, execution_id) for execution_id, _ in rows],
+            )
+        for execution_id, flow_key in rows:
+            self._emit(StoreEvent("finished", execution_id, flow_key, "failed"))
+        return [execution_id for execution_id, _ in rows]
 
     @classmethod
     def open(cls, project_root: Path) -> Store:
@@ -305,8 +431,20 @@ class Store:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _guard(self) -> Iterator[None]:
+        """Hold the lock; SQLite's "this is no database" errors become `StoreUnreadable` (the one place they do)."""
         with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as error:
+                reason = _UNREADABLE.get(getattr(error, "sqlite_errorname", ""))
+                if reason is None:
+                    raise
+                raise StoreUnreadable(self.path, reason) from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -328,7 +466,7 @@ class Store:
                 listener(event)
 
     def _version(self) -> int:
-        with self._lock:
+        with self._guard():
             return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def changed(self) -> bool:
@@ -346,7 +484,7 @@ class Store:
 
     def get_state_text(self, key: StateKey) -> str | None:
         """One state level's stored JSON text, or None when never written."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 "SELECT data FROM state WHERE level=? AND scope=? AND flow=?", (key.level, key.scope, key.flow)
             ).fetchone()
@@ -357,11 +495,11 @@ class Store:
         if not isinstance(value, dict):
             raise StoreError(f"{key.level} must be a JSON object, found {type(value).__name__}")
         with self._tx() as db:
-            self._write_state(db, key, json.dumps(value, separators=(",", ":")))
+            self._write_state(db, key, state_json(key, value))
 
     def list_state(self) -> list[tuple[StateKey, dict[str, Any]]]:
         """Every stored state level with its value, ordered by level, scope and flow."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT level, scope, flow, data FROM state ORDER BY level, scope, flow").fetchall()
         return [(StateKey(level, scope, flow), json.loads(data)) for level, scope, flow, data in rows]
 
@@ -384,7 +522,7 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM state")
             for key, value in entries:
-                self._write_state(db, key, json.dumps(value, separators=(",", ":")))
+                self._write_state(db, key, state_json(key, value))
 
     @staticmethod
     def _write_state(db: sqlite3.Connection, key: StateKey, data: str) -> None:
@@ -404,8 +542,8 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO executions (id, instance_id, flow_key, flow_name, invoke_type, status, started_at,"
-                " request, replay_of, http_mode, cassette, parent_id, retry_of)"
-                " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                " request, replay_of, http_mode, cassette, parent_id, retry_of, owner_pid, owner_started)"
+                " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new.id,
                     new.instance_id,
@@ -419,6 +557,8 @@ class Store:
                     new.cassette,
                     new.parent_id,
                     new.retry_of,
+                    this_process().pid,
+                    this_process().started,
                 ),
             )
         self._emit(StoreEvent("started", new.id, new.flow_key, "running"))
@@ -450,13 +590,15 @@ class Store:
 
         `logs` are the lines not yet written with `append_logs`, `(timestamp, severity, step, message)`; `state`
         maps each changed level to its whole new JSON text. All of it is one transaction: a crash leaves either the
-        old state or the new, never a mix.
+        old state or the new, never a mix. An execution that was interrupted meanwhile stays as it is.
         """
         flow_key = ""
         with self._tx() as db:
-            row = db.execute("SELECT flow_key FROM executions WHERE id=?", (execution_id,)).fetchone()
+            row = db.execute("SELECT flow_key, status FROM executions WHERE id=?", (execution_id,)).fetchone()
             if row is None:
                 raise StoreError(f"no execution {execution_id} to finish")
+            if row[1] != "running":
+                return  # interrupted meanwhile (`interrupt_running`): that outcome stands, state is not written
             flow_key = row[0]
             db.execute(
                 "UPDATE executions SET status=?, ended_at=?, error=?, result=?, response=?, execution_state=?,"
@@ -503,7 +645,7 @@ class Store:
             clauses.append("status=?")
             params.append(status)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 f"SELECT {_EXEC_COLUMNS} FROM executions{where} ORDER BY seq DESC LIMIT ? OFFSET ?",
                 [*params, limit, offset],
@@ -520,18 +662,18 @@ class Store:
             clauses.append("status=?")
             params.append(status)
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._lock:
+        with self._guard():
             return int(self._db.execute(f"SELECT COUNT(*) FROM executions{where}", params).fetchone()[0])
 
     def flows(self) -> list[tuple[str, str]]:
         """The flows that have executions, as (name, stable key), by name."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT DISTINCT flow_name, flow_key FROM executions ORDER BY flow_name").fetchall()
         return [(row[0], row[1]) for row in rows]
 
     def get_execution(self, ref: str) -> ExecutionRecord:
         """An execution by sequence number (`12`), full id, or a unique prefix of its id; raises `StoreError`."""
-        with self._lock:
+        with self._guard():
             if ref.isdigit():
                 rows = self._db.execute(f"SELECT {_EXEC_COLUMNS} FROM executions WHERE seq=?", (int(ref),)).fetchall()
             else:
@@ -548,7 +690,7 @@ class Store:
 
     def steps(self, execution_id: str) -> list[StepRecord]:
         """The steps of an execution in order, results decoded."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT execution_id, position, name, started_at, ended_at, error, result FROM steps"
                 " WHERE execution_id=? ORDER BY position",
@@ -568,7 +710,7 @@ class Store:
 
     def step_blob(self, execution_id: str, step: str) -> bytes | None:
         """One step's result exactly as stored (msgpack bytes), like the platform's `resultsUrl` content."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 "SELECT result FROM steps WHERE execution_id=? AND name=?", (execution_id, step)
             ).fetchone()
@@ -581,7 +723,7 @@ class Store:
         if severity:
             query += " AND severity=?"
             params.append(severity)
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(query + " ORDER BY id", params).fetchall()
         return [LogRecord(*row) for row in rows]
 
@@ -601,7 +743,7 @@ class Store:
         self, link: Literal["parent_id", "retry_of", "replay_of"], execution_id: str, order: str
     ) -> list[ExecutionRecord]:
         # One query for every execution-to-execution link column; `link` and `order` are ours, never user input.
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 f"SELECT {_EXEC_COLUMNS} FROM executions WHERE {link}=? ORDER BY {order}", (execution_id,)
             ).fetchall()

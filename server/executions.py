@@ -80,6 +80,7 @@ class LocalRuns:
         self._sessions: dict[Path, Session] = {}
         self._feeds: dict[Path, ExecutionFeed] = {}
         self._cloud: dict[Path, ExecutionSource] = {}
+        self._unusable: set[Path] = set()  # projects whose store was found unusable (and said so)
         self.servers: dict[Path, LocalServer] = {}
         self._loop: asyncio.AbstractEventLoop | None = None  # the server's, for sessions made on a watch thread
         self._started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -166,14 +167,30 @@ class LocalRuns:
         session = self.session(root)
         if not session.has_store():
             return 0
+        if not self.usable(root):
+            return 0
         return session.store.count_executions(flow=flow)
+
+    def usable(self, root: Path) -> bool:
+        """Whether the project's store opens; an unusable one (corrupt, a folder …) is said once, as a warning, and
+        left out of the watch and the code lens counts."""
+        from emulator.store import StoreError
+
+        try:
+            self.session(root).store  # noqa: B018 - opening is the check
+        except StoreError as error:
+            if root not in self._unusable:
+                self._unusable.add(root)
+                log.warning("%s", error)
+            return False
+        return True
 
     def collect_external(self) -> list[tuple[str, dict[str, Any]]]:
         """What the feeds report since the last look: notifications for new or changed executions and new log lines
         (in that order per execution). Runs in a thread; the caller sends them from the event loop."""
         messages: list[tuple[str, dict[str, Any]]] = []
         for root in list(self._ls.projects.states):
-            if not self.session(root).has_store():
+            if not self.session(root).has_store() or not self.usable(root):
                 continue
             for item in self.feed(root).poll():
                 if item.log is not None:

@@ -29,8 +29,9 @@ def register(ls: CnikitLanguageServer) -> None:
             # The client is not listening for messages yet; remember to tell it once initialized.
             ls.startup_messages.append(str(error))
         ls.settings = ls.initial_settings
-        # Find the projects now (a quick directory walk) so commands sent right after initialize have them.
-        ls.projects.discover(ls.workspace_folders())
+        # Find the projects now (a quick directory walk) so commands sent right after initialize have them. What the
+        # walk left out is said by the analysis after `initialized`, once the client listens to logs.
+        ls.projects.discover(ls.workspace_folders(), report=False)
 
     @ls.feature(types.INITIALIZED)
     async def initialized(ls: CnikitLanguageServer, params: types.InitializedParams) -> None:

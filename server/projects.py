@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,68 @@ class ProjectState:
         return path == self.root or self.root in path.parents
 
 
+SCAN_SECONDS = 2.0  # a workspace scan never takes longer ...
+SCAN_PROJECTS = 50  # ... nor finds more (each found project is analysed and published)
+# Never worth a walk: the file system's own folders (a workspace at `/tmp` or `/opt` may reach them through nothing,
+# but a root-level workspace would) and the home folder's application data.
+SYSTEM_FOLDERS = frozenset(
+    {"/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/var",
+     "/snap", "/System", "/Library", "/Applications", "/Volumes", "/private", "/cores"}
+)  # fmt: skip
+HOME_SYSTEM_FOLDERS = ("Library", "Applications", "snap", "AppData")
+
+
+@dataclass
+class Scan:
+    """What a workspace folder scan found, and what it left out."""
+
+    roots: list[Path]
+    cut: str = ""  # why the scan was not whole ("" when it was): root or home folder, time or count limit
+    skipped: list[str] = field(default_factory=list)  # the hidden and system folders left out
+
+    def summary(self) -> str:
+        """One line: what was left out ("" when nothing was)."""
+        hidden = f"skipped {len(self.skipped)} hidden or system folders ({', '.join(self.skipped[:5])}" + (
+            ", …)" if len(self.skipped) > 5 else ")"
+        )
+        return "; ".join(part for part in (self.cut, hidden if self.skipped else "") if part)
+
+
+def scan(folder: Path) -> Scan:
+    """The CNI projects of one workspace folder.
+
+    The file system root and the home folder are never walked (only a `.spectral/` of their own counts); elsewhere
+    hidden and system folders are skipped and the walk stops after `SCAN_SECONDS` or `SCAN_PROJECTS` projects.
+    """
+    from cnikit.project import is_project, walk_projects
+
+    folder = folder.resolve()
+    home = Path.home().resolve()
+    if folder in (Path(folder.anchor), home):
+        what = "the file system root" if folder == Path(folder.anchor) else "the home folder"
+        return Scan([folder] if is_project(folder) else [], f"not scanned ({what}): open a project folder instead")
+    system = SYSTEM_FOLDERS | {str(home / name) for name in HOME_SYSTEM_FOLDERS}
+    result = Scan([])
+
+    def skip(path: Path) -> bool:
+        if path.name.startswith(".") or str(path) in system:
+            result.skipped.append(str(path.relative_to(folder)))
+            return True
+        return False
+
+    deadline = time.monotonic() + SCAN_SECONDS
+    for root in walk_projects(folder, skip=skip, keep_going=lambda: time.monotonic() < deadline):
+        result.roots.append(root)
+        if len(result.roots) >= SCAN_PROJECTS:
+            result.cut = f"stopped at {SCAN_PROJECTS} projects"
+            break
+    else:
+        if time.monotonic() >= deadline:
+            result.cut = f"stopped after {SCAN_SECONDS:g} s ({len(result.roots)} projects found)"
+    result.roots.sort()
+    return result
+
+
 class AnalyzeAndCheck:
     """The analyser, keeping its per-file parse cache between runs, followed by every check."""
 
@@ -79,15 +142,19 @@ class Projects:
         self._analyze = analyze
         self.states: dict[Path, ProjectState] = {}
         self.active: Path | None = None
+        self._told: set[Path] = set()  # folders whose scan summary was logged
 
-    def discover(self, folders: Iterable[Path]) -> list[ProjectState]:
-        """Find the projects under each workspace folder (`.spectral/` within 5 levels) and remember them."""
-        from cnikit.project import find_projects
-
+    def discover(self, folders: Iterable[Path], *, report: bool = True) -> list[ProjectState]:
+        """Find the projects under each workspace folder (`.spectral/` within 5 levels) and remember them, within
+        the bounds of `scan`; with `report`, what a scan left out is logged (once per folder)."""
         found: list[ProjectState] = []
         for folder in folders:
-            for root in find_projects(folder):
-                found.append(self.add(root))
+            result = scan(folder)
+            if report and (summary := result.summary()) and folder not in self._told:
+                self._told.add(folder)  # once per folder: the workspace is scanned again after each change
+                log.log(logging.WARNING if result.cut else logging.INFO, "looking for CNI projects in %s: %s",
+                        folder, summary)  # fmt: skip
+            found += [self.add(root) for root in result.roots]
         return found
 
     def add(self, root: Path) -> ProjectState:

@@ -23,9 +23,11 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
 from cnikit import __version__
+from emulator.store import StoreError
 from server.executions import LocalRuns
 from server.positions import Locator, path_of, read_lines, uri_of
 from server.projects import AnalyzeFunction, CommandError, Projects, ProjectState
+from server.protocol import CnikitProtocol, QuietParseErrors, is_parse_error
 from server.settings import ServerSettings
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ class LoginStatus:
     url: str | None = None
     pending: asyncio.Task[Any] | None = field(default=None, repr=False)  # a browser login waiting for its callback
 
+
+logging.getLogger("pygls.server").addFilter(QuietParseErrors())  # its read loop's traceback of a non-JSON body
 
 LOGGERS = ("cnikit", "emulator", "server")  # our own loggers; pygls' are not forwarded (it logs its own sends)
 
@@ -97,7 +101,13 @@ class CnikitLanguageServer(LanguageServer):
     """The language server and the state its features share."""
 
     def __init__(self, analyze: AnalyzeFunction | None = None) -> None:
-        super().__init__("cnikit", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "cnikit",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=CnikitProtocol,
+        )
+        self.protocol: CnikitProtocol
         self.projects = Projects(analyze)
         self.initial_settings = ServerSettings()  # from initializationOptions
         self.settings = ServerSettings()  # initializationOptions overlaid with workspace/configuration
@@ -140,19 +150,29 @@ class CnikitLanguageServer(LanguageServer):
         return paths
 
     def forward_logs(self) -> None:
-        """Send our logs to the client (debug ones too when the `debug` setting is on)."""
+        """Send our logs to the client: warnings and errors always, info and debug too when `debug` is on."""
         if self.log_handler is None:
             self.log_handler = ClientLogHandler(self, asyncio.get_running_loop())
-        self.log_handler.install(logging.DEBUG if self.settings.debug else logging.INFO)
+        self.log_handler.install(self._forwarded_level())
+
+    def _forwarded_level(self) -> int:
+        return logging.DEBUG if self.settings.debug else logging.WARNING
 
     def settings_changed(self) -> None:
         """Tell the features that care (diagnostics re-publish with new severities)."""
         if self.log_handler is not None:
-            self.log_handler.install(logging.DEBUG if self.settings.debug else logging.INFO)
+            self.log_handler.install(self._forwarded_level())
         for callback in self.on_settings_changed:
             callback()
 
     # -- client I/O --------------------------------------------------------------------------------------------
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A body that is not JSON is answered -32700 (no "Error in server" box); other errors as pygls does."""
+        if is_parse_error(error):
+            self.protocol.answer_parse_error(error)  # type: ignore[arg-type]
+            return
+        super().report_server_error(error, source)
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
         """Send a custom notification (`cnikit/…`) to the client."""
@@ -226,7 +246,8 @@ class CnikitLanguageServer(LanguageServer):
         """Register `workspace/executeCommand` `name`: its one argument object is validated by `args_model`.
 
         Invalid arguments become an InvalidParams error saying what was expected; a `CommandError` (or a
-        ValueError/OSError from the layers below) becomes a RequestFailed error carrying its one-line reason.
+        ValueError/OSError/StoreError from the layers below: an unusable store says so in one line) becomes a
+        RequestFailed error carrying its one-line reason.
         """
 
         async def execute(ls: CnikitLanguageServer, *arguments: Any) -> Any:
@@ -245,7 +266,7 @@ class CnikitLanguageServer(LanguageServer):
                     result = await result
             except JsonRpcException:
                 raise
-            except (CommandError, ValueError, OSError) as error:
+            except (CommandError, ValueError, OSError, StoreError) as error:
                 raise JsonRpcException(str(error), code=REQUEST_FAILED) from None
             return result
 

@@ -47,11 +47,14 @@ def serve(
     from emulator.commands import _root
     from emulator.executor import ExecutionUpdate
     from emulator.instance import InstanceError
+    from emulator.interrupt import handle_signals, stop_executions
     from emulator.runner import RunnerError, WorkerFault
     from emulator.serve.app import Server, url_table
     from emulator.serve.clock import Clock
     from emulator.serve.runtime import RuntimeEvent
+    from emulator.store import StoreError
 
+    handle_signals()  # SIGTERM and SIGHUP stop the server like Ctrl-C
     root = _root(path)
 
     def on_event(event: RuntimeEvent) -> None:
@@ -70,19 +73,22 @@ def serve(
             line = f"{outcome.ended_at} {outcome.flow.name}: {outcome.status} ({outcome.execution_id[-12:]})"
             typer.secho(line + (f" — {outcome.error}" if outcome.error else ""), fg=color, err=True)
 
-    server = Server(
-        root,
-        host=host,
-        port=port,
-        capture=capture,
-        clock=Clock(frozen=frozen_clock),
-        workers=workers,
-        build_mode="project" if build_mode == "project" else "fast",
-        watch=watch,
-        rate_limit=50 if throttle else None,
-        on_event=on_event,
-        on_update=on_update,
-    )
+    try:
+        server = Server(
+            root,
+            host=host,
+            port=port,
+            capture=capture,
+            clock=Clock(frozen=frozen_clock),
+            workers=workers,
+            build_mode="project" if build_mode == "project" else "fast",
+            watch=watch,
+            rate_limit=50 if throttle else None,
+            on_event=on_event,
+            on_update=on_update,
+        )
+    except StoreError as error:  # the store is unusable: its one line says what to do
+        _fail(str(error))
     try:
         server.start()
     except BuildFailed as error:
@@ -100,8 +106,9 @@ def serve(
     stopped = threading.Event()
     try:
         stopped.wait()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM, SIGHUP: running executions fail, not waited for
         typer.echo("stopping…", err=True)
+        stop_executions(server.runtime.executor.store, interrupt)
     finally:
         server.stop()
 

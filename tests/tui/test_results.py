@@ -299,7 +299,7 @@ async def test_a_store_that_is_not_sqlite_is_reported_and_nothing_breaks(empty_p
         assert isinstance(screen, ResultsScreen)
         assert screen.table.row_count == 0
         message = str(screen.query_one("#results-empty").render())
-        assert "is not a readable emulator store" in message and "move it away" in message
+        assert f"{store} is not a usable cnikit store (not an SQLite database): move it aside" in message
         await pilot.press("down", "enter", "f1")  # still answers keys
         assert isinstance(app.screen, HelpScreen)
     assert store.read_text() == "not a database"  # nothing the user had was touched
