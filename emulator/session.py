@@ -464,7 +464,10 @@ class Session:
             current.pop(key, None)
         else:
             current[key] = value
-        self.store.set_state(state_key, current)
+        try:
+            self.store.set_state(state_key, current)
+        except Exception as error:  # not strict JSON (NaN, Infinity), too large: the store says what is wrong
+            raise _mapped(error) from None
         return current
 
 

@@ -172,18 +172,24 @@ class LocalRuns:
         return session.store.count_executions(flow=flow)
 
     def usable(self, root: Path) -> bool:
-        """Whether the project's store opens; an unusable one (corrupt, a folder …) is said once, as a warning, and
-        left out of the watch and the code lens counts."""
+        """Whether the project's store opens (see `store_problem`)."""
+        return self.store_problem(root) is None
+
+    def store_problem(self, root: Path) -> str | None:
+        """Why the project's store cannot be used (corrupt, a folder …), else None. Said once in the log, as a
+        warning; an unusable store is left out of the watch and the code lens counts."""
         from emulator.store import StoreError
 
+        if not self.session(root).has_store():
+            return None
         try:
             self.session(root).store  # noqa: B018 - opening is the check
         except StoreError as error:
             if root not in self._unusable:
                 self._unusable.add(root)
                 log.warning("%s", error)
-            return False
-        return True
+            return str(error)
+        return None
 
     def collect_external(self) -> list[tuple[str, dict[str, Any]]]:
         """What the feeds report since the last look: notifications for new or changed executions and new log lines

@@ -164,6 +164,8 @@ def register(ls: CnikitLanguageServer) -> None:
     async def source(root: Path, args: ExecutionArgs | ListArgs, execution_id: str | None = None) -> ExecutionSource:
         """The execution source the arguments name, with what `execution_id` needs fetched (cloud)."""
         found = runs.source(root, args.source)
+        if not found.info().remote and (problem := runs.store_problem(root)) is not None:
+            raise CommandError(problem)  # an unusable store: its one line says what to do, as in the CLI
         if found.info().remote:
             if execution_id is None or found.get(execution_id) is None:
                 await found.refresh()
