@@ -29,6 +29,7 @@ from typing import Literal
 
 from cnikit.definition import BuildError, build_with_project_script, missing_dependencies, node_environment
 from cnikit.project import local_dir
+from emulator import node_setup
 
 BuildMode = Literal["fast", "project"]
 NODE_DIR = Path(__file__).parent / "node"
@@ -86,10 +87,14 @@ def build_dir(root: Path) -> Path:
 
 
 def esbuild_binary() -> Path:
-    """The pinned esbuild binary (installed in emulator/node by `make setup`); raises `BuildFailed` when missing."""
-    for candidate in sorted((NODE_DIR / "node_modules" / "@esbuild").glob("*/bin/esbuild")):
+    """The pinned esbuild binary (emulator/node's, or installed on first use: node_setup); `BuildFailed` if missing."""
+    try:
+        node_dir = node_setup.node_modules_dir()
+    except node_setup.NodeSetupError as error:
+        raise BuildFailed([BuildProblem(str(error))]) from None
+    for candidate in sorted((node_dir / "node_modules" / "@esbuild").glob("*/bin/esbuild")):
         return candidate
-    fallback = NODE_DIR / "node_modules" / ".bin" / "esbuild"
+    fallback = node_dir / "node_modules" / ".bin" / "esbuild"
     if fallback.exists():
         return fallback
     raise BuildFailed(
