@@ -1,4 +1,4 @@
-"""Code lenses above each `flow({...})`: ▶ Run locally, ▶ Test in Prismatic, ＋ Payload, Executions (n).
+"""Code lenses above each `flow({...})`: ▶ Run locally, ▶ Test in Prismatic, + Payload, Executions (n).
 
 Their arguments are filled in here, so the client only forwards them to `workspace/executeCommand`.
 """
@@ -53,7 +53,7 @@ def code_lens_impl(
         if flow.stable_key:
             lenses.append(
                 lens(
-                    "＋ Payload", CREATE_PAYLOAD, {"project": project, "stableKey": flow.stable_key, "flow": flow.name}
+                    "+ Payload", CREATE_PAYLOAD, {"project": project, "stableKey": flow.stable_key, "flow": flow.name}
                 )
             )
         count = 0

@@ -437,14 +437,21 @@ export class Handlers {
   private logsRef(arg: unknown): LogsRef {
     const data = nodeData(arg);
     if (data?.kind === "execution" || data?.kind === "step") {
-      return { project: data.project, executionId: data.execution.id, source: data.execution.source };
+      const { id, source, flow, startedAt } = data.execution;
+      return { project: data.project, executionId: id, source, flow, startedAt };
     }
     const raw = record(arg);
     const executionId = str(raw.executionId);
     if (!executionId)
       throw new Error("Open Execution Logs needs an execution: click one in the Execution Results view.");
     const source: ExecutionSource = raw.source === "cloud" ? "cloud" : "local";
-    return { project: str(raw.project) ?? this.activeProject() ?? "", executionId, source };
+    return {
+      project: str(raw.project) ?? this.activeProject() ?? "",
+      executionId,
+      source,
+      flow: str(raw.flow),
+      startedAt: str(raw.startedAt),
+    };
   }
 
   // --- local server ---------------------------------------------------------------------------------------------

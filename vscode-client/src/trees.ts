@@ -120,7 +120,13 @@ function executionIcon(execution: ExecutionSummary, now: number): IconSpec {
 /** Execution Results view: newest first, each execution with its steps. */
 export function executionNodes(executions: ExecutionSummary[], project: string, now: number): NodeSpec[] {
   return executions.map((execution) => {
-    const ref = { project, executionId: execution.id, source: execution.source };
+    const ref = {
+      project,
+      executionId: execution.id,
+      source: execution.source,
+      flow: execution.flow,
+      startedAt: execution.startedAt,
+    };
     const terminal = execution.status === "running" ? "running" : "terminal";
     return {
       id: `execution:${execution.source}:${execution.id}`,

@@ -10,7 +10,7 @@ import Module, { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
 
-import { INSTALL_COMMAND } from "../src/executable";
+import { installCommand } from "../src/bootstrap";
 import type { NodeSpec } from "../src/trees";
 import { tempDir } from "./helpers";
 import * as vscode from "./vscode.mock";
@@ -76,12 +76,12 @@ test("without cnikit anywhere, the user is told where it was looked for and how 
   // The chosen action ran: the install command is on the clipboard.
   await new Promise<void>((resolve) => {
     const sub = mock.onChange(() => {
-      if (env.clipboard.text === INSTALL_COMMAND) {
+      if (env.clipboard.text === installCommand(undefined)) {
         sub.dispose();
         resolve();
       }
     });
-    if (env.clipboard.text === INSTALL_COMMAND) resolve();
+    if (env.clipboard.text === installCommand(undefined)) resolve();
   });
   // A command needing the server says why it cannot run instead of failing silently.
   await mock.commands.get("cnikit.integrations.select")?.();
