@@ -55,7 +55,9 @@ def check_node() -> str:
     node = shutil.which("node")
     if node is None:
         raise NodeSetupError(f"Node.js was not found on PATH; install Node {MIN_NODE_MAJOR} or newer to run flows")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    version = subprocess.run(
+        [node, "--version"], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False
+    ).stdout.strip()
     try:
         major = int(version.lstrip("v").split(".")[0])
     except ValueError:
@@ -92,6 +94,7 @@ def node_modules_dir(progress: Callable[[str], None] = _say) -> Path:
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=staging,
+            stdin=subprocess.DEVNULL,  # under `cnikit lsp` stdin is the LSP stream: npm must not read it
             capture_output=True,
             text=True,
             check=False,

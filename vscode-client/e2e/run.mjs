@@ -161,7 +161,11 @@ async function waitText(selector, pattern, timeout = STEP_TIMEOUT) {
     )
     .catch(async (error) => {
       await shot(`FAILED-waiting-for-${pattern.source.replace(/[^a-zA-Z0-9]+/g, "_").slice(0, 40)}`);
-      throw new Error(`${selector} never showed ${pattern}: ${error.message}`);
+      const seen = await page.evaluate(
+        (sel) => [...document.querySelectorAll(sel)].map((el) => (el.textContent ?? "").slice(0, 200)),
+        selector,
+      );
+      throw new Error(`${selector} never showed ${pattern}: ${error.message}; it showed: ${JSON.stringify(seen)}`);
     });
   return handle.jsonValue();
 }
@@ -182,19 +186,23 @@ async function keys(...combo) {
   for (const key of combo.slice(0, -1).reverse()) await page.keyboard.up(key);
 }
 
+/** A real mouse click (the workbench reacts to mouse events, not to element.click()) on the matching element. */
 async function clickText(selector, pattern) {
   await waitText(selector, pattern);
-  await page.evaluate(
-    (sel, source) => {
+  const box = await page.evaluate(
+    (sel, source, flags) => {
       const el = [...document.querySelectorAll(sel)].find((e) =>
-        new RegExp(source).test(`${e.textContent ?? ""} ${e.getAttribute("aria-label") ?? ""}`),
+        new RegExp(source, flags).test(`${e.textContent ?? ""} ${e.getAttribute("aria-label") ?? ""}`),
       );
-      el.scrollIntoView();
-      el.click();
+      el.scrollIntoView({ block: "nearest" });
+      const rect = el.getBoundingClientRect();
+      return { x: rect.x + Math.min(rect.width / 2, 40), y: rect.y + rect.height / 2 };
     },
     selector,
     pattern.source,
+    pattern.flags,
   );
+  await page.mouse.click(box.x, box.y);
 }
 
 /** Runs a command through the command palette (F1) by its full title. */
@@ -306,7 +314,7 @@ async function main() {
   await keys("Enter");
   await page.keyboard.type('const probe = context.configVars["Nope"];');
   await keys("Control", "Shift", "m");
-  await waitText(".markers-panel", /cnikit\(CNI701\)/);
+  await waitText(".part.panel", /cnikit\(?CNI701/);
   await shot("problems-cni701");
   log("Problems: cnikit(CNI701)");
   await page.click(".monaco-editor .view-lines"); // back to the editor (the cursor stays where it was)
@@ -314,7 +322,7 @@ async function main() {
   await keys("End");
   await keys("Shift", "Home");
   await page.keyboard.type('const probe = context.configVars["Greeting"];');
-  await waitNoText(".markers-panel", /CNI701/);
+  await waitNoText(".part.panel", /CNI701/);
   await shot("problems-cleared");
   log("Problems: CNI701 cleared once fixed");
 
@@ -341,17 +349,16 @@ async function main() {
 
   // "Run locally" from a lens: a succeeded execution in Execution Results, whose logs and steps open.
   await clickText(".codelens-decoration a", /Run locally/);
-  const picked = await page
-    .waitForSelector(".quick-input-widget .monaco-list-row", { visible: true, timeout: 5_000 })
-    .catch(() => null);
-  if (picked) await keys("Enter"); // the payload to run with
+  await waitText(".quick-input-list .monaco-list-row", /ada\.json/); // the payload to run with
+  await shot("run-locally-payload-pick");
+  await keys("Enter");
   const row = await waitText(".monaco-list-row", /Greet · [0-9.]+m?s · local run/);
   await shot("execution-results");
   log(`Execution Results: ${row.trim()}`);
   await clickText(".monaco-list-row", /Greet · [0-9.]+m?s · local run/);
   const logsTab = await waitText(".tab.active", /Greet #\d+/);
   if (/b'|[A-Za-z0-9_-]{20,}/.test(logsTab)) throw new Error(`unreadable logs tab title: ${logsTab}`);
-  await waitText(".editor-instance .view-lines", /Hello, Ada/);
+  await waitText(".editor-instance .view-lines", /Hello,\sAda/);
   await shot("execution-logs");
   log(`logs open as "${logsTab.trim()}"`);
   await keys("ArrowRight"); // the execution row is still focused: expand it

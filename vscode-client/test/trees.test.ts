@@ -15,7 +15,7 @@ test("integrations: one item per project, the active one green, clicking selects
   assert.deepEqual(
     nodes.map((n) => [n.label, n.description, n.contextValue, n.icon]),
     [
-      ["root-cni", ".", "integrationItem", { id: "circle-outline" }],
+      ["root-cni", undefined, "integrationItem", { id: "circle-outline" }],
       ["todo", "packages/todo", "integrationItem.active", { id: "circle-filled", color: "testing.iconPassed" }],
     ],
   );
