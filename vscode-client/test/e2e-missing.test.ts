@@ -13,6 +13,7 @@ import { afterEach, test } from "node:test";
 import { installCommand } from "../src/bootstrap";
 import type { NodeSpec } from "../src/trees";
 import { tempDir } from "./helpers";
+import { waitFor } from "./wait";
 import * as vscode from "./vscode.mock";
 import { Uri, env, mock } from "./vscode.mock";
 
@@ -98,4 +99,26 @@ test("in a workspace without a .spectral folder nothing starts and nothing is sh
   assert.deepEqual(mock.shown, []);
   assert.ok(mock.statusItems.every((item) => !item.visible));
   assert.equal(mock.outputs.get("cnikit")?.length ?? 0, 0, "cnikit was not even looked for");
+});
+
+test("a cnikitPath read empty at activation is read once more shortly after, and the server then starts", async () => {
+  const workspace = tempDir();
+  mkdirSync(join(workspace, "integration", ".spectral"), { recursive: true });
+  process.env.PATH = join(workspace, "empty-bin");
+  mock.reset();
+  mock.folders = [{ uri: Uri.file(workspace), name: "ws", index: 0 }];
+  mock.config["cnikit.cnikitPath"] = "";
+  await activate(context);
+  const integration = (): string | undefined =>
+    mock.statusItems.find((item) => item.id === "cnikit.integrationStatus")?.text;
+  assert.equal(integration(), "$(warning) cnikit not found");
+  // The setting arrives late, without a change event (what one page load in nine showed in a real workbench).
+  mock.config["cnikit.cnikitPath"] = join(__dirname, "..", "..", "..", ".venv", "bin", "cnikit");
+  await waitFor("the server started from the setting", () =>
+    (mock.outputs.get("cnikit") ?? []).some((line) => line.includes("found via setting")),
+  );
+  await waitFor(
+    "the status bar no longer says cnikit is missing",
+    () => integration() !== "$(warning) cnikit not found",
+  );
 });
