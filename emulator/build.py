@@ -45,6 +45,7 @@ from cnikit.definition.build import BUILD_TIMEOUT, BUNDLE, BuildError, missing_d
 from cnikit.node import node_environment
 from cnikit.private_files import private_dir, tighten_tree
 from cnikit.project import local_dir
+from emulator import node_setup
 
 BuildMode = Literal["fast", "project"]
 Progress = Callable[[str], None]
@@ -138,10 +139,14 @@ def build_dir(root: Path) -> Path:
 
 
 def esbuild_binary() -> Path:
-    """The pinned esbuild binary (installed in emulator/node by `make setup`); raises `BuildFailed` when missing."""
-    for candidate in sorted((NODE_DIR / "node_modules" / "@esbuild").glob("*/bin/esbuild")):
+    """The pinned esbuild binary (emulator/node's, or installed on first use: node_setup); `BuildFailed` if missing."""
+    try:
+        node_dir = node_setup.node_modules_dir()
+    except node_setup.NodeSetupError as error:
+        raise BuildFailed([BuildProblem(str(error))]) from None
+    for candidate in sorted((node_dir / "node_modules" / "@esbuild").glob("*/bin/esbuild")):
         return candidate
-    fallback = NODE_DIR / "node_modules" / ".bin" / "esbuild"
+    fallback = node_dir / "node_modules" / ".bin" / "esbuild"
     if fallback.exists():
         return fallback
     raise BuildFailed(

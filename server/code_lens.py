@@ -1,4 +1,4 @@
-"""Code lenses above each `flow({...})`: ▶ Run locally, ▶ Test in Prismatic, ＋ Payload, Executions (n).
+"""Code lenses above each `flow({...})`: ▶ Run locally, ▶ Test in Prismatic, + Payload, Executions (n).
 
 Their arguments are filled in here, so the client only forwards them to `workspace/executeCommand`.
 """
@@ -52,9 +52,7 @@ def code_lens_impl(
         lenses.append(lens("▶ Test in Prismatic", TEST_IN_PRISMATIC, {"project": project, "flow": flow.name}))
         if flow.stable_key:
             lenses.append(
-                lens(
-                    "＋ Payload", CREATE_PAYLOAD, {"project": project, "stableKey": flow.stable_key, "flow": flow.name}
-                )
+                lens("+ Payload", CREATE_PAYLOAD, {"project": project, "stableKey": flow.stable_key, "flow": flow.name})
             )
         count = 0
         if count_executions is not None:

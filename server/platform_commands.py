@@ -43,6 +43,12 @@ class UrlArgs(_Args):
     url: str | None = None
 
 
+class TenantArgs(_Args):
+    """`switchTenant`: the tenant to switch to; without one, the answer lists the tenants to pick from."""
+
+    tenantId: str | None = None
+
+
 class ProjectArgs(_Args):
     """Commands on a project (the active one when omitted)."""
 
@@ -200,6 +206,39 @@ async def refresh_token(ls: CnikitLanguageServer, args: _Args) -> dict[str, Any]
     return {"expiresAt": expires_at}
 
 
+async def switch_tenant(ls: CnikitLanguageServer, args: TenantArgs) -> dict[str, Any]:
+    """`cnikit tenants switch` for the editor. Without `tenantId`: `{tenants: [...]}` (each with `current`) to pick
+    from, or `{message}` when there is nothing to pick. With one: switch and answer `{message}`."""
+    async with platform_client(ls, _root(ls, None)) as client:
+        known = await client.tenants()
+        current = client.session.tenant_id or (await client.me()).tenantId  # a token from the environment: ask
+        if args.tenantId is None:
+            if len(known) <= 1:
+                return {"message": "Only one tenant available to your account."}
+            return {"tenants": [{**t.model_dump(), "current": t.tenantId == current} for t in known]}
+        if args.tenantId == current:
+            return {"message": "Already on selected tenant."}
+        user = await client.switch_tenant(args.tenantId)
+    _remember(ls, user)
+    send_status(ls)
+    return {"message": f"Switched to {user.organization or args.tenantId}"}
+
+
+async def refresh_integration_details(ls: CnikitLanguageServer, args: ProjectArgs) -> dict[str, Any]:
+    """Re-read the imported integration (`GetIntegration`): its test instance, config state and flows."""
+    root = ls.projects.resolve(args.project).root
+    integration_id = _integration_id(root)
+    async with platform_client(ls, root) as client:
+        integration = await client.integration(integration_id)
+    send_status(ls)
+    return {
+        "integrationId": integration.id,
+        "systemInstanceId": integration.system_instance_id,
+        "configState": integration.config_state,
+        "flows": [flow.name for flow in integration.flows],
+    }
+
+
 async def prismatic_url(ls: CnikitLanguageServer, args: UrlArgs) -> dict[str, Any]:
     """The stack URL in use; with `url`, remember it (user settings, shared with the CLI and the TUI).
 
@@ -345,6 +384,8 @@ def register(ls: CnikitLanguageServer) -> None:
     ls.register_command("cnikit.server.logout", _Args, logout)
     ls.register_command("cnikit.server.me", _Args, me)
     ls.register_command("cnikit.server.refreshToken", _Args, refresh_token)
+    ls.register_command("cnikit.server.switchTenant", TenantArgs, switch_tenant)
+    ls.register_command("cnikit.server.refreshIntegrationDetails", ProjectArgs, refresh_integration_details)
     ls.register_command("cnikit.server.prismaticUrl", UrlArgs, prismatic_url)
     ls.register_command("cnikit.server.importIntegration", ProjectArgs, import_integration)
     ls.register_command("cnikit.server.testIntegration", CloudTestArgs, test_integration)

@@ -250,7 +250,7 @@ def test_code_lenses_count_executions(inline: tuple[ProjectModel, Path]) -> None
     model, index = inline
     lenses = code_lens_impl(model, index, Locator(), lambda root, flow: 3 if flow == "first-flow" else 0)
     titles = [lens.command.title for lens in lenses if lens.command]
-    assert titles == ["▶ Run locally", "▶ Test in Prismatic", "＋ Payload", "Executions (3)"]
+    assert titles == ["▶ Run locally", "▶ Test in Prismatic", "+ Payload", "Executions (3)"]
 
     def broken(root: Path, flow: str) -> int:
         raise RuntimeError("store is locked")

@@ -223,7 +223,7 @@ async def test_code_lenses_above_each_flow(navigation: tuple[Session, Path]) -> 
     assert [lens.command.title for lens in above_first if lens.command] == [
         "▶ Run locally",
         "▶ Test in Prismatic",
-        "＋ Payload",
+        "+ Payload",
         "Executions (0)",
     ]
     run = above_first[0].command

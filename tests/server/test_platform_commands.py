@@ -178,3 +178,38 @@ async def test_prismatic_url_overridden_by_the_environment_says_so(
     assert answer == {"url": fake.url}  # what the next command will really use
     warning = await session.wait_for(types.WINDOW_SHOW_MESSAGE, lambda: session.client.messages)
     assert "takes precedence" in warning[-1].message and fake.url in warning[-1].message
+
+
+async def test_switch_tenant_lists_then_switches(start_session: StartSession, workspace, fake, tmp_path) -> None:
+    root = workspace("lsp-platform")
+    env = platform_env(fake, tmp_path, PRISM_REFRESH_TOKEN=fake.issue_refresh_token())
+    session = await start_session([root], env=env)
+    only = plain(await session.command("cnikit.server.switchTenant"))
+    assert only == {"message": "Only one tenant available to your account."}
+
+    fake.tenants.append({"tenantId": "tenant-beta", "url": "", "orgName": "Beta Ltd", "awsRegion": "eu-west-1"})
+    listed = plain(await session.command("cnikit.server.switchTenant"))
+    assert [(t["tenantId"], t["orgName"], t["current"]) for t in listed["tenants"]] == [
+        ("tenant-acme", "Acme Corp", True),
+        ("tenant-beta", "Beta Ltd", False),
+    ]
+    same = plain(await session.command("cnikit.server.switchTenant", {"tenantId": "tenant-acme"}))
+    assert same == {"message": "Already on selected tenant."}
+    switched = plain(await session.command("cnikit.server.switchTenant", {"tenantId": "tenant-beta"}))
+    assert switched["message"].startswith("Switched to ")
+    with pytest.raises(JsonRpcException, match="not one of yours"):
+        await session.command("cnikit.server.switchTenant", {"tenantId": "tenant-nope"})
+
+
+async def test_refresh_integration_details(start_session: StartSession, workspace, fake, tmp_path) -> None:
+    root = workspace("lsp-platform")
+    env = platform_env(fake, tmp_path, PRISM_REFRESH_TOKEN=fake.issue_refresh_token())
+    session = await start_session([root], env=env)
+    with pytest.raises(JsonRpcException, match="has not been imported yet"):
+        await session.command("cnikit.server.refreshIntegrationDetails")
+    integration = fake.add_integration(flows=2)
+    (root / ".spectral" / "prism.json").write_text(json.dumps({"integrationId": integration.id}))
+    details = plain(await session.command("cnikit.server.refreshIntegrationDetails", {"project": str(root)}))
+    assert details["integrationId"] == integration.id
+    assert details["systemInstanceId"] and details["configState"]
+    assert len(details["flows"]) == 2

@@ -16,7 +16,8 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 
-import { INSTALL_COMMAND, missingMessage, resolveCnikit } from "./executable";
+import { bundledWheel, ensurePrivateCnikit, installCommand, versionMismatch } from "./bootstrap";
+import { missingMessage, resolveCnikit } from "./executable";
 import type { ServerApi } from "./handlers";
 import {
   Notification,
@@ -50,6 +51,15 @@ export function readSettings(): CnikitSettings {
   };
 }
 
+/** What the host needs to know about the installed extension (absent in unit tests). */
+export interface ExtensionInfo {
+  /** The extension's install folder (holds `bundled/cnikit-*.whl`). */
+  path?: string;
+  /** Its global storage folder (the private Python environment goes there). */
+  storage?: string;
+  version: string;
+}
+
 function workspaceFolders(): string[] {
   return (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
 }
@@ -59,10 +69,14 @@ export class ServerHost implements ServerApi {
   private executable: string | undefined;
   private readonly crashes = new CrashPolicy();
   private readonly traceChannel: vscode.OutputChannel;
+  private privateInstall: Promise<string> | undefined;
+  /** The `cnikit.cnikitPath` value the last start used (activation re-checks it once). */
+  settingUsed = "";
 
   constructor(
     private readonly output: vscode.OutputChannel,
     private readonly events: ServerEvents,
+    private readonly extension: ExtensionInfo = { version: "0.0.0" },
   ) {
     this.traceChannel = vscode.window.createOutputChannel("cnikit LSP trace");
   }
@@ -93,25 +107,20 @@ export class ServerHost implements ServerApi {
   /** Find cnikit and start the server; reports problems to the user instead of throwing. */
   async start(): Promise<void> {
     const settings = readSettings();
+    this.settingUsed = settings.cnikitPath;
     const folders = workspaceFolders();
-    const resolution = resolveCnikit({
+    const found = resolveCnikit({
       setting: settings.cnikitPath,
       workspaceFolders: folders,
       envPath: process.env.PATH,
       platform: process.platform,
     });
-    for (const warning of resolution.warnings) {
+    for (const warning of found.warnings) {
       this.output.appendLine(warning);
       void vscode.window.showWarningMessage(warning);
     }
-    if (!resolution.found) {
-      this.executable = undefined;
-      this.events.state("missing");
-      const message = missingMessage(resolution.tried);
-      this.output.appendLine(message);
-      void this.offerInstallHelp(message);
-      return;
-    }
+    const resolution = found.found ? found : await this.installPrivate(found.tried);
+    if (!resolution) return;
     this.executable = resolution.path;
     const cwd = folders[0];
     this.output.appendLine(`Starting ${resolution.path} lsp (found via ${resolution.via}; cwd ${cwd ?? "none"}).`);
@@ -168,6 +177,17 @@ export class ServerHost implements ServerApi {
       await client.start();
       if (settings.debug) await client.setTrace(Trace.Verbose);
       this.events.state("running");
+      const mismatch = versionMismatch(
+        this.extension.version,
+        client.initializeResult?.serverInfo?.version,
+        resolution.via === "private environment"
+          ? '"cnikit: Restart Language Server" (the bundled cnikit is reinstalled)'
+          : installCommand(bundledWheel(this.extension.path)),
+      );
+      if (mismatch) {
+        this.output.appendLine(mismatch);
+        void vscode.window.showWarningMessage(mismatch);
+      }
     } catch (error) {
       this.events.state("stopped");
       const reason = error instanceof Error ? error.message : String(error);
@@ -204,11 +224,52 @@ export class ServerHost implements ServerApi {
     if (this.client?.isRunning()) await this.client.setTrace(debug ? Trace.Verbose : Trace.Off);
   }
 
-  private async offerInstallHelp(message: string): Promise<void> {
+  /**
+   * cnikit is on no path: install the bundled wheel into the private environment (once; with progress) and use
+   * it. Without a bundled wheel, or when that fails, says how to install cnikit and returns undefined.
+   */
+  private async installPrivate(tried: string[]): Promise<{ path: string; via: "private environment" } | undefined> {
+    const wheel = bundledWheel(this.extension.path);
+    let reason: string | undefined;
+    if (wheel && this.extension.storage) {
+      const storage = this.extension.storage;
+      const interpreter = vscode.workspace.getConfiguration("python").get<string>("defaultInterpreterPath", "");
+      const pythons = [interpreter, process.platform === "win32" ? "py" : "python3", "python"];
+      this.events.state("starting");
+      this.privateInstall ??= Promise.resolve(
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "cnikit" }, (progress) =>
+          ensurePrivateCnikit({
+            storage,
+            wheel,
+            pythons,
+            progress: (message) => {
+              this.output.appendLine(message);
+              progress.report({ message });
+            },
+          }),
+        ),
+      );
+      try {
+        return { path: await this.privateInstall, via: "private environment" };
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      } finally {
+        this.privateInstall = undefined;
+      }
+    }
+    this.executable = undefined;
+    this.events.state("missing");
+    const message = missingMessage(tried, installCommand(wheel), reason);
+    this.output.appendLine(message);
+    void this.offerInstallHelp(message, installCommand(wheel));
+    return undefined;
+  }
+
+  private async offerInstallHelp(message: string, install: string): Promise<void> {
     const choice = await vscode.window.showErrorMessage(message, "Copy Install Command", "Open Settings", "Retry");
     if (choice === "Copy Install Command") {
-      await vscode.env.clipboard.writeText(INSTALL_COMMAND);
-      void vscode.window.showInformationMessage(`Copied: ${INSTALL_COMMAND}`);
+      await vscode.env.clipboard.writeText(install);
+      void vscode.window.showInformationMessage(`Copied: ${install}`);
     } else if (choice === "Open Settings") {
       await vscode.commands.executeCommand("workbench.action.openSettings", "cnikit.cnikitPath");
     } else if (choice === "Retry") {

@@ -28,6 +28,13 @@ export const COMMANDS = [
   },
   { id: "cnikit.me", category: "Prismatic", title: "Me" },
   { id: "cnikit.refreshToken", category: "Prismatic", title: "Refresh Token" },
+  { id: "cnikit.switchTenant", category: "Prismatic", title: "Switch Tenant" },
+  {
+    id: "cnikit.integrationDetails.refresh",
+    category: "Prismatic",
+    title: "Refresh Integration Details",
+    icon: "$(refresh)",
+  },
   { id: "cnikit.integrations.select", category: "Prismatic", title: "Select Integration" },
   {
     id: "cnikit.integrations.revealInExplorer",

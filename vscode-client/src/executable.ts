@@ -78,16 +78,13 @@ export function resolveCnikit(input: ResolveInput): Resolution {
   return { found: false, tried, warnings };
 }
 
-/** The install command suggested when cnikit is missing. */
-export const INSTALL_COMMAND = "python3 -m venv .venv && .venv/bin/pip install cnikit";
-
 /** The message shown when cnikit cannot be found: what was looked at and how to fix it. */
-export function missingMessage(tried: string[]): string {
+export function missingMessage(tried: string[], install: string, reason?: string): string {
   return (
     "cnikit was not found, so Prismatic diagnostics and commands are unavailable. " +
     `Looked at: ${tried.join(", ")}. ` +
-    `Install it (Python 3.11+) into the workspace with "${INSTALL_COMMAND}" ` +
-    `(from a cnikit checkout: ".venv/bin/pip install <checkout>"), or put it on PATH, ` +
+    (reason ? `Installing the bundled cnikit failed: ${reason}. ` : "") +
+    `Install it (Python 3.11+) into the workspace with "${install}", or put it on PATH, ` +
     `or set "cnikit.cnikitPath" to the cnikit executable.`
   );
 }

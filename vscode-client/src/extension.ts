@@ -19,6 +19,7 @@ import { SpecTree, messageNode } from "./views";
 
 const ENABLED_KEY = "cnikit.workspaceEnabled";
 const RELATIVE_TIME_TICK_MS = 30_000;
+const SETTINGS_RECHECK_MS = 3_000;
 
 let activeHost: ServerHost | undefined;
 
@@ -190,35 +191,48 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   // --- server and commands --------------------------------------------------------------------------------------
-  const host: ServerHost = new ServerHost(output, {
-    state: (state) => {
-      const wasRunning = serverState === "running";
-      serverState = state;
-      drawStatus();
-      if (state === "running" && !wasRunning) {
-        // The status at (re)start; later changes arrive as `cnikit/status`.
-        void host
-          .execute<StatusParams>(ServerCommand.getStatus)
-          .then((params) => applyStatus(params))
-          .catch((error: unknown) =>
-            ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`),
-          );
-      }
-      if (state === "running" || wasRunning) {
-        refresh("integrations");
-        refresh("flows");
-        refresh("executions");
-      }
+  const host: ServerHost = new ServerHost(
+    output,
+    {
+      state: (state) => {
+        const wasRunning = serverState === "running";
+        serverState = state;
+        drawStatus();
+        if (state === "running" && !wasRunning) {
+          // The status at (re)start; later changes arrive as `cnikit/status`.
+          void host
+            .execute<StatusParams>(ServerCommand.getStatus)
+            .then((params) => applyStatus(params))
+            .catch((error: unknown) =>
+              ui.log(`Reading the status: ${error instanceof Error ? error.message : String(error)}`),
+            );
+        }
+        if (state === "running" || wasRunning) {
+          refresh("integrations");
+          refresh("flows");
+          refresh("executions");
+        }
+      },
+      status: (params) => applyStatus(params),
+      executionUpdated: ({ project, execution }) => {
+        if (store.apply(project, execution)) executionsTree.refresh();
+        documents.executionChanged(execution.id, true);
+        void handlers.onExecutionUpdated(execution);
+      },
+      executionLog: ({ executionId }) => documents.executionChanged(executionId, false),
+      interceptLens: (command, arg) => handlers.interceptLens(command, arg),
     },
-    status: (params) => applyStatus(params),
-    executionUpdated: ({ project, execution }) => {
-      if (store.apply(project, execution)) executionsTree.refresh();
-      documents.executionChanged(execution.id, true);
-      void handlers.onExecutionUpdated(execution);
+    {
+      // Optional: the unit tests' context has none of these.
+      path: context.extensionPath,
+      storage: (context.globalStorageUri as vscode.Uri | undefined)?.fsPath,
+      version: String(
+        (context.extension as vscode.Extension<unknown> | undefined)?.packageJSON
+          ? (context.extension.packageJSON as { version?: string }).version
+          : "0.0.0",
+      ),
     },
-    executionLog: ({ executionId }) => documents.executionChanged(executionId, false),
-    interceptLens: (command, arg) => handlers.interceptLens(command, arg),
-  });
+  );
   const applyStatus = (params: StatusParams): void => {
     const projectChanged = params.activeProject !== status?.activeProject;
     status = params;
@@ -290,6 +304,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   drawStatus();
   await enable();
+  // One page load in nine read an empty cnikit.cnikitPath at activation (settings not synced yet) and never
+  // looked again: read it once more shortly after, and restart when it changed.
+  const recheck = setTimeout(() => {
+    if (readSettings().cnikitPath !== host.settingUsed && serverState !== "starting") void host.restart();
+  }, SETTINGS_RECHECK_MS);
+  recheck.unref();
+  context.subscriptions.push({ dispose: () => clearTimeout(recheck) });
 }
 
 /** VS Code awaits this: the language server gets its shutdown/exit before the window goes. */

@@ -25,8 +25,9 @@ export function duration(ms: number): string {
   return `${minutes}m${seconds}s`;
 }
 
-/** `INTEGRATION_FLOW_TEST` → `integration flow test`. */
-export function invokeType(value: string): string {
+/** `WEBHOOK` → `webhook`; a local `INTEGRATION_FLOW_TEST` (a run from the editor or the CLI) is a `local run`. */
+export function invokeType(value: string, source: ExecutionSummary["source"] = "cloud"): string {
+  if (source === "local" && value === "INTEGRATION_FLOW_TEST") return "local run";
   return value.toLowerCase().replace(/_/g, " ");
 }
 
@@ -34,7 +35,7 @@ export function invokeType(value: string): string {
 export function executionDescription(execution: ExecutionSummary): string {
   const timing =
     execution.status === "running" || execution.durationMs === null ? "running…" : duration(execution.durationMs);
-  const parts = [execution.flow, timing, invokeType(execution.invokeType)];
+  const parts = [execution.flow, timing, invokeType(execution.invokeType, execution.source)];
   if (execution.source === "cloud") parts.push("cloud");
   return parts.join(" · ");
 }

@@ -152,6 +152,8 @@ export class Handlers {
       "cnikit.integrations.openInBrowser": (arg) => this.openInBrowser(arg),
       "cnikit.me": () => this.me(),
       "cnikit.refreshToken": () => this.refreshToken(),
+      "cnikit.switchTenant": () => this.switchTenant(),
+      "cnikit.integrationDetails.refresh": () => this.refreshIntegrationDetails(),
       "cnikit.integrations.select": (arg) => this.selectIntegration(arg),
       "cnikit.integrations.revealInExplorer": (arg) => this.revealInExplorer(arg),
       "cnikit.integrations.refresh": () => Promise.resolve(this.host.refresh("integrations")),
@@ -437,14 +439,21 @@ export class Handlers {
   private logsRef(arg: unknown): LogsRef {
     const data = nodeData(arg);
     if (data?.kind === "execution" || data?.kind === "step") {
-      return { project: data.project, executionId: data.execution.id, source: data.execution.source };
+      const { id, source, flow, startedAt } = data.execution;
+      return { project: data.project, executionId: id, source, flow, startedAt };
     }
     const raw = record(arg);
     const executionId = str(raw.executionId);
     if (!executionId)
       throw new Error("Open Execution Logs needs an execution: click one in the Execution Results view.");
     const source: ExecutionSource = raw.source === "cloud" ? "cloud" : "local";
-    return { project: str(raw.project) ?? this.activeProject() ?? "", executionId, source };
+    return {
+      project: str(raw.project) ?? this.activeProject() ?? "",
+      executionId,
+      source,
+      flow: str(raw.flow),
+      startedAt: str(raw.startedAt),
+    };
   }
 
   // --- local server ---------------------------------------------------------------------------------------------
@@ -537,6 +546,47 @@ export class Handlers {
     this.ui.log(`Email: ${me.email}`);
     this.ui.log(`Organization: ${me.organization}`);
     this.ui.log(`Endpoint URL: ${me.url}`);
+  }
+
+  /** Like `cnikit tenants switch`: the server lists the tenants, the user picks, the server switches. */
+  async switchTenant(): Promise<void> {
+    type Tenant = {
+      tenantId: string;
+      orgName: string | null;
+      url: string | null;
+      awsRegion: string | null;
+      current: boolean;
+    };
+    const listed = await this.server.execute<{ tenants?: Tenant[]; message?: string }>(ServerCommand.switchTenant);
+    if (!listed.tenants) {
+      await this.ui.info(listed.message ?? "Only one tenant available to your account.");
+      return;
+    }
+    const tenantId = await this.ui.pick(
+      listed.tenants.map((tenant) => ({
+        label: tenant.orgName ?? tenant.tenantId,
+        description: `${tenant.url ?? ""} (${tenant.awsRegion ?? "?"})`,
+        detail: tenant.current ? "Current" : undefined,
+        value: tenant.tenantId,
+      })),
+      "Prismatic Tenant Selection",
+    );
+    if (tenantId === undefined) return;
+    const result = await this.server.execute<{ message: string }>(ServerCommand.switchTenant, { tenantId });
+    await this.ui.info(result.message);
+  }
+
+  /** Re-reads the imported integration (test instance, config state, flows) and redraws what depends on it. */
+  async refreshIntegrationDetails(): Promise<void> {
+    const details = await this.server.execute<{ configState: string | null; flows: string[] }>(
+      ServerCommand.refreshIntegrationDetails,
+      projectArg(this.activeProject() ?? undefined),
+    );
+    this.ui.log(
+      `Integration details: ${details.configState ?? "no test instance"}, flows: ${details.flows.join(", ")}`,
+    );
+    this.host.refresh("integrations");
+    this.host.refresh("flows");
   }
 
   async refreshToken(): Promise<void> {

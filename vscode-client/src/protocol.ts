@@ -22,6 +22,8 @@ export const ServerCommand = {
   logout: "cnikit.server.logout",
   me: "cnikit.server.me",
   refreshToken: "cnikit.server.refreshToken",
+  switchTenant: "cnikit.server.switchTenant",
+  refreshIntegrationDetails: "cnikit.server.refreshIntegrationDetails",
   prismaticUrl: "cnikit.server.prismaticUrl",
   importIntegration: "cnikit.server.importIntegration",
   testIntegration: "cnikit.server.testIntegration",

@@ -47,11 +47,14 @@ export type NodeData =
 const PASSED = "testing.iconPassed";
 const FAILED = "testing.iconFailed";
 
-/** Where `path` sits under the workspace folders: `.` at a folder root, a relative path inside one. */
-export function relativeLocation(path: string, workspaceFolders: string[]): string {
+/**
+ * Where `path` sits under the workspace folders: a relative path inside one, nothing at a folder root (a lone
+ * "." next to the name reads as a typo), the full path outside them.
+ */
+export function relativeLocation(path: string, workspaceFolders: string[]): string | undefined {
   for (const folder of workspaceFolders) {
     const rel = relative(folder, path);
-    if (rel === "") return ".";
+    if (rel === "") return undefined;
     if (!rel.startsWith("..") && !rel.startsWith("/")) return rel;
   }
   return path;
@@ -120,7 +123,13 @@ function executionIcon(execution: ExecutionSummary, now: number): IconSpec {
 /** Execution Results view: newest first, each execution with its steps. */
 export function executionNodes(executions: ExecutionSummary[], project: string, now: number): NodeSpec[] {
   return executions.map((execution) => {
-    const ref = { project, executionId: execution.id, source: execution.source };
+    const ref = {
+      project,
+      executionId: execution.id,
+      source: execution.source,
+      flow: execution.flow,
+      startedAt: execution.startedAt,
+    };
     const terminal = execution.status === "running" ? "running" : "terminal";
     return {
       id: `execution:${execution.source}:${execution.id}`,

@@ -1,8 +1,9 @@
 /**
  * URIs of the read-only virtual documents (execution logs, step outputs).
  *
- * The path is only for the editor tab (`<execution>.log`, `<step>.json`); what identifies the document travels in
- * the query as base64url JSON, whose alphabet survives every round of URI percent-decoding untouched.
+ * The path is only for the editor tab (`Greet #1a2b3c4d 14:05:33.log`, `onExecution · Greet #1a2b3c4d.json`: the
+ * flow, the execution's short number and its start time); what identifies the document travels in the query as
+ * base64url JSON, whose alphabet survives every round of URI percent-decoding untouched.
  */
 
 import type { ExecutionSource } from "./protocol";
@@ -15,6 +16,9 @@ export interface LogsRef {
   project: string;
   executionId: string;
   source: ExecutionSource;
+  /** For the tab title only. */
+  flow?: string;
+  startedAt?: string;
 }
 
 /** What a step-output document shows. */
@@ -22,26 +26,43 @@ export interface StepRef extends LogsRef {
   step: string;
 }
 
-/** Characters outside `[a-zA-Z0-9_.-]` become `_` so the tab title is a plain file name. */
+/** Characters that would break the URI path or the file name become `_`; the rest is kept (percent-encoded). */
 export function sanitizeName(name: string, fallback: string): string {
-  const clean = name.replace(/[^a-zA-Z0-9_.-]/g, "_");
-  return clean.length > 0 ? clean : fallback;
+  // eslint-disable-next-line no-control-regex
+  const clean = name.trim().replace(/[/\\?\u0000-\u001f]/g, "_");
+  return encodeURIComponent(clean.length > 0 ? clean : fallback);
+}
+
+/** The short number of an execution id: the first 8 hex digits of the uuid in `base64("Type:<uuid>")`. */
+export function shortId(executionId: string): string {
+  const decoded = Buffer.from(executionId, "base64").toString("utf8");
+  const match = /^[A-Za-z]+:([0-9a-fA-F]{8})/.exec(decoded);
+  return match ? match[1].toLowerCase() : executionId.replace(/[^a-zA-Z0-9]/g, "").slice(-8);
+}
+
+/** `Greet #1a2b3c4d 14:05:33`: flow, short number, local start time (each part only when known). */
+export function executionTitle(ref: LogsRef): string {
+  const parts = [ref.flow ?? "Execution", `#${shortId(ref.executionId)}`];
+  const started = ref.startedAt ? new Date(ref.startedAt) : undefined;
+  if (started && !Number.isNaN(started.getTime())) parts.push(started.toTimeString().slice(0, 8));
+  return parts.join(" ");
 }
 
 function encodeRef(ref: object): string {
   return Buffer.from(JSON.stringify(ref), "utf8").toString("base64url");
 }
 
-/** `cnikit-logs:/<execution>.log?<ref>`. */
+/** `cnikit-logs:/<execution title>.log?<ref>`. */
 export function logsUri(ref: LogsRef): string {
   const body = encodeRef({ project: ref.project, executionId: ref.executionId, source: ref.source });
-  return `${LOGS_SCHEME}:/${sanitizeName(ref.executionId, "execution")}.log?${body}`;
+  return `${LOGS_SCHEME}:/${sanitizeName(executionTitle(ref), "execution")}.log?${body}`;
 }
 
-/** `cnikit-step:/<execution>/<step>.json?<ref>`. */
+/** `cnikit-step:/<execution title>/<step> · <execution title>.json?<ref>`. */
 export function stepUri(ref: StepRef): string {
   const body = encodeRef({ project: ref.project, executionId: ref.executionId, source: ref.source, step: ref.step });
-  return `${STEP_SCHEME}:/${sanitizeName(ref.executionId, "execution")}/${sanitizeName(ref.step, "step")}.json?${body}`;
+  const title = executionTitle(ref);
+  return `${STEP_SCHEME}:/${sanitizeName(title, "execution")}/${sanitizeName(`${ref.step} · ${title}`, "step")}.json?${body}`;
 }
 
 function decodeRef(query: string): Record<string, unknown> | null {

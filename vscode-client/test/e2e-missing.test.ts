@@ -10,9 +10,10 @@ import Module, { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
 
-import { INSTALL_COMMAND } from "../src/executable";
+import { installCommand } from "../src/bootstrap";
 import type { NodeSpec } from "../src/trees";
 import { tempDir } from "./helpers";
+import { waitFor } from "./wait";
 import * as vscode from "./vscode.mock";
 import { Uri, env, mock } from "./vscode.mock";
 
@@ -76,12 +77,12 @@ test("without cnikit anywhere, the user is told where it was looked for and how 
   // The chosen action ran: the install command is on the clipboard.
   await new Promise<void>((resolve) => {
     const sub = mock.onChange(() => {
-      if (env.clipboard.text === INSTALL_COMMAND) {
+      if (env.clipboard.text === installCommand(undefined)) {
         sub.dispose();
         resolve();
       }
     });
-    if (env.clipboard.text === INSTALL_COMMAND) resolve();
+    if (env.clipboard.text === installCommand(undefined)) resolve();
   });
   // A command needing the server says why it cannot run instead of failing silently.
   await mock.commands.get("cnikit.integrations.select")?.();
@@ -98,4 +99,26 @@ test("in a workspace without a .spectral folder nothing starts and nothing is sh
   assert.deepEqual(mock.shown, []);
   assert.ok(mock.statusItems.every((item) => !item.visible));
   assert.equal(mock.outputs.get("cnikit")?.length ?? 0, 0, "cnikit was not even looked for");
+});
+
+test("a cnikitPath read empty at activation is read once more shortly after, and the server then starts", async () => {
+  const workspace = tempDir();
+  mkdirSync(join(workspace, "integration", ".spectral"), { recursive: true });
+  process.env.PATH = join(workspace, "empty-bin");
+  mock.reset();
+  mock.folders = [{ uri: Uri.file(workspace), name: "ws", index: 0 }];
+  mock.config["cnikit.cnikitPath"] = "";
+  await activate(context);
+  const integration = (): string | undefined =>
+    mock.statusItems.find((item) => item.id === "cnikit.integrationStatus")?.text;
+  assert.equal(integration(), "$(warning) cnikit not found");
+  // The setting arrives late, without a change event (what one page load in nine showed in a real workbench).
+  mock.config["cnikit.cnikitPath"] = join(__dirname, "..", "..", "..", ".venv", "bin", "cnikit");
+  await waitFor("the server started from the setting", () =>
+    (mock.outputs.get("cnikit") ?? []).some((line) => line.includes("found via setting")),
+  );
+  await waitFor(
+    "the status bar no longer says cnikit is missing",
+    () => integration() !== "$(warning) cnikit not found",
+  );
 });

@@ -148,7 +148,7 @@ test("a flow that fails when run locally is reported with its error and a way to
   assert.deepEqual(failure.actions, ["Show Logs"]);
 });
 
-test("a '＋ Payload' code lens runs through the client: it asks for the name, then the file opens and is listed", async () => {
+test("a '+ Payload' code lens runs through the client: it asks for the name, then the file opens and is listed", async () => {
   // vscode-languageclient registered the server's commands; a lens click executes them through our middleware.
   mock.answers.input = (prompt) => (prompt === "Enter payload name" ? "from-lens" : undefined);
   await run("cnikit.server.createFlowPayload", { project: greeter, stableKey: "greet", flow: "Greet" });

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { INSTALL_COMMAND, isExecutableFile, missingMessage, resolveCnikit } from "../src/executable";
+import { installCommand } from "../src/bootstrap";
+import { isExecutableFile, missingMessage, resolveCnikit } from "../src/executable";
 import { tempDir } from "./helpers";
 
 /** A fake executable (or a plain file when `executable` is false). */
@@ -98,9 +99,12 @@ test("when cnikit is nowhere, the message lists where it looked and how to insta
   });
   assert.equal(missing.found, false);
   assert.ok(!missing.found && missing.tried.includes(join(dir, "ws", ".venv", "bin", "cnikit")));
-  const message = missingMessage(!missing.found ? missing.tried : []);
+  const message = missingMessage(
+    !missing.found ? missing.tried : [],
+    installCommand("/ext/bundled/cnikit-0.1.0-py3-none-any.whl"),
+  );
   assert.match(message, /cnikit was not found/);
   assert.ok(message.includes(join(dir, "ws", ".venv", "bin", "cnikit")));
-  assert.ok(message.includes(INSTALL_COMMAND));
+  assert.ok(message.includes('.venv/bin/pip install "/ext/bundled/cnikit-0.1.0-py3-none-any.whl"'));
   assert.match(message, /cnikit\.cnikitPath/);
 });

@@ -21,11 +21,16 @@ test("durations: ms under a second, tenths under a minute, then minutes and seco
 
 test("invoke types are lower-cased with spaces", () => {
   assert.equal(invokeType("INTEGRATION_FLOW_TEST"), "integration flow test");
+  assert.equal(invokeType("INTEGRATION_FLOW_TEST", "local"), "local run");
   assert.equal(invokeType("WEBHOOK"), "webhook");
 });
 
 test("an execution's description names the flow, its duration and how it was invoked", () => {
-  assert.equal(executionDescription(execution()), "Sync Todos · 1.2s · integration flow test");
+  assert.equal(executionDescription(execution()), "Sync Todos · 1.2s · local run");
+  assert.equal(
+    executionDescription(execution({ source: "cloud" })),
+    "Sync Todos · 1.2s · integration flow test · cloud",
+  );
   assert.equal(
     executionDescription(execution({ status: "running", endedAt: null, durationMs: null, invokeType: "SCHEDULED" })),
     "Sync Todos · running… · scheduled",

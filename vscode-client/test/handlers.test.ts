@@ -533,8 +533,63 @@ test("clicking an execution opens its logs; clicking a step opens its output as 
   const [node] = executionNodes([execution({ id: "x/1" })], "/ws/todo", NOW);
   await run("cnikit.executionResults.openLogs", node.command?.arguments?.[0]);
   await run("cnikit.executionResults.openStep", node.children[1].command?.arguments?.[0]);
-  assert.match(ui.opened[0], /^document cnikit-logs:\/x_1\.log\?\S+ as cnikit-log$/);
-  assert.match(ui.opened[1], /^document cnikit-step:\/x_1\/onExecution\.json\?\S+ as json$/);
+  // Tabs: the flow and the execution's short number (the raw id's last 8 alphanumerics when it is not base64).
+  assert.match(ui.opened[0], /^document cnikit-logs:\/Sync%20Todos%20%23x1%20[\d%A]+\.log\?\S+ as cnikit-log$/);
+  assert.match(
+    ui.opened[1],
+    /^document cnikit-step:\/Sync%20Todos%20%23x1%20[\d%A]+\/onExecution%20%C2%B7%20Sync%20Todos/,
+  );
   await run("cnikit.executionResults.openStep", {});
   assert.match(ui.shown[0], /needs a step/);
+});
+
+test("Switch Tenant lists the tenants from the server, marks the current one, and switches to the pick", async () => {
+  const tenants = [
+    {
+      tenantId: "t-acme",
+      orgName: "Acme Corp",
+      url: "https://app.prismatic.io",
+      awsRegion: "us-east-2",
+      current: true,
+    },
+    {
+      tenantId: "t-beta",
+      orgName: "Beta Ltd",
+      url: "https://app.prismatic.io",
+      awsRegion: "eu-west-1",
+      current: false,
+    },
+  ];
+  const ui = new ScriptedUi(["Beta Ltd", undefined]);
+  const { server, run } = setup(
+    {
+      "cnikit.server.switchTenant": (args?: Record<string, unknown>) =>
+        args?.tenantId ? { message: `Switched to ${args.tenantId as string}` } : { tenants },
+    },
+    ui,
+  );
+  await run("cnikit.switchTenant");
+  assert.deepEqual(ui.pickPrompts, [{ placeholder: "Prismatic Tenant Selection", labels: ["Acme Corp", "Beta Ltd"] }]);
+  assert.deepEqual(server.calls.at(-1), ["cnikit.server.switchTenant", { tenantId: "t-beta" }]);
+  assert.deepEqual(ui.shown, ["info: Switched to t-beta"]);
+  await run("cnikit.switchTenant"); // cancelled pick: nothing switches, nothing is said
+  assert.equal(server.calls.filter(([, args]) => args?.tenantId).length, 1);
+  assert.equal(ui.shown.length, 1);
+});
+
+test("Switch Tenant with one tenant says so; Refresh Integration Details re-reads and redraws", async () => {
+  const ui = new ScriptedUi();
+  const { server, refreshed, run } = setup(
+    {
+      "cnikit.server.switchTenant": { message: "Only one tenant available to your account." },
+      "cnikit.server.refreshIntegrationDetails": { configState: "FULLY_CONFIGURED", flows: ["Sync Todos"] },
+    },
+    ui,
+  );
+  await run("cnikit.switchTenant");
+  assert.deepEqual(ui.shown, ["info: Only one tenant available to your account."]);
+  await run("cnikit.integrationDetails.refresh");
+  assert.deepEqual(server.called("cnikit.server.refreshIntegrationDetails"), { project: "/ws/todo" });
+  assert.deepEqual(refreshed, ["integrations", "flows"]);
+  assert.match(ui.logs.at(-1) ?? "", /FULLY_CONFIGURED, flows: Sync Todos/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
@@ -9,6 +9,11 @@ import { mock } from "./vscode.mock";
 
 interface Manifest {
   main: string;
+  version: string;
+  icon: string;
+  repository?: object;
+  galleryBanner?: object;
+  keywords: string[];
   engines: { vscode: string };
   activationEvents: string[];
   dependencies: Record<string, string>;
@@ -152,4 +157,14 @@ test("every npm dependency is pinned to an exact version, and the engine matches
     assert.match(version, /^\d+\.\d+\.\d+$/, `${name} is not pinned: ${version}`);
   }
   assert.equal(manifest.engines.vscode, `^${manifest.devDependencies["@types/vscode"]}`);
+});
+
+test("ready to publish: one version with cnikit (pyproject's), a 128x128 PNG icon, a licence, a changelog", () => {
+  const pyproject = readFileSync(join(root, "..", "pyproject.toml"), "utf8");
+  assert.equal(manifest.version, /^version = "([^"]+)"/m.exec(pyproject)?.[1]);
+  const icon = readFileSync(join(root, manifest.icon));
+  assert.equal(icon.subarray(1, 4).toString(), "PNG");
+  assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128]);
+  for (const file of ["LICENSE", "CHANGELOG.md"]) assert.ok(existsSync(join(root, file)), `${file} is missing`);
+  assert.ok(manifest.repository && manifest.galleryBanner && manifest.keywords.length > 0);
 });

@@ -15,7 +15,7 @@ test("integrations: one item per project, the active one green, clicking selects
   assert.deepEqual(
     nodes.map((n) => [n.label, n.description, n.contextValue, n.icon]),
     [
-      ["root-cni", ".", "integrationItem", { id: "circle-outline" }],
+      ["root-cni", undefined, "integrationItem", { id: "circle-outline" }],
       ["todo", "packages/todo", "integrationItem.active", { id: "circle-filled", color: "testing.iconPassed" }],
     ],
   );
@@ -78,7 +78,15 @@ test("executions: icons, menus and clicks follow status and source", () => {
   assert.deepEqual(nodes[3].command, {
     command: "cnikit.executionResults.openLogs",
     title: "Open Logs",
-    arguments: [{ project: "/ws/todo", executionId: "old", source: "cloud" }],
+    arguments: [
+      {
+        project: "/ws/todo",
+        executionId: "old",
+        source: "cloud",
+        flow: "Sync Todos",
+        startedAt: "2026-11-29T11:55:00Z",
+      },
+    ],
   });
 });
 
@@ -106,6 +114,13 @@ test("steps of an execution open their output; a failed step is red, a running o
     ],
   );
   assert.deepEqual(node.children[1].command?.arguments, [
-    { project: "/p", executionId: "exec-1", source: "local", step: "onExecution" },
+    {
+      project: "/p",
+      executionId: "exec-1",
+      source: "local",
+      flow: "Sync Todos",
+      startedAt: "2026-11-29T11:55:00Z",
+      step: "onExecution",
+    },
   ]);
 });

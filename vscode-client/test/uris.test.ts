@@ -3,13 +3,13 @@ import { test } from "node:test";
 
 import { Uri } from "vscode";
 
-import { logsUri, parseLogsQuery, parseStepQuery, sanitizeName, stepUri } from "../src/uris";
+import { executionTitle, logsUri, parseLogsQuery, parseStepQuery, sanitizeName, shortId, stepUri } from "../src/uris";
 
 const awkward = { project: "/ws/my proj/ä?#%", executionId: "ex/1?a=b&c#d", source: "local" as const };
 
 test("a logs URI names the tab after the execution and round-trips every field", () => {
   const text = logsUri(awkward);
-  assert.match(text, /^cnikit-logs:\/ex_1_a_b_c_d\.log\?[A-Za-z0-9_-]+$/);
+  assert.match(text, /^cnikit-logs:\/Execution%20%23ex1abcd\.log\?[A-Za-z0-9_-]+$/);
   const uri = Uri.parse(text);
   assert.deepEqual(parseLogsQuery(uri.query), awkward);
 });
@@ -17,7 +17,10 @@ test("a logs URI names the tab after the execution and round-trips every field",
 test("a step URI names the tab after the step and round-trips the step name", () => {
   const ref = { ...awkward, source: "cloud" as const, step: "Fetch todos (page 1)" };
   const text = stepUri(ref);
-  assert.match(text, /^cnikit-step:\/ex_1_a_b_c_d\/Fetch_todos__page_1_\.json\?/);
+  assert.match(
+    text,
+    /^cnikit-step:\/Execution%20%23ex1abcd\/Fetch%20todos%20\(page%201\)%20%C2%B7%20Execution%20%23ex1abcd\.json\?/,
+  );
   assert.deepEqual(parseStepQuery(Uri.parse(text).query), ref);
 });
 
@@ -36,7 +39,23 @@ test("foreign or damaged queries are refused, not guessed", () => {
   assert.equal(parseStepQuery(Uri.parse(logsUri(awkward)).query), null, "a logs ref is not a step ref");
 });
 
-test("names are sanitised to plain file names with a fallback", () => {
-  assert.equal(sanitizeName("a b/c.json", "x"), "a_b_c.json");
+test("names keep what is readable and lose what would break the path, with a fallback", () => {
+  assert.equal(decodeURIComponent(sanitizeName("a b/c#d?.json", "x")), "a b_c#d_.json");
   assert.equal(sanitizeName("", "step"), "step");
+});
+
+test("tabs are titled with the flow, the execution's short number and its start time, never the raw id", () => {
+  const id = Buffer.from("InstanceExecutionResult:1A2B3C4D-0000-4000-8000-000000000000").toString("base64");
+  assert.equal(shortId(id), "1a2b3c4d");
+  const startedAt = "2026-12-04T15:30:05Z";
+  const time = new Date(startedAt).toTimeString().slice(0, 8);
+  const ref = { project: "/p", executionId: id, source: "local" as const, flow: "Greet", startedAt };
+  assert.equal(executionTitle(ref), `Greet #1a2b3c4d ${time}`);
+  assert.equal(decodeURIComponent(Uri.parse(logsUri(ref)).path), `/Greet #1a2b3c4d ${time}.log`);
+  assert.equal(
+    decodeURIComponent(Uri.parse(stepUri({ ...ref, step: "onTrigger" })).path)
+      .split("/")
+      .pop(),
+    `onTrigger · Greet #1a2b3c4d ${time}.json`,
+  );
 });
