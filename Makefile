@@ -9,7 +9,6 @@ STAMP := $(VENV)/.cnikit-installed
 NPM_DIRS := tests/fixtures emulator/node examples/todo-sync vscode-client
 NPM_STAMPS := $(foreach d,$(NPM_DIRS),$(if $(wildcard $(d)/package-lock.json),$(d)/node_modules/.cnikit-stamp))
 
-
 .PHONY: demo test e2e bench lint setup clean install
 
 setup: $(STAMP) $(NPM_STAMPS)
