@@ -348,7 +348,11 @@ class Server:
 
     def app(self) -> Starlette:
         """The ASGI app: webhooks and the admin API."""
-        routes = [*WebhookHandler(self.runtime).routes(), *Admin(self.runtime, self).routes()]
+        from cnikit.local_token import local_token
+        from emulator.serve.api import PrismApi
+
+        self.prism_api = PrismApi(self.runtime, self.url, local_token(self.root))  # /api: the Prismatic API for prism
+        routes = [*WebhookHandler(self.runtime).routes(), *Admin(self.runtime, self).routes(), *self.prism_api.routes()]
         return Starlette(routes=routes)
 
     def start(self) -> str:
@@ -441,4 +445,12 @@ def url_table(server: Server) -> str:
     lines = [f"{'FLOW':<{width}}  {'TRIGGER':<{how_width}}  URL"]
     lines += [f"{name:<{width}}  {how:<{how_width}}  {url}" for name, how, url in rows]
     lines.append(f"admin API: {server.url}{ADMIN}/health  (flows, executions, state, clock, events)")
+    from cnikit.local_token import local_token
+
+    lines.append("prism CLI (and cnikit test/results/me) against this server: paste")
+    lines.append(f"  export PRISMATIC_URL={server.url}")
+    lines.append(f"  export PRISM_ACCESS_TOKEN={local_token(server.root)}")
+    lines.append(
+        "  (after `prism integrations:import` it runs the imported dist/index.js until the next import or a restart)"
+    )
     return "\n".join(lines)
