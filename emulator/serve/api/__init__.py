@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from emulator.serve.api.imports import MAX_PACKAGE_BYTES, ImportFailed, Imports
 from emulator.serve.api.links import PREFIX, Links
@@ -95,13 +95,13 @@ class PrismApi:
         self.state = ApiState(runtime, Imports(runtime), Links(base_url), base_url)
         self.token = token
 
-    def routes(self) -> list[Route | Mount]:
+    def routes(self) -> list[Route]:
         """The Starlette routes (see the module docstring)."""
         from ariadne.asgi import GraphQL
 
         graphql = GraphQL(make_schema(), context_value=self._context, introspection=True)
         return [
-            Mount("/api", app=_RequireToken(graphql, self.token)),
+            Route("/api", _RequireToken(graphql, self.token), methods=["GET", "POST"]),
             Route("/auth/meta", self.auth_meta),
             Route(f"{PREFIX}/{{token}}", self.blob, methods=["GET", "PUT"]),
             Route("/configure-instance/{id}/", self.configure),
