@@ -7,7 +7,8 @@ Routes (mounted by `emulator.serve.app.Server.app`):
                                        `Authorization: Bearer <local token>` or 401, as the platform
     GET  /auth/meta                    what prism and cnikit ask a stack before logging in
     PUT  /__cnikit/prism/blob/<token>  a package or media upload (links from publishComponent / uploadMedia)
-    GET  /__cnikit/prism/blob/<token>  a step result, msgpack `{data, contentType}` (links from `resultsUrl`)
+    GET  /__cnikit/prism/blob/<token>  a step result, msgpack `{data, contentType}` (links from `resultsUrl`;
+                                       HEAD gives its size, as `resultsMetadataUrl`)
     GET  /configure-instance/<id>/     the "configure the test instance" page: says to run the local wizard
 
 The links are unguessable and expire (`links.py`); the flows' `testUrl`s are the server's own webhook URLs.
@@ -121,7 +122,7 @@ class PrismApi:
         """Uploads (PUT: a component package or media) and step results (GET), by link."""
         token = request.path_params["token"]
         links = self.state.links
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):  # HEAD: the size, as a client checks before downloading
             link = links.resolve(token, "result")
             if link is None:
                 return _expired()

@@ -147,7 +147,7 @@ class Imports:
             else:
                 found = next((i for i in self.integrations.values() if i.name == name), None)
             if found is None:
-                found = Integration(global_id("Integration", uuid.uuid4()), name, version=0)
+                found = Integration(global_id("Integration", str(uuid.uuid4())), name, version=0)
                 self.integrations[found.id] = found
             found.name, found.description = name, description
             found.version += 1

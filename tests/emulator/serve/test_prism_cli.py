@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -218,3 +219,25 @@ def test_unpacked_result_is_msgpack_data_and_content_type(prism: Prism, imported
     assert steps["totalCount"] == 2
     blob = msgpack.unpackb(httpx.get(steps["nodes"][-1]["resultsUrl"]).content)
     assert blob["contentType"] == "application/json" and json.loads(blob["data"])["echo"] == {"hello": "world"}
+
+
+def test_cnikit_cloud_commands_run_against_the_local_server(prism: Prism, imported: dict[str, Any]) -> None:
+    """`cnikit me`, `test` and `results` through the platform client, signed in with the project's local token."""
+    cnikit = Path(sys.executable).parent / "cnikit"
+    env = {k: v for k, v in prism.env.items() if k != "PRISM_ACCESS_TOKEN"}
+
+    def run(*args: str) -> str:
+        done = subprocess.run([str(cnikit), *args], cwd=prism.root, env=env, capture_output=True, text=True, timeout=90)
+        assert done.returncode == 0, f"cnikit {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    me = run("me")
+    assert f"Endpoint URL: {prism.server.url} (local emulator)" in me
+    assert "Organization: local emulator (cnikit serve)" in me
+    assert "Authentication: Local token (.spectral/local/token)" in me
+    payload = {"headers": {}, "data": {"from": "cnikit"}, "contentType": "application/json"}  # the official format
+    (prism.root / "cnikit-payload.json").write_text(json.dumps(payload))
+    tested = run("test", "--flow", "echo", "--payload", "cnikit-payload.json", "--tail")
+    assert 'echo received {"from":"cnikit"}' in tested
+    results = run("results", "--flow", "echo", "--logs")
+    assert 'echo received {"from":"cnikit"}' in results
