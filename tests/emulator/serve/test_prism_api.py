@@ -10,6 +10,7 @@ import pytest
 
 from cnikit.local_token import local_token
 from emulator.instance import set_connection_secret
+from emulator.serve.api.links import Links
 from tests.emulator.serve.conftest import Served
 from tests.fakes.keyring import MemoryKeyring
 
@@ -94,3 +95,12 @@ def test_a_bad_definition_is_a_payload_error(serve: Callable[..., Served]) -> No
     answer = gql(served, SYSTEM_INSTANCE, {"definition": "name: [unclosed"}).json()["data"]["importIntegration"]
     assert answer["integration"] is None
     assert answer["errors"][0]["field"] == "definition" and "not YAML" in answer["errors"][0]["messages"][0]
+
+
+def test_links_expire_and_keep_to_their_kind() -> None:
+    links = Links("http://127.0.0.1:1")
+    token = links.url("result", "x\nonExecution").rsplit("/", 1)[-1]
+    assert links.resolve(token, "result") is not None
+    assert links.resolve(token, "package") is None  # a result link cannot be used to upload
+    expired = Links("http://127.0.0.1:1", ttl=0)
+    assert expired.resolve(expired.url("media", "icon.png").rsplit("/", 1)[-1], "media") is None

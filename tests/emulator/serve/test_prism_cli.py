@@ -131,6 +131,21 @@ def test_import_lists_writes_prism_json_and_serves_the_imported_bundle(prism: Pr
     assert json.loads((prism.root / ".spectral" / "prism.json").read_text())["integrationId"] == imported["id"]
     bundle = prism.server.executor.pool.bundle if prism.server.executor.pool else None
     assert bundle == prism.root / ".spectral" / "local" / "imported" / "index.js"
+    said = [e.data["message"] for e in prism.server.runtime.events() if e.kind == "log"]
+    assert any("serving the imported dist/index.js until the next import or a restart" in m for m in said)
+
+
+def test_a_refresh_token_alongside_the_local_token_needs_no_refresh(prism: Prism) -> None:
+    env = {**prism.env, "PRISM_REFRESH_TOKEN": "unused-refresh-token"}
+    done = subprocess.run([str(PRISM), "me"], cwd=prism.root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Authentication: Environment" in done.stdout
+
+
+def test_a_command_outside_the_dev_loop_gets_a_clear_error(prism: Prism) -> None:
+    done = prism.run("customers:list", check=False)
+    assert done.returncode != 0
+    assert "Cannot query field 'customers'" in done.stdout + done.stderr
 
 
 def test_flows_list_pages_through_every_flow_with_local_test_urls(prism: Prism, imported: dict[str, Any]) -> None:
