@@ -29,6 +29,7 @@ from starlette.routing import Route
 from emulator.serve.api.imports import MAX_PACKAGE_BYTES, ImportFailed, Imports
 from emulator.serve.api.links import PREFIX, Links
 from emulator.serve.api.state import ApiState
+from emulator.serve.webhook import read_body
 
 if TYPE_CHECKING:
     from graphql import GraphQLSchema
@@ -131,7 +132,7 @@ class PrismApi:
         if link is None:
             return _expired()
         limit = MAX_PACKAGE_BYTES if link.kind == "package" else MAX_MEDIA_BYTES
-        body = await _read(request, limit)
+        body = await read_body(request, limit)
         if body is None:
             return JSONResponse({"error": f"the upload is larger than {limit} bytes"}, 413)
         if link.kind == "media":
@@ -173,13 +174,3 @@ class PrismApi:
 
 def _expired() -> Response:
     return JSONResponse({"error": "this link is unknown or has expired; ask the API for a new one"}, 403)
-
-
-async def _read(request: Request, limit: int) -> bytes | None:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ariadne import MutationType, ObjectType, QueryType
 
-from emulator.serve.api.ids import cursor, global_id, parse_cursor
+from emulator.serve.api.ids import cursor, global_id, parse_cursor, start_after
 from emulator.serve.api.integrations import find_flow
 from emulator.serve.api.state import ApiState, api, payload_error
 from emulator.store import ExecutionRecord, StepRecord, StoreError, pack
@@ -43,6 +43,13 @@ def execution_node(record: ExecutionRecord) -> dict[str, Any]:
         "requestPayloadUrl": None,
         "responsePayloadUrl": None,
     }
+
+
+def _within(moment: str | None, low: str | None = None, high: str | None = None) -> bool:
+    """Is the timestamp `moment` within [low, high] (either bound optional)? One not set yet is within."""
+    when = parse_time(moment)
+    first, last = parse_time(low), parse_time(high)
+    return when is None or ((first is None or when >= first) and (last is None or when <= last))
 
 
 def _record(state: ApiState, execution_id: str | None) -> ExecutionRecord | None:
@@ -77,15 +84,13 @@ def resolve_executions(
         if flow is None:
             raise ValueError(f"no flow with id {flowConfig_Flow} on this server")
         flow_name = flow.name
-    offset = (parse_cursor(after, "ExecutionResult") or -1) + 1
+    offset = start_after(after, "ExecutionResult")
     limit = max(1, min(first or EXECUTION_PAGE, 100))
     store = state.runtime.executor.store
-    low, high = parse_time(startedAt_Gte), parse_time(startedAt_Lte)
     records = [
         r
         for r in store.list_executions(flow=flow_name, limit=limit + 1, offset=offset)
-        if (low is None or (parse_time(r.started_at) or low) >= low)
-        and (high is None or (parse_time(r.started_at) or high) <= high)
+        if _within(r.started_at, startedAt_Gte, startedAt_Lte)
     ]
     page = records[:limit]
     if orderBy and orderBy.get("direction") == "ASC":
@@ -169,12 +174,10 @@ def resolve_steps(
     endedAt_Gte: str | None = None,
 ) -> dict[str, Any]:
     state = api(info)
-    low_start, low_end = parse_time(startedAt_Gte), parse_time(endedAt_Gte)
     steps = [
         s
         for s in state.runtime.executor.store.steps(executionResult)
-        if (low_start is None or (parse_time(s.started_at) or low_start) >= low_start)
-        and (low_end is None or (parse_time(s.ended_at) or low_end) >= low_end)
+        if _within(s.started_at, startedAt_Gte) and _within(s.ended_at, endedAt_Gte)
     ]
     return step_connection(state, steps)
 
@@ -207,9 +210,7 @@ def resolve_logs(
     seen = parse_cursor(after, "Log") or 0
     descending = (orderBy or {}).get("direction") == "DESC"
     lines = store.logs(executionResult)
-    low = parse_time(timestamp_Gte)
-    if low is not None:
-        lines = [line for line in lines if (parse_time(line.timestamp) or low) >= low]
+    lines = [line for line in lines if _within(line.timestamp, timestamp_Gte)]
     if descending:
         lines = [line for line in reversed(lines) if not seen or line.id < seen]
     else:

@@ -43,3 +43,9 @@ def parse_cursor(value: str | None, kind: str) -> int | None:
     if key is None or not key.lstrip("-").isdigit():
         raise ValueError(f"'{value}' is not a cursor of this list ({kind})")
     return int(key)
+
+
+def start_after(value: str | None, kind: str) -> int:
+    """The index a page starts at: just after the position in a `cursor(kind, index)`, 0 without one."""
+    position = parse_cursor(value, kind)
+    return 0 if position is None else position + 1

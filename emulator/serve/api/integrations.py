@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ariadne import MutationType, ObjectType, QueryType
 
-from emulator.serve.api.ids import cursor, global_id, parse_cursor, parse_id
+from emulator.serve.api.ids import cursor, global_id, parse_id, start_after
 from emulator.serve.api.imports import ImportFailed, Integration
 from emulator.serve.api.state import ApiState, api, payload_error
 
@@ -139,7 +139,7 @@ def resolve_customer(_obj: Integration, _info: GraphQLResolveInfo) -> None:
 def resolve_flows(obj: Integration, info: GraphQLResolveInfo, after: str | None = None) -> dict[str, Any]:
     state = api(info)
     flows = _served_flows(state, obj)
-    start = (parse_cursor(after, "IntegrationFlow") or -1) + 1
+    start = start_after(after, "IntegrationFlow")
     page = flows[start : start + FLOWS_PAGE]
     end = start + len(page) - 1
     return {

@@ -104,3 +104,21 @@ def test_links_expire_and_keep_to_their_kind() -> None:
     assert links.resolve(token, "package") is None  # a result link cannot be used to upload
     expired = Links("http://127.0.0.1:1", ttl=0)
     assert expired.resolve(expired.url("media", "icon.png").rsplit("/", 1)[-1], "media") is None
+
+
+def test_execution_results_page_one_by_one_without_repeats(serve: Callable[..., Served]) -> None:
+    served = serve("serve-webhooks")
+    url = next(iter(served.flows.values()))
+    ran = [served.client.post(url, json={"n": n}).headers["prismatic-executionid"] for n in range(3)]
+    for execution_id in ran:
+        served.wait(execution_id)
+    query = """query($after: String) { executionResults(first: 1, after: $after) {
+      nodes { id resultType } pageInfo { hasNextPage endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = gql(served, query, {"after": after}).json()["data"]["executionResults"]
+        seen += [node["id"] for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == list(reversed(ran))  # newest first, each once
