@@ -11,6 +11,7 @@ import pytest
 from cnikit.local_token import local_token
 from emulator.instance import set_connection_secret
 from emulator.serve.api.links import Links
+from emulator.serve.app import url_table
 from tests.emulator.serve.conftest import Served
 from tests.fakes.keyring import MemoryKeyring
 
@@ -41,6 +42,10 @@ def test_api_needs_the_projects_token_and_auth_meta_answers(serve: Callable[...,
     assert gql(served, "{ authenticatedUser { name } }").json()["data"]["authenticatedUser"]["name"]
     meta = served.client.get(f"{served.url}/auth/meta").json()
     assert meta["audience"] == served.url and meta["local"] is True
+    printed = url_table(served.server).splitlines()  # what `cnikit serve` prints at start
+    assert f"  export PRISMATIC_URL={served.url}" in printed
+    assert f"  export PRISM_ACCESS_TOKEN={local_token(served.root)}" in printed
+    assert (served.root / ".spectral" / "local" / "token").stat().st_mode & 0o777 == 0o600
 
 
 def test_config_state_follows_the_local_instance_and_the_configure_page_names_the_wizard(
