@@ -25,7 +25,7 @@ integration_type = ObjectType("Integration")
 instance_type = ObjectType("Instance")
 
 
-def local_user(base_url: str) -> dict[str, Any]:
+def local_user() -> dict[str, Any]:
     """The one user of the emulator: the developer, in an organization named for what it is."""
     return {
         "name": "Local developer",
@@ -37,8 +37,8 @@ def local_user(base_url: str) -> dict[str, Any]:
 
 
 @query.field("authenticatedUser")
-def resolve_me(_obj: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
-    return local_user(api(info).base_url)
+def resolve_me(_obj: Any, _info: GraphQLResolveInfo) -> dict[str, Any]:
+    return local_user()
 
 
 @query.field("listUserTenants")
