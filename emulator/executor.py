@@ -182,38 +182,44 @@ class Executor:
         Raises `emulator.build.BuildFailed` on a build error (the previous bundle and workers stay in use).
         """
         result = build(self.root, self.build_mode, force=force_build, limits=self.limits)
-        with self._lock:
-            if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
-                # Warm the new pool before swapping: a bundle that fails to load leaves the old workers serving.
-                prespawned, self._prespawned = self._prespawned, None
-                if prespawned is not None and (result.vendor_rebuilt or result.mode != "fast"):
-                    prespawned.close()  # it preloaded a vendor layer this build replaced
-                    prespawned = None
-                new_pool = WorkerPool(
-                    result.bundle,
-                    size=self.workers,
-                    max_memory_mb=self.max_memory_mb,
-                    prespawned=prespawned,
-                    load_timeout=self.load_timeout,
-                )
-                try:
-                    info = new_pool.warm()
-                except BaseException:
-                    new_pool.close()
-                    raise
-                old, self.pool = self.pool, new_pool
-                if old is not None:
-                    old.close()
-                self.definition = parse_definition_yaml(info["yaml"], exports=info)
-                instance = load_instance(self.root)
-                seeded = seed(instance, self.definition, info.get("connections", []))
-                if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
-                    save_instance(self.root, instance)
-                if self.webhook_base:  # in memory only: instance.json keeps the user's value
-                    instance.webhookBaseUrl = self.webhook_base
-                self.instance = instance
-                self._config = None
+        if self.pool is None or result.rebuilt or self.pool.bundle != result.bundle:
+            self.load_bundle(result.bundle, reuse_prespawned=not result.vendor_rebuilt and result.mode == "fast")
         return result
+
+    def load_bundle(self, bundle: Path, *, reuse_prespawned: bool = False) -> None:
+        """Load `bundle` (a built CNI `index.js`) in a fresh warm pool and swap it in; read its definition, seed the
+        instance. A bundle that fails to load raises `RunnerError` and leaves the old workers serving. Besides
+        `prepare`, `cnikit serve` calls it with the `dist/index.js` the prism CLI imported."""
+        with self._lock:
+            # Warm the new pool before swapping: a bundle that fails to load leaves the old workers serving.
+            prespawned, self._prespawned = self._prespawned, None
+            if prespawned is not None and not reuse_prespawned:
+                prespawned.close()  # it preloaded a vendor layer this bundle does not use
+                prespawned = None
+            new_pool = WorkerPool(
+                bundle,
+                size=self.workers,
+                max_memory_mb=self.max_memory_mb,
+                prespawned=prespawned,
+                load_timeout=self.load_timeout,
+            )
+            try:
+                info = new_pool.warm()
+            except BaseException:
+                new_pool.close()
+                raise
+            old, self.pool = self.pool, new_pool
+            if old is not None:
+                old.close()
+            self.definition = parse_definition_yaml(info["yaml"], exports=info)
+            instance = load_instance(self.root)
+            seeded = seed(instance, self.definition, info.get("connections", []))
+            if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
+                save_instance(self.root, instance)
+            if self.webhook_base:  # in memory only: instance.json keeps the user's value
+                instance.webhookBaseUrl = self.webhook_base
+            self.instance = instance
+            self._config = None
 
     def prespawn(self) -> None:
         """Keep a spare worker that has already evaluated the vendor layer, for the next rebuild (hot reload):

@@ -99,7 +99,7 @@ async def platform_client(ls: CnikitLanguageServer, root: Path | None, url: str 
     chosen = url or ls.settings.prismatic_url
     if chosen:
         settings = settings.model_copy(update={"prismatic_url": chosen})
-    client = PrismaticClient(settings)
+    client = PrismaticClient(settings, project=root)
     ls.login.url = client.url
     try:
         yield client
@@ -359,7 +359,7 @@ def _probe_login(root: Path | None, url: str | None) -> tuple[Any, str]:
         settings = load_settings(root)
         if url:
             settings = settings.model_copy(update={"prismatic_url": url})
-        async with PrismaticClient(settings) as client:
+        async with PrismaticClient(settings, project=root) as client:
             user = await asyncio.wait_for(client.me(), 10) if client.session.is_logged_in() else None
             return user, client.url
 

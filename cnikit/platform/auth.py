@@ -21,6 +21,7 @@ import secrets as pysecrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from cnikit import secrets
 from cnikit.platform.errors import LoginError, NotLoggedIn, PlatformError, SessionExpired
+from cnikit.platform.local import local_tokens
 from cnikit.platform.tokens import TokenSet, TokenStore, jwt_expiry, normalize_url, read_prism_profiles
 from cnikit.settings import DEFAULT_URL, Settings
 
@@ -316,7 +318,7 @@ async def refresh_tokens(
     return _token_set(answer, refresh_token, tenant_id)
 
 
-Source = Literal["environment", "keyring", "prism"]
+Source = Literal["environment", "local", "keyring", "prism"]
 OpenBrowser = Callable[[str], Awaitable[None] | None]
 
 
@@ -340,12 +342,14 @@ def resolve_url(settings: Settings) -> str:
 class Session:
     """The tokens of one stack URL and profile, and everything that keeps them fresh.
 
-    Precedence (as prism): `PRISM_ACCESS_TOKEN`/`PRISM_REFRESH_TOKEN` (never stored) > the keyring entry > the prism
-    CLI profile for this URL (read only; refreshed tokens then go to the keyring).
+    Precedence (as prism): `PRISM_ACCESS_TOKEN`/`PRISM_REFRESH_TOKEN` (never stored) > for a local `cnikit serve`
+    (a loopback URL), the project's local token > the keyring entry > the prism CLI profile for this URL (read only;
+    refreshed tokens then go to the keyring).
     """
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, *, project: Path | None = None) -> None:
         self.settings = settings
+        self.project = project  # for a local `cnikit serve` stack: its local token (cnikit.platform.local)
         self.http = http
         self.url = resolve_url(settings)
         self.profile = resolve_profile(settings)
@@ -378,6 +382,10 @@ class Session:
             )
             self._source = "environment"
             return self._tokens
+        local = local_tokens(self.url, self.project)
+        if local is not None:
+            self._tokens, self._source = local, "local"
+            return local
         stored = self.store.load()
         if stored is not None:
             self._tokens, self._source = stored, "keyring"
@@ -408,6 +416,11 @@ class Session:
             tokens = self._load()
             if tokens is None:
                 raise NotLoggedIn(f"Not logged in to {self.url}. Run `cnikit login` first.")
+            if force_refresh and self._source == "local":
+                raise NotLoggedIn(
+                    f"The local server at {self.url} refused this project's token (.spectral/local/token): "
+                    "is that `cnikit serve` serving this project?"
+                )
             if force_refresh or tokens.needs_refresh():
                 if not tokens.refresh_token:
                     if force_refresh or not tokens.access_token:

@@ -58,7 +58,10 @@ def _iso(moment: datetime) -> str:
 class PrismaticClient:
     """Typed operations on one Prismatic stack as one profile. Use as an async context manager."""
 
-    def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, http: httpx.AsyncClient | None = None, project: Path | None = None
+    ) -> None:
+        """`project`: the CNI project, whose local token signs in to a local `cnikit serve` (cnikit.platform.local)."""
         self.settings = settings
         self.http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(30.0),
@@ -66,12 +69,12 @@ class PrismaticClient:
             # Headers and body go out in two writes; without TCP_NODELAY each request can wait on a delayed ACK.
             transport=httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
         )
-        self.session = Session(settings, self.http)
+        self.session = Session(settings, self.http, project=project)
 
     @classmethod
     def from_settings(cls, project: Path | None = None) -> PrismaticClient:
         """A client configured from the environment, the project's and the user's settings files."""
-        return cls(load_settings(project))
+        return cls(load_settings(project), project=project)
 
     @property
     def url(self) -> str:

@@ -205,15 +205,22 @@ def logout(
 @_guarded
 def me() -> None:
     """Show the logged-in user."""
+    from cnikit.platform.local import LOCAL_LABEL
 
     async def work(client: PrismaticClient) -> None:
         user = await client.me()
-        source = {"environment": "Environment", "keyring": "Keyring", "prism": "prism CLI profile"}
+        source = {
+            "environment": "Environment",
+            "local": "Local token (.spectral/local/token)",
+            "keyring": "Keyring",
+            "prism": "prism CLI profile",
+        }
+        where = f" ({LOCAL_LABEL})" if client.session.source == "local" else ""
         typer.echo(f"Name: {user.name or ''}")
         typer.echo(f"Email: {user.email or ''}")
         typer.echo(f"Organization: {user.organization}")
         typer.echo(f"Tenant ID: {user.tenantId or ''}")
-        typer.echo(f"Endpoint URL: {client.url}")
+        typer.echo(f"Endpoint URL: {client.url}{where}")
         typer.echo(f"Authentication: {source.get(client.session.source or '', 'none')}")
         typer.echo(f"Profile: {client.session.profile}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
@@ -48,10 +49,17 @@ def transform(value: Any, content_type: str | None = None) -> Any:
 
 
 def decode(blob: bytes) -> Any:
-    """msgpack → JSON-ready value with a top-level `data` key unwrapped."""
+    """msgpack → JSON-ready value with a top-level `data` key unwrapped; JSON data stored as a JSON string (as
+    prism reads it, and as `cnikit serve` stores it) is parsed."""
     value = transform(msgpack.unpackb(blob, raw=False, timestamp=3, strict_map_key=False))
     if isinstance(value, dict) and "data" in value:
-        return value["data"]
+        data = value["data"]
+        if isinstance(data, str) and "json" in str(value.get("contentType") or ""):
+            try:
+                return json.loads(data)
+            except ValueError:
+                return data  # not JSON after all: shown as the string it is
+        return data
     return value
 
 

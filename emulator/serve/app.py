@@ -316,14 +316,18 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def app(self) -> Starlette:
-        """The ASGI app: webhooks and the admin API, behind `emulator.serve.guard` (call once the port is known)."""
+        """The ASGI app: webhooks, the admin API behind `emulator.serve.guard`, and `/api`, the Prismatic API for prism
+        (call once the port is known)."""
         from starlette.middleware import Middleware
 
         from cnikit.local_token import local_token
+        from emulator.serve.api import PrismApi
         from emulator.serve.guard import AdminGuard
 
-        routes = [*WebhookHandler(self.runtime).routes(), *Admin(self.runtime, self).routes()]
-        guard = Middleware(AdminGuard, token=local_token(self.root), port=self.port, bound_host=self.host)
+        token = local_token(self.root)
+        self.prism_api = PrismApi(self.runtime, self.url, token)
+        routes = [*WebhookHandler(self.runtime).routes(), *Admin(self.runtime, self).routes(), *self.prism_api.routes()]
+        guard = Middleware(AdminGuard, token=token, port=self.port, bound_host=self.host)
         return Starlette(routes=routes, middleware=[guard])
 
     def start(self) -> str:
@@ -416,4 +420,12 @@ def url_table(server: Server) -> str:
     lines = [f"{'FLOW':<{width}}  {'TRIGGER':<{how_width}}  URL"]
     lines += [f"{name:<{width}}  {how:<{how_width}}  {url}" for name, how, url in rows]
     lines.append(f"admin API: {server.url}{ADMIN}/health  (flows, executions, state, clock, events)")
+    from cnikit.local_token import local_token
+
+    lines.append("prism CLI (and cnikit test/results/me) against this server: paste")
+    lines.append(f"  export PRISMATIC_URL={server.url}")
+    lines.append(f"  export PRISM_ACCESS_TOKEN={local_token(server.root)}")
+    lines.append(
+        "  (after `prism integrations:import` it runs the imported dist/index.js until the next import or a restart)"
+    )
     return "\n".join(lines)

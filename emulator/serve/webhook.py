@@ -94,16 +94,16 @@ def render(outcome: ExecutionOutcome, *, redirect: bool, base_url: str) -> Respo
     return Response(body, status, headers, media_type=content_type)
 
 
-async def read_body(request: Request) -> bytes | None:
-    """The body, or None when it is over 6 MB (the rest is not read into memory)."""
+async def read_body(request: Request, limit: int = MAX_REQUEST_BYTES) -> bytes | None:
+    """The body, or None when it is over `limit` (6 MB: a webhook's) — the rest is not read into memory."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+    if declared and declared.isdigit() and int(declared) > limit:
         return None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
+        if size > limit:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
