@@ -18,9 +18,6 @@ const { running } = require("./context");
 /** @typedef {{method: string, url: string, headers: Record<string, string | string[]>, body: string}} RecordedRequest */
 /** @typedef {{status: number, statusMessage?: string, headers?: Record<string, any>, body?: string}} RecordedResponse */
 
-// Headers a replayed response does not carry: they describe the recorded connection, not the message (the
-// interceptor frames the body it is given itself).
-const CONNECTION_HEADERS = new Set(["transfer-encoding", "connection", "keep-alive"]);
 // fetch hands over the body already decoded: a fetch exchange is recorded without the encoding headers, so a replay
 // serves it as it is.
 const DECODED_HEADERS = new Set(["content-encoding", "content-length"]);
@@ -92,7 +89,6 @@ async function recordedRequest(request) {
 function replayedResponse(recorded) {
   const headers = new Headers();
   for (const [key, value] of Object.entries(recorded.headers || {})) {
-    if (CONNECTION_HEADERS.has(key.toLowerCase())) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(key, String(item));
   }
   const nullBody = [101, 204, 205, 304].includes(recorded.status);
