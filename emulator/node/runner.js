@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// cnikit's flow runner: a zero-dependency Node program, kept warm by emulator/runner.py.
+// cnikit's flow runner, kept warm by emulator/runner.py; its one dependency is @mswjs/interceptors (http.js).
 //
 // It loads a built CNI bundle once (cnikit/node/loader.js, the loader `cnikit check --built` uses too) and executes
 // flows the way the platform does (spec/runtime.md §3–§10): the trigger's `perform(context, payload, params)` (or

@@ -26,7 +26,8 @@ class _Echo(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         _Echo.calls.append(f"{self.command} {self.path}")
-        out = json.dumps({"path": self.path, "method": self.command, "body": body}).encode()
+        # `ok` is what Slack's Web API answers on success (its SDK checks it).
+        out = json.dumps({"ok": True, "path": self.path, "method": self.command, "body": body}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(out)))
@@ -63,7 +64,7 @@ def test_record_then_replay_gives_the_same_result_without_the_network(
 
     recorded = executor.run("Fetch All", _request(base), http="record")
     assert recorded.succeeded, recorded.error
-    assert recorded.result["data"]["viaFetch"] == {"path": "/fetch", "method": "POST", "body": '{"q":1}'}
+    assert recorded.result["data"]["viaFetch"] == {"ok": True, "path": "/fetch", "method": "POST", "body": '{"q":1}'}
     assert recorded.result["data"]["viaAxios"]["path"] == "/axios?page=2"
     assert _Echo.calls == ["POST /fetch", "GET /http", "GET /axios?page=2"]
     cassette = json.loads(cassette_path(executor.root, "fetch-all").read_text())
@@ -82,6 +83,43 @@ def test_record_then_replay_gives_the_same_result_without_the_network(
     assert again.result == recorded.result
     assert again.replay_of == recorded.execution_id
     assert [r.id for r in executor.store.replays_of(recorded.execution_id)] == [again.execution_id]
+
+
+@pytest.mark.parametrize(
+    ("flow", "path", "body", "client"),
+    [
+        ("Spectral Client", "/axios", '{"n":1}', "http"),
+        ("Global Fetch", "/fetch", '{"n":1}', "fetch"),
+        ("Node Fetch", "/node-fetch", '{"n":1}', "http"),
+        ("Got", "/got", '{"n":1}', "http"),
+        ("Slack Web API", "/slack/chat.postMessage", "channel=C1&text=hi", "http"),
+    ],
+)
+def test_every_client_integrations_use_records_and_replays_offline(
+    executor_for: ExecutorFor, service: ThreadingHTTPServer, flow: str, path: str, body: str, client: str
+) -> None:
+    executor = executor_for("emu-http-clients")
+    base = f"http://127.0.0.1:{service.server_address[1]}"
+
+    recorded = executor.run(flow, _request(base), http="record")
+    assert recorded.succeeded, recorded.error
+    assert {k: recorded.result["data"][k] for k in ("path", "method", "body")} == {
+        "path": path,
+        "method": "POST",
+        "body": body,
+    }
+    stable_key = flow.lower().replace(" ", "-")
+    cassette = json.loads(cassette_path(executor.root, stable_key).read_text())
+    assert [(e["client"], e["request"]["url"]) for e in cassette["exchanges"]] == [(client, base + path)]
+    assert "fixture-token" not in json.dumps(cassette)  # the credential header is masked on disk
+
+    service.shutdown()  # offline from here on
+    service.server_close()
+    replayed = executor.run(flow, _request(base), http="replay")
+
+    assert replayed.succeeded, replayed.error
+    assert replayed.result == recorded.result
+    assert _Echo.calls == [f"POST {path}"]
 
 
 def test_replay_fails_clearly_on_a_request_the_cassette_does_not_have(
