@@ -1,4 +1,5 @@
-"""The emulator's Node side for an installed cnikit: esbuild from the packaged lockfile, installed on first use.
+"""The emulator's Node side for an installed cnikit: esbuild and the runner's packages (`@mswjs/interceptors`) from
+the packaged lockfile, installed on first use.
 
 In a checkout, `make setup` runs `npm ci` in `emulator/node/` and this module is not needed. An installed cnikit
 (a wheel: pip, the VS Code extension's private environment) carries `node/package.json` and its lockfile as package
@@ -85,7 +86,7 @@ def node_modules_dir(progress: Callable[[str], None] = _say) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise NodeSetupError("npm was not found on PATH; it comes with Node.js, which cnikit needs to run flows")
-    progress(f"installing the Node side of cnikit (esbuild) into {target}: first run only")
+    progress(f"installing the Node side of cnikit (esbuild, the runner's packages) into {target}: first run only")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".node-", dir=target.parent))
     try:

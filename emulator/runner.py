@@ -107,6 +107,19 @@ def kill_all_workers() -> None:
         worker.kill()
 
 
+def worker_environment() -> dict[str, str]:
+    """A worker's environment: `node_environment()`, and `NODE_PATH` pointing at the runner's packages
+    (`@mswjs/interceptors`) when they live in `emulator.node_setup`'s cache (an installed cnikit) rather than next to
+    runner.js (a checkout). The first call of an installed cnikit installs them (`NodeSetupError` if it cannot)."""
+    from emulator.node_setup import NODE_DIR, node_modules_dir
+
+    env = node_environment()
+    folder = node_modules_dir()
+    if folder != NODE_DIR:
+        env["NODE_PATH"] = os.pathsep.join(filter(None, [str(folder / "node_modules"), env.get("NODE_PATH")]))
+    return env
+
+
 class Worker:
     """One warm Node process running runner.js. One request at a time (the pool lends a worker to one caller)."""
 
@@ -121,7 +134,7 @@ class Worker:
         self.process = subprocess.Popen(
             [node_binary(), f"--max-old-space-size={max_memory_mb}", "--enable-source-maps", str(RUNNER_JS)],
             cwd=cwd,
-            env=node_environment(),
+            env=worker_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -73,11 +73,14 @@ def session_error(error: BaseException) -> SessionError | None:
     from emulator.executor import ExecutorError
     from emulator.httpmock import CassetteError
     from emulator.instance import InstanceError
+    from emulator.node_setup import NodeSetupError
     from emulator.runner import RunnerError, WorkerFault
     from emulator.store import StoreError
 
     if isinstance(error, SessionError):
         return error
+    if isinstance(error, NodeSetupError):
+        return SessionError(str(error))
     if isinstance(error, BuildFailed):
         problems = [str(problem) for problem in error.problems] or [str(error)]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
