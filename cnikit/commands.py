@@ -5,7 +5,6 @@ Heavy imports (the analyser, tree-sitter, the checks) stay inside the command so
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cnikit.report import Format
+from cnikit.report import Format, wants_color
 
 if TYPE_CHECKING:
     from cnikit.diagnostics import Diagnostic
@@ -134,7 +133,7 @@ def run_check(
             found = [d for d in found if d.span.file.resolve() in only_files]
         diagnostics.extend(found)
     diagnostics.sort(key=lambda d: (str(d.span.file), d.span.line, d.span.col, d.code))
-    use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    use_color = color if color is not None else wants_color(sys.stdout)
     report = render(
         diagnostics,
         fmt,
@@ -144,8 +143,8 @@ def run_check(
         color=use_color and fmt is Format.HUMAN,
         version=__version__,
     )
-    sys.stdout.write(report)
-    sys.stdout.flush()
+    # Through echo, not sys.stdout: echo strips colour under `cnikit --no-color` unless `--color` asked for it.
+    typer.echo(report, nl=False, color=True if use_color else None)
     return 1 if any(d.severity == "error" for d in diagnostics) else 0
 
 
