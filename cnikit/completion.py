@@ -16,8 +16,9 @@ def _project(ctx: typer.Context) -> Path | None:
     from cnikit.project import find_project_root
 
     given = ctx.params.get("path") or ctx.params.get("project")
-    start = Path(given) if isinstance(given, str | Path) else Path.cwd()
-    return find_project_root(start.resolve())
+    # While completing, click may leave the positional path unparsed, in `ctx.args`.
+    candidates = [given] if isinstance(given, str | Path) else [arg for arg in ctx.args if Path(arg).exists()]
+    return find_project_root(Path(candidates[0] if candidates else Path.cwd()).resolve())
 
 
 def flow_names(ctx: typer.Context, incomplete: str) -> list[str]:

@@ -145,14 +145,14 @@ def _print_outcome(outcome: ExecutionOutcome) -> None:
     typer.secho("── response", bold=True)
     typer.echo(f"{response.get('statusCode', 200)} {response.get('contentType', '')}".rstrip())
     typer.echo(_show_value(response.get("body")))
-    number = f"#{outcome.seq} {_clock(outcome.started_at)}"
+    number = f"#{outcome.seq} {_clock(outcome.started_at)}"  # what `executions show` and `replay` take, and when
     if outcome.succeeded:
         note = f"; state written: {', '.join(outcome.state_changed)}" if outcome.state_changed else ""
-        typer.secho(f"✔ {number} {outcome.flow.name} succeeded{note}", fg=typer.colors.GREEN)
+        typer.secho(f"✔ {outcome.flow.name} succeeded · {number}{note}", fg=typer.colors.GREEN)
     else:
         where = f" in {outcome.error_step}" if outcome.error_step else ""
-        typer.secho(f"✘ {number} {outcome.flow.name} failed{where}: {outcome.error}", fg=typer.colors.RED)
-        typer.secho(f"  state unchanged; `cnikit executions show {outcome.seq}` for details", fg=typer.colors.RED)
+        typer.secho(f"✘ {outcome.flow.name} failed{where}: {outcome.error}", fg=typer.colors.RED)
+        typer.secho(f"  execution {number}; state unchanged", fg=typer.colors.RED)
 
 
 def _clock(timestamp: str) -> str:
