@@ -128,7 +128,7 @@ def run_check(
         files += len(model.files)
         found = run_checks(model, select, ignore)
         if built:
-            found.extend(check_built(root, model=model, select=select, ignore=ignore))
+            found.extend(check_built(root, model=model, select=select, ignore=ignore, progress=_progress))
         if only_files is not None:
             found = [d for d in found if d.span.file.resolve() in only_files]
         diagnostics.extend(found)
@@ -146,6 +146,11 @@ def run_check(
     # Through echo, not sys.stdout: echo strips colour under `cnikit --no-color` unless `--color` asked for it.
     typer.echo(report, nl=False, color=True if use_color else None)
     return 1 if any(d.severity == "error" for d in diagnostics) else 0
+
+
+def _progress(line: str) -> None:
+    """A progress line of long work (the build of `--built`), on stderr so reports on stdout stay clean."""
+    typer.secho(line, err=True, dim=True)
 
 
 def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:
