@@ -266,7 +266,9 @@ def _duration(record: ExecutionRecord) -> str:
 @executions_app.command("list")
 def executions_list(
     path: Path | None = PathArg,
-    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow (name or stable key)."),
+    flow: str | None = typer.Option(
+        None, "--flow", "-f", help="Only this flow (name or stable key).", autocompletion=flow_names
+    ),
     status: str | None = typer.Option(None, "--status", help="Only running, succeeded or failed executions."),
     limit: int = typer.Option(20, "--limit", "-n", help="How many to show."),
     offset: int = typer.Option(0, "--offset", help="Skip this many newest ones first."),
@@ -515,7 +517,7 @@ payload_app = typer.Typer(help="Flow test payload files (.spectral/flows/<stable
 
 @payload_app.command("new")
 def payload_new(
-    flow: str = typer.Argument(..., help="Flow name or stable key."),
+    flow: str = typer.Argument(..., help="Flow name or stable key.", autocompletion=flow_names),
     name: str = typer.Argument(..., help="Payload name (letters, numbers, hyphens, underscores)."),
     path: Path | None = PathArg,
     force: bool = typer.Option(False, "--force", help="Overwrite an existing payload file."),
@@ -575,7 +577,7 @@ def state_set(
     key: str = typer.Argument(..., help="The key to set."),
     value: str = typer.Argument(..., help="A JSON value (null deletes the key)."),
     path: Path | None = PathArg,
-    flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state."),
+    flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state.", autocompletion=flow_names),
 ) -> None:
     """Set (or, with null, delete) one key of a state level."""
     _level(level)  # a bad level is reported before anything is built
@@ -592,7 +594,9 @@ def state_set(
 def state_clear(
     path: Path | None = PathArg,
     level: str | None = typer.Option(None, "--level", help="Only this level: flow, cross-flow or integration."),
-    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow's state (stable key)."),
+    flow: str | None = typer.Option(
+        None, "--flow", "-f", help="Only this flow's state (stable key).", autocompletion=flow_names
+    ),
 ) -> None:
     """Delete stored state (all of it unless narrowed)."""
     with _store(_root(path)) as store:
