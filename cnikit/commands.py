@@ -5,7 +5,6 @@ Heavy imports (the analyser, tree-sitter, the checks) stay inside the command so
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cnikit.report import Format
+from cnikit.report import Format, wants_color
 
 if TYPE_CHECKING:
     from cnikit.diagnostics import Diagnostic
@@ -129,12 +128,12 @@ def run_check(
         files += len(model.files)
         found = run_checks(model, select, ignore)
         if built:
-            found.extend(check_built(root, model=model, select=select, ignore=ignore))
+            found.extend(check_built(root, model=model, select=select, ignore=ignore, progress=_progress))
         if only_files is not None:
             found = [d for d in found if d.span.file.resolve() in only_files]
         diagnostics.extend(found)
     diagnostics.sort(key=lambda d: (str(d.span.file), d.span.line, d.span.col, d.code))
-    use_color = color if color is not None else (sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    use_color = color if color is not None else wants_color(sys.stdout)
     report = render(
         diagnostics,
         fmt,
@@ -144,9 +143,14 @@ def run_check(
         color=use_color and fmt is Format.HUMAN,
         version=__version__,
     )
-    sys.stdout.write(report)
-    sys.stdout.flush()
+    # Through echo, not sys.stdout: echo strips colour under `cnikit --no-color` unless `--color` asked for it.
+    typer.echo(report, nl=False, color=True if use_color else None)
     return 1 if any(d.severity == "error" for d in diagnostics) else 0
+
+
+def _progress(line: str) -> None:
+    """A progress line of long work (the build of `--built`), on stderr so reports on stdout stay clean."""
+    typer.secho(line, err=True, dim=True)
 
 
 def _targets(paths: Sequence[Path]) -> dict[Path, set[Path] | None]:

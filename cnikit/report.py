@@ -7,15 +7,23 @@ relative to `base` (the current directory) when they are below it.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # kept out of the import path of `cnikit`'s start-up (pydantic is not needed to parse options)
     from cnikit.diagnostics import Diagnostic, Severity
+
+
+def wants_color(stream: IO[str]) -> bool:
+    """Whether output to `stream` is coloured by default: on a terminal, unless `NO_COLOR` is set (`--no-color`
+    turns colour off in the root command's context, so `typer.echo` strips it from whatever is printed)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
 
 _SEVERITIES = ("error", "warning", "info", "hint")
 

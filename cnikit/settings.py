@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 DEFAULT_URL = "https://app.prismatic.io"
 PROJECT_FILE = Path(".spectral") / "cnikit.yml"
+DEFAULT_RETENTION = 10_000  # executions the local store keeps per project
 _SECRET_KEYS = {"access_token", "refresh_token", "prism_access_token", "prism_refresh_token"}
 
 
@@ -80,6 +81,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CNIKIT_PRISM_PATH", "prism_path"),
         description="The prism executable used by `cnikit import` (like the extension's prismatic.prismCliPath). "
         "Unset: `prism` on PATH, else `npx @prismatic-io/prism` when installed.",
+    )
+    retention: int = Field(
+        default=DEFAULT_RETENTION,
+        ge=1,
+        validation_alias=AliasChoices("CNIKIT_RETENTION", "retention"),
+        description="How many executions the local store keeps per project (the newest; older ones, with their "
+        "steps and logs, are deleted as new ones finish). `cnikit executions prune` trims it by hand.",
     )
 
     @classmethod

@@ -10,14 +10,17 @@ import sys
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import typer
+
+from cnikit.completion import flow_names, payload_names
 
 if TYPE_CHECKING:
     from emulator.executor import ExecutionOutcome, ExecutionUpdate
     from emulator.session import Session
     from emulator.store import ExecutionRecord, Store
+    from emulator.views import FlowView
 
 T = TypeVar("T")
 
@@ -25,6 +28,11 @@ EXIT_FAILED = 1  # the flow ran and failed
 EXIT_USAGE = 2  # the flow could not run: bad input, build error, unknown flow
 
 PathArg = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or any path inside it).")
+FlowOption = typer.Option(..., "--flow", "-f", help="Flow name or stable key.", autocompletion=flow_names)
+HttpMode = Literal["live", "record", "replay"]
+BuildChoice = Literal["fast", "project"]
+HttpOption = typer.Option("live", "--http", help="Outbound HTTP: live, record (to a cassette) or replay.")
+BuildOption = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's build script).")
 
 
 def _root(path: Path | None) -> Path:
@@ -137,13 +145,19 @@ def _print_outcome(outcome: ExecutionOutcome) -> None:
     typer.secho("── response", bold=True)
     typer.echo(f"{response.get('statusCode', 200)} {response.get('contentType', '')}".rstrip())
     typer.echo(_show_value(response.get("body")))
+    number = f"#{outcome.seq} {_clock(outcome.started_at)}"  # what `executions show` and `replay` take, and when
     if outcome.succeeded:
         note = f"; state written: {', '.join(outcome.state_changed)}" if outcome.state_changed else ""
-        typer.secho(f"✔ {outcome.flow.name} succeeded · {outcome.execution_id}{note}", fg=typer.colors.GREEN)
+        typer.secho(f"✔ {outcome.flow.name} succeeded · {number}{note}", fg=typer.colors.GREEN)
     else:
         where = f" in {outcome.error_step}" if outcome.error_step else ""
         typer.secho(f"✘ {outcome.flow.name} failed{where}: {outcome.error}", fg=typer.colors.RED)
-        typer.secho(f"  execution {outcome.execution_id}; state unchanged", fg=typer.colors.RED)
+        typer.secho(f"  execution {number}; state unchanged", fg=typer.colors.RED)
+
+
+def _clock(timestamp: str) -> str:
+    """`2026-12-04T16:27:18.123Z` → `2026-12-04 16:27:18` (UTC, as stored)."""
+    return timestamp[:19].replace("T", " ")
 
 
 def _live_logs(as_json: bool) -> Any:
@@ -178,23 +192,26 @@ def _check_limits(timeout: float, max_memory: int = MIN_MEMORY_MB) -> None:
 
 def run(
     path: Path | None = PathArg,
-    flow: str = typer.Option(..., "--flow", "-f", help="Flow name or stable key."),
+    flow: str = FlowOption,
     payload: str | None = typer.Option(
-        None, "--payload", "-p", help="Payload file ({headers, data, contentType}), its name, a raw body file, or -."
+        None,
+        "--payload",
+        "-p",
+        help="Payload file ({headers, data, contentType}), its name, a raw body file, or -.",
+        autocompletion=payload_names,
     ),
     content_type: str | None = typer.Option(None, "--content-type", "-c", help="Content type of a raw body."),
     sync: bool = typer.Option(False, "--sync", help="Invoke synchronously: show the response a caller would get."),
     debug: bool = typer.Option(False, "--debug", help="Turn on debug mode (globalDebug, per-step memory and time)."),
-    http: str = typer.Option("live", "--http", help="Outbound HTTP: live, record (to a cassette) or replay."),
+    http: HttpMode = HttpOption,
     cassette: str | None = typer.Option(None, "--cassette", help="Cassette name (default: the flow's stable key)."),
     timeout: float = typer.Option(900.0, "--timeout", help="Stop the execution after this many seconds."),
     max_memory: int = typer.Option(1024, "--max-memory", help="Memory cap of the Node worker, in MB."),
-    build_mode: str = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's build script)."),
+    build_mode: BuildChoice = BuildOption,
     build_timeout: float = typer.Option(600.0, "--build-timeout", help="Stop the project's build script after this."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as one JSON document."),
 ) -> None:
     """Run a flow offline, the way the platform runs it; logs stream live, then step outputs and the result."""
-    from emulator.httpmock import HTTP_MODES
     from emulator.interrupt import handle_signals
 
     handle_signals()  # closing the terminal or `kill` ends the execution like Ctrl-C does
@@ -202,10 +219,6 @@ def run(
     _check_limits(timeout, max_memory)
     if not build_timeout >= 1:  # `not >=` also refuses NaN
         _fail(f"--build-timeout must be at least 1 second, found {build_timeout:g}")
-    if http not in HTTP_MODES:
-        _fail(f"--http must be one of {', '.join(HTTP_MODES)}, found {http!r}")
-    if build_mode not in ("fast", "project"):
-        _fail(f"--build must be fast or project, found {build_mode!r}")
     root = _root(path)
     with _session(root, build_mode, max_memory, timeout, build_timeout) as session:
         outcome = _guarded(
@@ -263,7 +276,9 @@ def _duration(record: ExecutionRecord) -> str:
 @executions_app.command("list")
 def executions_list(
     path: Path | None = PathArg,
-    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow (name or stable key)."),
+    flow: str | None = typer.Option(
+        None, "--flow", "-f", help="Only this flow (name or stable key).", autocompletion=flow_names
+    ),
     status: str | None = typer.Option(None, "--status", help="Only running, succeeded or failed executions."),
     limit: int = typer.Option(20, "--limit", "-n", help="How many to show."),
     offset: int = typer.Option(0, "--offset", help="Skip this many newest ones first."),
@@ -290,13 +305,58 @@ def executions_list(
     if not records:
         typer.echo(_nothing_listed(total, flows, flow, status, offset))
         return
-    for r in records:
-        mark = {"succeeded": "✔", "failed": "✘"}.get(r.status, "…")
-        replay_note = f" (replay of {r.replay_of[:12]}…)" if r.replay_of else ""
-        typer.echo(
-            f"{r.seq:>5} {mark} {r.started_at[:19].replace('T', ' ')} {_duration(r):>8}  {r.flow_name}"
-            f"  {r.id}{replay_note}" + (f"\n        {r.error}" if r.error else "")
+    typer.echo(_table(records))
+
+
+def _table(records: list[ExecutionRecord]) -> str:
+    """`executions list` as people read it: a header row, then one aligned row per execution (errors below it)."""
+    header = ("#", "STARTED (UTC)", "STATUS", "TIME", "INVOKE", "FLOW", "ID")
+    rows = [
+        (
+            f"#{r.seq}",
+            _clock(r.started_at),
+            {"succeeded": "✔ ok", "failed": "✘ failed"}.get(r.status, "… running"),
+            _duration(r),
+            _INVOKE.get(r.invoke_type, r.invoke_type.lower()),
+            r.flow_name,
+            r.short_id[:10] + (f" (replay of {_short(r.replay_of)})" if r.replay_of else ""),
         )
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+    right = {0, 3}  # numbers and durations align right
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = [
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=False))
+        ]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    out = [line(header)]
+    for record, row in zip(records, rows, strict=True):
+        out.append(line(row))
+        if record.error:
+            out.append(" " * (widths[0] + 2) + record.error.splitlines()[0])
+    return "\n".join(out)
+
+
+# The platform's invoke types, as a word (the store keeps the platform's constant).
+_INVOKE = {
+    "INTEGRATION_FLOW_TEST": "test",
+    "WEBHOOK": "webhook",
+    "SCHEDULED": "schedule",
+    "CROSS_FLOW": "cross-flow",
+    "DEPLOY_FLOW": "deploy",
+    "TEAR_DOWN_FLOW": "tear-down",
+    "INTEGRATION_ENDPOINT_TEST": "endpoint test",
+}
+
+
+def _short(execution_id: str) -> str:
+    from emulator.store import ID_PREFIX
+
+    return execution_id.removeprefix(ID_PREFIX)[:10]
 
 
 def _nothing_listed(total: int, flows: list[tuple[str, str]], flow: str | None, status: str | None, offset: int) -> str:
@@ -348,7 +408,7 @@ def executions_show(
     if as_json:
         typer.echo(json.dumps(detail.to_json(), indent=2))
         return
-    typer.secho(f"execution {record.seq} · {record.id}", bold=True)
+    typer.secho(f"execution #{record.seq} · {_clock(record.started_at)} · {record.id}", bold=True)
     typer.echo(
         f"flow {record.flow_name} ({record.flow_key}) · {record.invoke_type} · {record.status} · {_duration(record)}"
     )
@@ -370,12 +430,104 @@ def executions_show(
         typer.echo(_show_value(stored.result) if stored.error is None else f"error: {stored.error}")
 
 
+@executions_app.command("prune")
+def executions_prune(
+    path: Path | None = PathArg,
+    keep: int | None = typer.Option(None, "--keep", help="Keep only the newest N executions."),
+    older_than: str | None = typer.Option(
+        None, "--older-than", metavar="AGE", help="Delete executions started longer ago than this: 7d, 12h, 30m."
+    ),
+) -> None:
+    """Delete old executions with their steps and logs (running ones and all state stay); the store also keeps only
+    the newest `retention` (10,000 unless .spectral/cnikit.yml says otherwise) by itself."""
+    from emulator.views import iso
+
+    if keep is None and older_than is None:
+        _fail("say what to delete: --keep N and/or --older-than AGE (e.g. 7d)")
+    if keep is not None and keep < 0:
+        _fail(f"--keep must be 0 or more, found {keep}")
+    before = iso(_ago(older_than)) if older_than is not None else None
+    with _store(_root(path)) as store:
+        removed = store.prune(keep=keep, older_than=before)
+        left = store.count_executions()
+    typer.echo(f"deleted {removed} execution{'s' if removed != 1 else ''}; {left} left")
+
+
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _ago(age: str) -> Any:
+    """The moment `age` (`7d`, `12h`, `30m`, `90s`) before now."""
+    from datetime import UTC, datetime, timedelta
+
+    number, unit = age.strip()[:-1], age.strip()[-1:].lower()
+    if unit not in _UNITS or not number.isdigit():
+        _fail(f"--older-than takes a number and a unit (d, h, m or s), e.g. 7d; found {age!r}")
+    return datetime.now(UTC) - timedelta(seconds=int(number) * _UNITS[unit])
+
+
+def flows(
+    path: Path | None = PathArg,
+    url: str | None = typer.Option(
+        None, "--url", help="Where `cnikit serve` would run (default $CNIKIT_SERVE_URL or http://127.0.0.1:8787)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the flows as JSON (FlowView documents)."),
+) -> None:
+    """List the project's flows: name, stable key, trigger, schedule, endpoint URL and payload files.
+
+    When a `cnikit serve` of this project answers at --url, its flows (with their endpoint URLs and next schedule
+    ticks) are shown; otherwise the project is built (as `run` does) and the endpoint fields stay empty."""
+    root = _root(path)
+    views = _served_flows(root, url)
+    if views is None:
+        with _session(root) as session:
+            views = _guarded(session.flows)
+    if as_json:
+        typer.echo(json.dumps([view.to_json() for view in views], indent=2))
+        return
+    for view in views:
+        typer.secho(view.name, bold=True)
+        trigger = view.trigger or "webhook"
+        if view.synchronous:
+            trigger += ", synchronous"
+        typer.echo(f"  stable key  {view.stable_key or '-'}")
+        typer.echo(f"  trigger     {trigger}")
+        if view.schedule is not None:
+            typer.echo(f"  schedule    {view.schedule.cron} ({view.schedule.time_zone})")
+        elif view.has_schedule:
+            typer.echo("  schedule    yes (its time is known while `cnikit serve` runs)")
+        typer.echo(f"  endpoint    {view.url or '-  (start `cnikit serve` for one)'}")
+        names = ", ".join(Path(file).stem for file in view.payloads)
+        typer.echo(f"  payloads    {names or '-  (`cnikit payload new` makes one)'}")
+
+
+def _served_flows(root: Path, url: str | None) -> list[FlowView] | None:
+    """The flows of a `cnikit serve` of this project at `url` (its endpoint fields filled), or None when no server
+    of this project answers there."""
+    import os
+
+    import httpx
+
+    from emulator.serve.commands import DEFAULT_URL
+    from emulator.views import FlowView
+
+    base = (url or os.environ.get("CNIKIT_SERVE_URL") or DEFAULT_URL).rstrip("/")
+    try:
+        health = httpx.get(f"{base}/__cnikit/health", timeout=2).json()
+        if not isinstance(health, dict) or health.get("project") != str(root):
+            return None
+        listed = httpx.get(f"{base}/__cnikit/flows", timeout=10).json()
+        return [FlowView.model_validate(doc) for doc in listed]
+    except (httpx.HTTPError, ValueError, TypeError):  # nothing there, or not a cnikit serve: build instead
+        return None
+
+
 payload_app = typer.Typer(help="Flow test payload files (.spectral/flows/<stableKey>/payloads/).", no_args_is_help=True)
 
 
 @payload_app.command("new")
 def payload_new(
-    flow: str = typer.Argument(..., help="Flow name or stable key."),
+    flow: str = typer.Argument(..., help="Flow name or stable key.", autocompletion=flow_names),
     name: str = typer.Argument(..., help="Payload name (letters, numbers, hyphens, underscores)."),
     path: Path | None = PathArg,
     force: bool = typer.Option(False, "--force", help="Overwrite an existing payload file."),
@@ -435,7 +587,7 @@ def state_set(
     key: str = typer.Argument(..., help="The key to set."),
     value: str = typer.Argument(..., help="A JSON value (null deletes the key)."),
     path: Path | None = PathArg,
-    flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state."),
+    flow: str | None = typer.Option(None, "--flow", "-f", help="The flow, for flow state.", autocompletion=flow_names),
 ) -> None:
     """Set (or, with null, delete) one key of a state level."""
     _level(level)  # a bad level is reported before anything is built
@@ -452,7 +604,9 @@ def state_set(
 def state_clear(
     path: Path | None = PathArg,
     level: str | None = typer.Option(None, "--level", help="Only this level: flow, cross-flow or integration."),
-    flow: str | None = typer.Option(None, "--flow", "-f", help="Only this flow's state (stable key)."),
+    flow: str | None = typer.Option(
+        None, "--flow", "-f", help="Only this flow's state (stable key).", autocompletion=flow_names
+    ),
 ) -> None:
     """Delete stored state (all of it unless narrowed)."""
     with _store(_root(path)) as store:
@@ -495,6 +649,7 @@ def register(app: typer.Typer) -> None:
 
     app.command("run")(run)
     app.command("replay")(replay)
+    app.command("flows")(flows)
     app.add_typer(executions_app, name="executions")
     app.add_typer(payload_app, name="payload")
     app.add_typer(state_app, name="state")

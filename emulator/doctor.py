@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import platform
 import re
 import shutil
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+
+from cnikit.report import wants_color
 
 MIN_NODE = 20
 MIN_PYTHON = (3, 11)
@@ -234,6 +235,6 @@ def doctor_command(
     if as_json:
         typer.echo(json.dumps({"ok": ok, "checks": [asdict(c) for c in checks]}, indent=2))
     else:
-        use_color = sys.stdout.isatty() and "NO_COLOR" not in os.environ if color is None else color
+        use_color = wants_color(sys.stdout) if color is None else color
         typer.echo(render(checks, color=use_color), nl=False)
     raise typer.Exit(0 if ok else 1)

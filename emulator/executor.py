@@ -119,6 +119,17 @@ def execution_global_id() -> str:
     return base64.b64encode(f"InstanceExecutionResult:{uuid.uuid4()}".encode()).decode()
 
 
+def _retention(root: Path) -> int:
+    """The project's `retention` setting; a settings file that cannot be read is reported by the commands that
+    need it, and here keeps the default."""
+    from cnikit.settings import DEFAULT_RETENTION, SettingsError, load_settings
+
+    try:
+        return load_settings(root).retention
+    except SettingsError:
+        return DEFAULT_RETENTION
+
+
 class Executor:
     """Runs the flows of one CNI project offline. Thread-safe; close it (or use `with`) to stop its workers."""
 
@@ -134,8 +145,11 @@ class Executor:
         prespawned: Worker | None = None,
         limits: BuildLimits | None = None,
         load_timeout: float | None = None,
+        retention: int | None = None,
     ) -> None:
         self.root = root.resolve()
+        # How many executions the store keeps (the newest); None: `retention` of the project's cnikit.yml.
+        self.retention = retention if retention is not None else _retention(self.root)
         self.limits, self.load_timeout = limits, load_timeout  # the build's time limit and progress; the load's
         self._prespawned = prespawned  # a worker already loading the vendor layer (`runner.start_worker`)
         # Where `context.webhookUrls` point (a running `cnikit serve`); None keeps instance.json's `webhookBaseUrl`.
@@ -320,7 +334,7 @@ class Executor:
             flow, definition, instance, values, request, execution_id, started_at, keys, http, cassette_file, secrets
         )
         # 2. Record it as running, then run it.
-        self.store.begin_execution(
+        outcome_seq = self.store.begin_execution(
             NewExecution(
                 id=execution_id,
                 instance_id=instance.id,
@@ -338,7 +352,7 @@ class Executor:
         )
         is_sync = sync if sync is not None else _sync_requested(request, flow)
         outcome = ExecutionOutcome(
-            execution_id, flow, "failed", started_at, started_at, replay_of=replay_of, sync=is_sync
+            execution_id, flow, "failed", started_at, started_at, replay_of=replay_of, sync=is_sync, seq=outcome_seq
         )
         live = LiveExecution(self.store, outcome, [*self._listeners, *([on_update] if on_update else [])])
         live.update("started")
@@ -367,6 +381,7 @@ class Executor:
             ended_at=outcome.ended_at,
             status_detail="polled_no_changes" if outcome.succeeded and outcome.polled_no_changes else None,
         )
+        self.store.prune(keep=self.retention)
         live.update("finished", outcome=outcome)
         return outcome
 

@@ -42,6 +42,7 @@ class ExecutionOutcome:
     polled_no_changes: bool = False
     sync: bool = False
     state_changed: list[str] = field(default_factory=list)
+    seq: int | None = None  # the execution's short number in the store (`#42`)
 
     @property
     def succeeded(self) -> bool:

@@ -127,6 +127,9 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS executions_status ON executions (status)",
 )
 StatusDetail = Literal["polled_no_changes"]
+# Every execution id is base64("InstanceExecutionResult:<uuid>") (the platform's shape): these 32 characters,
+# then the part that tells executions apart.
+ID_PREFIX = "SW5zdGFuY2VFeGVjdXRpb25SZXN1bHQ6"
 
 
 def now_iso() -> str:
@@ -192,6 +195,11 @@ class ExecutionRecord:
     parent_id: str | None = None  # invoked by this execution (cross-flow)
     retry_of: str | None = None  # retries this execution
     status_detail: str | None = None  # e.g. `polled_no_changes`: the trigger found nothing new
+
+    @property
+    def short_id(self) -> str:
+        """The id without the `InstanceExecutionResult:` part every id starts with: what people type."""
+        return self.id.removeprefix(ID_PREFIX)
 
     @property
     def duration_ms(self) -> float | None:
@@ -537,10 +545,10 @@ class Store:
 
     # --- executions -----------------------------------------------------------------------------------------
 
-    def begin_execution(self, new: NewExecution) -> None:
-        """Record an execution that has just started (status `running`)."""
+    def begin_execution(self, new: NewExecution) -> int:
+        """Record an execution that has just started (status `running`); returns its short number."""
         with self._tx() as db:
-            db.execute(
+            cursor = db.execute(
                 "INSERT INTO executions (id, instance_id, flow_key, flow_name, invoke_type, status, started_at,"
                 " request, replay_of, http_mode, cassette, parent_id, retry_of, owner_pid, owner_started)"
                 " VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -562,6 +570,7 @@ class Store:
                 ),
             )
         self._emit(StoreEvent("started", new.id, new.flow_key, "running"))
+        return int(cursor.lastrowid or 0)
 
     def append_logs(self, execution_id: str, logs: list[tuple[str, str, str | None, str]]) -> None:
         """Add log lines `(timestamp, severity, step, message)` of a running execution, in one transaction."""
@@ -672,21 +681,51 @@ class Store:
         return [(row[0], row[1]) for row in rows]
 
     def get_execution(self, ref: str) -> ExecutionRecord:
-        """An execution by sequence number (`12`), full id, or a unique prefix of its id; raises `StoreError`."""
+        """An execution by its number (`12` or `#12`), full id, or a unique prefix of its id — the whole id, or the
+        part after the `InstanceExecutionResult:` every id starts with (`short_id`); raises `StoreError`."""
+        ref = ref.strip()
         with self._guard():
-            if ref.isdigit():
-                rows = self._db.execute(f"SELECT {_EXEC_COLUMNS} FROM executions WHERE seq=?", (int(ref),)).fetchall()
-            else:
+            if ref.removeprefix("#").isdigit():
                 rows = self._db.execute(
-                    f"SELECT {_EXEC_COLUMNS} FROM executions WHERE id=? OR id LIKE ? ORDER BY seq DESC LIMIT 2",
-                    (ref, ref.replace("%", "") + "%"),
+                    f"SELECT {_EXEC_COLUMNS} FROM executions WHERE seq=?", (int(ref.removeprefix("#")),)
                 ).fetchall()
+            elif ref:
+                # Prefixes compare exactly (LIKE would ignore case, and base64 ids differ by case alone).
+                rows = self._db.execute(
+                    f"SELECT {_EXEC_COLUMNS} FROM executions WHERE substr(id, 1, ?) = ? OR substr(id, 1, ?) = ?"
+                    " ORDER BY seq DESC LIMIT 2",
+                    (len(ref), ref, len(ID_PREFIX) + len(ref), ID_PREFIX + ref),
+                ).fetchall()
+            else:
+                rows = []
         if not rows:
             raise StoreError(f"no execution {ref!r} (see `cnikit executions list`)")
         exact = [row for row in rows if row[1] == ref]
         if len(rows) > 1 and not exact:
             raise StoreError(f"execution id prefix {ref!r} is ambiguous; give more characters or the number")
         return _execution(exact[0] if exact else rows[0])
+
+    # --- retention ------------------------------------------------------------------------------------------
+
+    def prune(self, *, keep: int | None = None, older_than: str | None = None, flow: str | None = None) -> int:
+        """Delete executions (with their steps and logs) beyond the newest `keep` and/or started before the ISO
+        time `older_than`; running executions and state are never touched. Returns how many were deleted."""
+        clauses: list[str] = ["status != 'running'"]
+        params: list[int | str] = []
+        if keep is not None:
+            # The newest `keep` stay: everything up to the (keep+1)-th newest goes (an index walk, not a scan).
+            clauses.append("seq <= COALESCE((SELECT seq FROM executions ORDER BY seq DESC LIMIT 1 OFFSET ?), 0)")
+            params.append(max(keep, 0))
+        if older_than is not None:
+            clauses.append("started_at < ?")
+            params.append(older_than)
+        where = " AND ".join(clauses)
+        with self._tx() as db:
+            doomed = f"SELECT id FROM executions WHERE {where}"
+            db.execute(f"DELETE FROM steps WHERE execution_id IN ({doomed})", params)
+            db.execute(f"DELETE FROM logs WHERE execution_id IN ({doomed})", params)
+            removed = db.execute(f"DELETE FROM executions WHERE {where}", params).rowcount
+        return int(removed)
 
     def steps(self, execution_id: str) -> list[StepRecord]:
         """The steps of an execution in order, results decoded."""

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cnikit.node import node_environment
 
 BUNDLE = Path("dist") / "index.js"
 BUILD_TIMEOUT = 600.0  # seconds; webpack builds take 10–20 s, a cold one on a slow box much longer
+PROGRESS_EVERY = 10.0  # seconds between "still building" lines
 
 # Lockfile → package manager, in the order package-manager-detector checks them.
 LOCKFILES: tuple[tuple[str, str], ...] = (
@@ -81,20 +84,36 @@ def project_build_command(root: Path) -> tuple[str, list[str]]:
     return manager, [executable, "run", "build"]
 
 
-def build_with_project_script(root: Path) -> Path:
+def build_with_project_script(root: Path, progress: Callable[[str], None] | None = None) -> Path:
     """Run the project's `build` script with its package manager and return the bundle (`dist/index.js`).
 
-    Raises `BuildError` with the tool's output when the build fails or produces no bundle.
+    `progress` hears what is happening (the start, a line every 10 s, the end). Raises `BuildError` with the tool's
+    output when the build fails or produces no bundle.
     """
+    say = progress or (lambda _line: None)
     root = root.resolve()
     manager, command = project_build_command(root)
-    try:
-        completed = subprocess.run(
-            command, cwd=root, env=node_environment(), capture_output=True, text=True, timeout=BUILD_TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        message = f"'{manager} run build' did not finish within {BUILD_TIMEOUT:.0f} s"
-        raise BuildError(message, command=command) from None
+    say(f"building {root.name} with '{manager} run build'…")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=root, env=node_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    while True:
+        elapsed = time.monotonic() - started
+        try:
+            # Waiting again after a timeout loses no output (subprocess docs): the pause is only for the progress line.
+            stdout, stderr = process.communicate(timeout=max(0.0, min(PROGRESS_EVERY, BUILD_TIMEOUT - elapsed)))
+            break
+        except subprocess.TimeoutExpired:
+            if time.monotonic() - started >= BUILD_TIMEOUT:
+                process.kill()
+                process.communicate()
+                raise BuildError(
+                    f"'{manager} run build' did not finish within {BUILD_TIMEOUT:.0f} s", command=command
+                ) from None
+            say(f"still building ({time.monotonic() - started:.0f} s)…")
+    completed = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    say(f"'{manager} run build' finished in {time.monotonic() - started:.1f} s")
     output = (completed.stdout + completed.stderr).strip()
     if completed.returncode != 0:
         missing = missing_dependencies(root)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from cnikit.completion import flow_names, payload_names
+
 if TYPE_CHECKING:
     from cnikit.payloads import Payload
     from cnikit.platform.client import PrismaticClient
@@ -121,8 +123,14 @@ def _open(url: str, no_browser: bool) -> None:
     typer.echo(url)
 
 
-ProjectOption = Annotated[
-    Path | None, typer.Option("--project", "-p", help="The CNI project (default: the one at or above this folder).")
+# The project is the positional path or `--project` (no short form: `-p` means `--payload` everywhere).
+PathArgument = Annotated[
+    Path | None,
+    typer.Argument(help="The CNI project (default: the one at or above this folder).", show_default=False),
+]
+ProjectOption = Annotated[Path | None, typer.Option("--project", help="The CNI project, as the path argument.")]
+FlowOption = Annotated[
+    str | None, typer.Option("--flow", "-f", help="Flow stable key, name or id.", autocompletion=flow_names)
 ]
 IntegrationOption = Annotated[
     str | None, typer.Option("--integration-id", "-i", help="Default: integrationId of .spectral/prism.json.")
@@ -314,15 +322,16 @@ def url(
 
 @_guarded
 def import_(
+    path: PathArgument = None,
     project: ProjectOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Install missing dependencies without asking.")] = False,
 ) -> None:
     """Build the project with its package manager and import it with `prism integrations:import`."""
-    root = _project(project)
+    root = _project(path or project)
     if root is None:
         from cnikit.project import not_found_message
 
-        raise _fail(not_found_message(project or Path.cwd()))
+        raise _fail(not_found_message(path or project or Path.cwd()))
 
     def confirm(manager: str) -> bool:
         if yes:
@@ -389,20 +398,27 @@ def _status(execution: Execution) -> str:
 
 @_guarded
 def test(
-    flow: Annotated[str | None, typer.Option("--flow", "-f", help="Flow stable key, name or id.")] = None,
+    flow: FlowOption = None,
     payload: Annotated[
-        str | None, typer.Option("--payload", help="A payload file, or the name of one of the flow's payload files.")
+        str | None,
+        typer.Option(
+            "--payload",
+            "-p",
+            help="A payload file, or the name of one of the flow's payload files.",
+            autocompletion=payload_names,
+        ),
     ] = None,
     tail: Annotated[bool, typer.Option("--tail", help="Follow the execution: logs and step outputs.")] = False,
     sync: Annotated[bool, typer.Option("--sync", help="Run synchronously (prismatic-synchronous: true).")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Debug mode for this run (prismatic-debug: true).")] = False,
+    path: PathArgument = None,
     project: ProjectOption = None,
     integration_id: IntegrationOption = None,
 ) -> None:
     """Test a flow on the integration's test instance in the cloud (import first)."""
     from cnikit.platform.cloudtest import Finished, LogEvent, StepEvent, prepare
 
-    root = _project(project)
+    root = _project(path or project)
     iid = _integration_id(root, integration_id)
 
     async def work(client: PrismaticClient) -> int:
@@ -436,23 +452,29 @@ def test(
 
 @_guarded
 def open_(
-    project: ProjectOption = None, integration_id: IntegrationOption = None, no_browser: NoBrowser = False
+    path: PathArgument = None,
+    project: ProjectOption = None,
+    integration_id: IntegrationOption = None,
+    no_browser: NoBrowser = False,
 ) -> None:
     """Open the integration in the designer."""
     from cnikit.platform.auth import resolve_url
     from cnikit.settings import load_settings
 
-    root = _project(project)
+    root = _project(path or project)
     iid = _integration_id(root, integration_id)
     _open(f"{resolve_url(load_settings(root))}/designer/{iid}/", no_browser)
 
 
 @_guarded
 def wizard(
-    project: ProjectOption = None, integration_id: IntegrationOption = None, no_browser: NoBrowser = False
+    path: PathArgument = None,
+    project: ProjectOption = None,
+    integration_id: IntegrationOption = None,
+    no_browser: NoBrowser = False,
 ) -> None:
     """Open the config wizard of the integration's test instance."""
-    root = _project(project)
+    root = _project(path or project)
     iid = _integration_id(root, integration_id)
 
     async def work(client: PrismaticClient) -> str:
@@ -467,14 +489,15 @@ def wizard(
 
 @_guarded
 def results(
-    flow: Annotated[str | None, typer.Option("--flow", "-f", help="Flow stable key, name or id.")] = None,
+    flow: FlowOption = None,
     logs: Annotated[bool, typer.Option("--logs", help="Also show logs and step outputs of the newest one.")] = False,
     execution: Annotated[str | None, typer.Option("--execution", "-e", help="Show this execution in full.")] = None,
+    path: PathArgument = None,
     project: ProjectOption = None,
     integration_id: IntegrationOption = None,
 ) -> None:
     """The flow's executions of the last 24 hours (newest first), optionally with logs and step outputs."""
-    root = _project(project)
+    root = _project(path or project)
     iid = _integration_id(root, integration_id)
 
     async def work(client: PrismaticClient) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 import typer
 
 # One home for the emulator's exit codes, project argument and error line: its other commands module.
-from emulator.commands import EXIT_FAILED, PathArg, _fail
+from emulator.commands import EXIT_FAILED, BuildChoice, PathArg, _fail
 
 DEFAULT_URL = "http://127.0.0.1:8787"
+BuildOption = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's npm run build).")
 
 clock_app = typer.Typer(help="Move the running server's clock: schedules and retries fire on it.", no_args_is_help=True)
 instance_app = typer.Typer(help="Deploy or remove the local instance on the running server.", no_args_is_help=True)
@@ -40,7 +41,7 @@ def serve(
     throttle: bool = typer.Option(
         False, "--throttle", help="Refuse more than 50 requests/second per endpoint with 429, like the platform."
     ),
-    build_mode: str = typer.Option("fast", "--build", help="fast (esbuild) or project (the project's npm run build)."),
+    build_mode: BuildChoice = BuildOption,
 ) -> None:
     """Serve the project like the platform: webhooks, schedules, queues, retries, hot reload."""
     from emulator.build import BuildFailed
@@ -70,7 +71,8 @@ def serve(
         if update.kind == "finished" and update.outcome is not None:
             outcome = update.outcome
             color = typer.colors.GREEN if outcome.succeeded else typer.colors.RED
-            line = f"{outcome.ended_at} {outcome.flow.name}: {outcome.status} ({outcome.execution_id[-12:]})"
+            # The number is what `cnikit executions show` and `replay` take.
+            line = f"{outcome.ended_at} #{outcome.seq} {outcome.flow.name}: {outcome.status}"
             typer.secho(line + (f" — {outcome.error}" if outcome.error else ""), fg=color, err=True)
 
     try:
@@ -81,7 +83,7 @@ def serve(
             capture=capture,
             clock=Clock(frozen=frozen_clock),
             workers=workers,
-            build_mode="project" if build_mode == "project" else "fast",
+            build_mode=build_mode,
             watch=watch,
             rate_limit=50 if throttle else None,
             on_event=on_event,

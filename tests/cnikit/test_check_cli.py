@@ -215,3 +215,12 @@ def test_starting_the_cli_loads_no_heavy_package() -> None:
     probe = f"import sys, cnikit.cli\nprint(sorted({{name.split('.')[0] for name in sys.modules}} & set({heavy!r})))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def test_built_says_what_it_builds_on_stderr_and_keeps_stdout_the_report() -> None:
+    code, out, err = run(str(FIXTURES / "definition-multi-file"), "--built", "--format", "json")
+    assert code == 0, err
+    lines = err.splitlines()
+    assert lines[0] == "building definition-multi-file with 'npm run build'…"
+    assert re.fullmatch(r"'npm run build' finished in \d+\.\d s", lines[-1])
+    assert not any(d["code"].startswith("CNI9") for d in json.loads(out)["diagnostics"])  # built, and agrees

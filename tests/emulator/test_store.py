@@ -107,3 +107,38 @@ def test_a_store_from_before_lineage_gains_its_columns_in_place(tmp_path: Path) 
         assert [r.id for r in store.invoked_by("old-1")] == ["new-1"]
     with Store(path) as again:  # opening a migrated store changes nothing
         assert again.get_execution("new-1").parent_id == "old-1"
+
+
+def test_an_execution_is_found_by_number_id_or_a_prefix_after_the_constant_part(tmp_path: Path) -> None:
+    from emulator.executor import execution_global_id
+    from emulator.store import ID_PREFIX
+
+    store = Store(tmp_path / "db.sqlite")
+    ids = [execution_global_id() for _ in range(2)]
+    for n, execution_id in enumerate(ids):
+        store.begin_execution(NewExecution(execution_id, "inst", "f", "F", "INTEGRATION_FLOW_TEST", {"n": n}))
+    first = store.get_execution(ids[0])
+    assert first.id.startswith(ID_PREFIX) and first.short_id == ids[0][len(ID_PREFIX) :]
+    assert store.get_execution("#1").id == store.get_execution("1").id == ids[0]
+    assert store.get_execution(first.short_id[:10]).id == ids[0]  # what `executions list` shows
+    assert store.get_execution(ids[1][:40]).id == ids[1]  # a prefix of the whole id still works
+    with pytest.raises(StoreError, match="ambiguous"):
+        store.get_execution(ID_PREFIX[:20])
+    with pytest.raises(StoreError, match="no execution"):
+        store.get_execution(first.short_id[:10].swapcase())  # base64 is case-sensitive
+
+
+def test_prune_keeps_the_newest_and_the_running_and_never_state(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    key = StateKey("crossFlowState", "inst")
+    for n in range(5):
+        execution_id = _begin(store, n)
+        store.finish_execution(
+            execution_id, status="succeeded", state={key: '{"a":1}'}, logs=[("t", "info", None, "x")]
+        )
+    running = _begin(store, 5)
+    assert store.prune(keep=2) == 4  # exec-000 … exec-003 (the running one is among the newest two anyway)
+    assert [r.id for r in store.list_executions()] == [running, "exec-004"]
+    assert store.logs("exec-000") == [] and store.get_state(key) == {"a": 1}
+    assert store.prune(keep=0) == 1  # only the finished one: a running execution is never deleted
+    assert store.prune(older_than="0000") == 0

@@ -15,6 +15,12 @@ export function relativeTime(iso: string, now: number): string {
   return new Date(started).toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** "#42 · 5m ago": a local execution's short number (what `cnikit executions show` takes), then when it started. */
+export function executionLabel(execution: ExecutionSummary, now: number): string {
+  const when = relativeTime(execution.startedAt, now);
+  return execution.seq === null ? when : `#${execution.seq} · ${when}`;
+}
+
 /** "Nms" under a second, "N.Ns" under a minute, else "MmSSs". */
 export function duration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

@@ -22,7 +22,7 @@ import { terminalSpec, type TerminalSpec } from "./terminal";
 import { relativeLocation, type NodeData, type NodeSpec } from "./trees";
 import type { LogsRef, StepRef } from "./uris";
 import { logsUri, stepUri } from "./uris";
-import { relativeTime } from "./format";
+import { executionLabel } from "./format";
 
 /** `workspace/executeCommand` on the language server; rejects with the server's one-line reason. */
 export interface ServerApi {
@@ -388,7 +388,7 @@ export class Handlers {
     const now = Date.now();
     const chosen = await this.ui.pick(
       executions.map((execution) => ({
-        label: `${execution.flow} · ${relativeTime(execution.startedAt, now)}`,
+        label: `${execution.flow} · ${executionLabel(execution, now)}`,
         description: execution.status,
         detail: execution.id,
         value: execution,

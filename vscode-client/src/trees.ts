@@ -5,7 +5,7 @@
 
 import { basename, relative } from "node:path";
 
-import { executionDescription, executionTooltip, duration, relativeTime } from "./format";
+import { executionDescription, executionLabel, executionTooltip, duration } from "./format";
 import type { ExecutionSummary, FlowInfo, ProjectInfo } from "./protocol";
 
 export interface IconSpec {
@@ -133,7 +133,7 @@ export function executionNodes(executions: ExecutionSummary[], project: string, 
     const terminal = execution.status === "running" ? "running" : "terminal";
     return {
       id: `execution:${execution.source}:${execution.id}`,
-      label: relativeTime(execution.startedAt, now),
+      label: executionLabel(execution, now),
       description: executionDescription(execution),
       tooltip: executionTooltip(execution),
       icon: executionIcon(execution, now),

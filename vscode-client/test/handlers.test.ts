@@ -496,7 +496,7 @@ test("Replay from an execution item replays that execution; cloud executions are
 });
 
 test("Replay from the palette lists local executions; with none it explains how to get one", async () => {
-  const ui = new ScriptedUi(["Sync Todos · 5m ago"]);
+  const ui = new ScriptedUi(["Sync Todos · #1 · 5m ago"]);
   const { server, run } = setup(
     {
       "cnikit.server.listExecutions": [

@@ -59,7 +59,7 @@ test("executions: icons, menus and clicks follow status and source", () => {
       execution({ id: "run", status: "running", endedAt: null, durationMs: null, startedAt: "2026-11-29T11:59:50Z" }),
       execution({ id: "bad", status: "failed", error: "Boom" }),
       execution({ id: "fresh", startedAt: "2026-11-29T11:59:45Z" }),
-      execution({ id: "old", source: "cloud" }),
+      execution({ id: "old", source: "cloud", seq: null }),
     ],
     "/ws/todo",
     NOW,
@@ -73,8 +73,9 @@ test("executions: icons, menus and clicks follow status and source", () => {
       ["execution:cloud:old", "pass", "executionItem.terminal.cloud"],
     ],
   );
-  assert.equal(nodes[1].label, "5m ago");
-  assert.equal(nodes[0].label, "just now");
+  assert.equal(nodes[1].label, "#1 · 5m ago"); // a local execution's number, as `cnikit executions show` takes it
+  assert.equal(nodes[0].label, "#1 · just now");
+  assert.equal(nodes[3].label, "5m ago"); // cloud executions have no number
   assert.deepEqual(nodes[3].command, {
     command: "cnikit.executionResults.openLogs",
     title: "Open Logs",

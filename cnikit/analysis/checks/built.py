@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -89,14 +89,14 @@ class Build:
     _disagreements: list[Diagnostic] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, root: Path, bundle: Path | None = None) -> Build:
-        """Build the project (unless `bundle` is given) and load its definition."""
+    def of(cls, root: Path, bundle: Path | None = None, progress: Callable[[str], None] | None = None) -> Build:
+        """Build the project (unless `bundle` is given) and load its definition; `progress` hears the build."""
         from cnikit.definition.build import BuildError, build_with_project_script
         from cnikit.definition.loading import load_definition
         from cnikit.definition.models import DefinitionError
 
         try:
-            bundle = bundle or build_with_project_script(root)
+            bundle = bundle or build_with_project_script(root, progress)
         except BuildError as error:
             return cls(root, build_error=error)
         try:
@@ -119,6 +119,7 @@ def check_built(
     bundle: Path | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> list[Diagnostic]:
     """`cnikit check --built`: build the project, load its definition, and run the selected CNI9xx checks.
 
@@ -130,7 +131,7 @@ def check_built(
 
     root = root.resolve()
     model = model or analyze_project(root)
-    return run_checks(model, select, ignore, build=Build.of(root, bundle))
+    return run_checks(model, select, ignore, build=Build.of(root, bundle, progress))
 
 
 def _build(ctx: CheckContext) -> Build:

@@ -67,7 +67,8 @@ def test_me_test_results_open_wizard_logout(
     assert "Name: Ada Lovelace" in out and "Organization: Acme Corp" in out and f"Endpoint URL: {fake.url}" in out
     assert "Authentication: Keyring" in out and "Profile: default" in out
 
-    code, out, _ = cli("test", "--flow", "flow-1", "--payload", "order-xml", "--tail", "--sync")
+    # -p is the payload, as in prism's `flows:test -p`; the project is the path argument or --project.
+    code, out, _ = cli("test", str(project), "--flow", "flow-1", "-p", "order-xml", "--tail", "--sync")
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0].startswith("Started a test of Flow 1 (flow-1): execution ")
@@ -78,7 +79,7 @@ def test_me_test_results_open_wizard_logout(
     execution = next(iter(fake.executions.values()))
     assert execution.request["payload"] == "<order id='7'/>"
 
-    code, out, _ = cli("results", "--flow", "flow-1", "--logs")
+    code, out, _ = cli("results", "--flow", "flow-1", "--logs", "--project", str(project))
     assert code == 0
     assert execution.id in out.splitlines()[0] and "COMPLETED" in out and "integration flow test" in out
     assert "[INFO] Execution started" in out and '"processed": true' in out
