@@ -134,6 +134,10 @@ class LiveExecution:
                 mask_request(result) if event["name"] == "onTrigger" else result,
             )
             self.outcome.steps.append(step)
-            self.update("step", step=step, response=decode(event.get("response")))
+            response = decode(event.get("response"))
+            if event["name"] == "onTrigger" and response is not None:
+                # The caller's answer comes from the trigger, whatever the rest of the flow does.
+                self.outcome.response = response
+            self.update("step", step=step, response=response)
         elif kind == "http":
             self.exchanges.append(event["exchange"])

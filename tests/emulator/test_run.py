@@ -13,6 +13,7 @@ import pytest
 from cnikit.payloads import load_payload
 from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
 from emulator.instance import instance_path, set_config_value, set_connection_secret
+from emulator.views import execution_detail
 from tests.fakes.keyring import MemoryKeyring
 
 ExecutorFor = Callable[..., Executor]
@@ -60,6 +61,30 @@ def test_custom_on_trigger_answers_the_caller_and_reshapes_the_payload(executor_
     assert outcome.result == {"data": {"handled": "CREATED", "stepId": "string", "executionId": True}}
     state = executor.store.list_state()
     assert [(key.level, value) for key, value in state] == [("crossFlowState", {"lastChallenge": "c-42"})]
+
+
+def test_the_caller_gets_the_trigger_response_even_when_the_flow_then_fails(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+    body = json.dumps({"challenge": "c-7", "event": "explode"}).encode()
+
+    outcome = executor.run("challenge-echo", TriggerRequest.from_body(body))
+
+    assert not outcome.succeeded and outcome.error_step == "onExecution"
+    expected = {"statusCode": 202, "contentType": "text/plain", "body": "challenge:c-7"}
+    assert outcome.http_response() == expected
+    stored = execution_detail(executor.store, executor.store.get_execution(outcome.execution_id))
+    assert stored.response == expected
+
+
+def test_a_trigger_that_throws_answers_400_with_its_message(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+
+    outcome = executor.run("challenge-echo", TriggerRequest.from_body(b'{"challenge": "refused"}'))
+
+    assert outcome.error_step == "onTrigger"
+    expected = {"statusCode": 400, "contentType": "application/json", "body": {"error": "challenge refused"}}
+    assert outcome.http_response() == expected
+    assert execution_detail(executor.store, executor.store.get_execution(outcome.execution_id)).response == expected
 
 
 def test_sync_invocation_returns_the_flow_result_as_the_response(executor_for: ExecutorFor) -> None:

@@ -162,6 +162,18 @@ def test_a_custom_trigger_answers_the_caller_itself(hooks: Served) -> None:
     assert record["result"]["data"]["rows"] == [["id", "name"], ["1", "widget"]]
 
 
+def test_the_trigger_answers_even_when_the_flow_then_fails_and_a_throwing_trigger_is_400(hooks: Served) -> None:
+    csv = {"content-type": "text/csv", "x-confirmation-code": "kept"}
+    failed = hooks.client.post(hooks.flows["Confirm"], content=b"a\n", headers={**csv, "x-fail-execution": "late"})
+    assert failed.status_code == 200 and failed.text == "kept"
+    record = hooks.wait(failed.headers[EXECUTION_HEADER])
+    assert record["status"] == "failed"
+    assert record["response"] == {"statusCode": 200, "contentType": "text/plain; charset=utf-8", "body": "kept"}
+    thrown = hooks.client.post(hooks.flows["Confirm"], content=b"a\n", headers={**csv, "x-fail-trigger": "early"})
+    assert thrown.status_code == 400 and thrown.json() == {"error": "early"}
+    assert hooks.wait(thrown.headers[EXECUTION_HEADER])["response"]["body"] == {"error": "early"}
+
+
 def test_throttling_refuses_requests_over_the_limit_per_endpoint(serve: Callable[..., Served]) -> None:
     # E4: the platform allows 50 requests/second per endpoint (`cnikit serve --throttle`); 3 here, for speed.
     served = serve("serve-webhooks", rate_limit=3)
