@@ -61,6 +61,15 @@ def test_run_reports_the_trigger_response_whatever_follows_it(project: Project) 
     assert json.loads(out)["response"] == refused
 
 
+def test_run_refuses_json_node_would_not_parse(project: Project) -> None:
+    root = project("emu-custom-trigger")
+
+    code, out = cli("run", root, "--flow", "challenge-echo", "--payload", "-", stdin='{"challenge": NaN}')
+
+    assert code == 2
+    assert "Received malformed JSON payload." in out
+
+
 def test_a_failing_flow_exits_one_and_says_where(project: Project) -> None:
     root = project("emu-state")
 

@@ -121,6 +121,29 @@ def test_malformed_json_gives_400_and_runs_nothing(hooks: Served) -> None:
     assert hooks.admin("GET", "executions")["executions"] == []
 
 
+def test_json_is_read_as_node_reads_it(hooks: Served) -> None:
+    for literal in (b'{"n": NaN}', b"[Infinity]", b"-Infinity"):
+        refused = hooks.client.post(hooks.flows["Echo"], content=literal, headers={"content-type": "application/json"})
+        assert (refused.status_code, refused.json()) == (400, {"error": "Received malformed JSON payload."})
+    shown = hooks.client.post(
+        hooks.flows["Answer"], content=b'{"show": 1e999}', headers={"content-type": "application/json"}
+    )
+    assert shown.text == "number Infinity"
+    nested = b"[" * 5000 + b"]" * 5000
+    deep = hooks.client.post(
+        hooks.flows["Answer"], content=b'{"reply": ' + nested + b"}", headers={"content-type": "application/json"}
+    )
+    assert deep.status_code == 200 and deep.text == "[" * 5000 + "]" * 5000
+    assert hooks.admin("GET", "executions")["executions"][0]["status"] == "succeeded"
+
+
+def test_binary_in_a_sync_response_is_what_node_serializes(hooks: Served) -> None:
+    top = hooks.client.post(hooks.flows["Answer"], json={"binary": "top"})
+    assert top.content == b"\xdc\x00\xff" and top.headers["content-type"] == "application/octet-stream"
+    nested = hooks.client.post(hooks.flows["Answer"], json={"binary": "nested"})
+    assert nested.json() == {"file": {"type": "Buffer", "data": [220, 0, 255]}, "at": "2026-01-02T00:00:00.000Z"}
+
+
 def test_large_or_redirect_preferring_sync_results_are_a_303_to_the_result(hooks: Served) -> None:
     preferred = hooks.client.post(
         hooks.flows["Answer"], json={"reply": "hi"}, headers={"prismatic-prefer-redirect-sync-response": "true"}
