@@ -111,19 +111,33 @@ def save_instance(root: Path, instance: LocalInstance) -> Path:
     return write_private(instance_path(root), json.dumps(instance.model_dump(), indent=2) + "\n")
 
 
-def secret_inputs(connections: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret input names per connection config var, from the bundle's `connections` (inputs of type password)."""
-    return {
+def secret_inputs(
+    connections: list[dict[str, Any]],
+    definition: BuiltDefinition | None = None,
+    registry: dict[str, list[str]] | None = None,
+) -> dict[str, set[str]]:
+    """Secret input names per connection config var: `password` inputs of the bundle's inline `connections`, and,
+    for a registry component's connection, its manifest's `inputType: "password"` inputs (the bundle's
+    `registrySecrets`, `<component>/<connection>` → names)."""
+    found = {
         str(c.get("label")): {str(i["key"]) for i in c.get("inputs", []) if i.get("type") == "password"}
         for c in connections
     }
+    for var in definition.required_config_vars if definition and registry else []:
+        reference = var.raw.get("connection")
+        component = reference.get("component") if isinstance(reference, dict) else None
+        if isinstance(component, dict) and var.connection_key:
+            names = (registry or {}).get(f"{component.get('key')}/{var.connection_key}", [])
+            found.setdefault(var.key, set()).update(names)
+    return found
 
 
-def seed(instance: LocalInstance, definition: BuiltDefinition, connections: list[dict[str, Any]]) -> bool:
-    """Give every config variable the instance does not have yet its default value; returns True when it did."""
+def seed(instance: LocalInstance, definition: BuiltDefinition, exports: dict[str, Any]) -> bool:
+    """Give every config variable the instance does not have yet its default value; returns True when it did.
+    `exports` is the bundle's description (`connections`, `registrySecrets`): it says which inputs are secret."""
     from cnikit.secrets import set_secret
 
-    secrets = secret_inputs(connections)
+    secrets = secret_inputs(exports.get("connections") or [], definition, exports.get("registrySecrets"))
     changed = False
     for var in definition.required_config_vars:
         if var.is_connection:

@@ -98,7 +98,9 @@ def test_sync_invocation_returns_the_flow_result_as_the_response(executor_for: E
     assert outcome.http_response()["body"] == {"handled": "X", "stepId": "string", "executionId": True}
 
 
-def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(executor_for: ExecutorFor) -> None:
+def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
     executor = executor_for("emu-registry-component")
     mocks = executor.root / ".spectral/local/mocks/components/acme"
 
@@ -126,6 +128,30 @@ def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(exec
         }
     }
     assert any('acme.getWidget answered by a local mock (inputs: {"id":"7"})' in line.message for line in outcome.logs)
+
+
+def test_registry_connection_secrets_go_to_the_keyring_and_are_masked_in_logs(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
+    executor = executor_for("emu-registry-component")
+    mocks = executor.root / ".spectral/local/mocks/components/acme"
+    (mocks / "triggers").mkdir(parents=True)
+    (mocks / "triggers/widgetWebhook.json").write_text('{"payload": {"body": {"data": {}}}}')
+    (mocks / "actions").mkdir()
+    (mocks / "actions/getWidget.json").write_text('{"data": {}}')
+
+    outcome = executor.run("Widget Events")
+
+    assert outcome.succeeded, outcome.error
+    saved = instance_path(executor.root).read_text()
+    assert "registry-client-secret" not in saved and "registry-signing-secret" not in saved
+    connection = json.loads(saved)["connections"]["Acme Connection"]
+    assert connection["fields"] == {"clientId": "client-1"}
+    assert sorted(connection["secretFields"]) == ["clientSecret", "signingSecret"]
+    line = next(line.message for line in outcome.logs if "acme.listWidgets answered" in line.message)
+    assert '"clientId":"client-1"' in line and '"clientSecret":"••••"' in line and "registry-" not in line
+    stored = [row.message for row in executor.store.logs(outcome.execution_id)]
+    assert not any("registry-client-secret" in message or "registry-signing-secret" in message for message in stored)
 
 
 def test_config_values_of_each_type_with_a_connection_secret_from_the_keyring(
