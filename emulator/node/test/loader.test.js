@@ -61,7 +61,7 @@ test("a bundle is described JSON-safe, with what the config wizard needs beyond 
 
 test("the password inputs of registry components' connections are named, from their manifests", () => {
   const connection = {
-    perform: async () => ({}),
+    perform: () => ({}),
     inputs: { id: { inputType: "string" }, secret: { inputType: "password" } },
   };
   const definition = {
