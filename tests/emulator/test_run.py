@@ -12,7 +12,13 @@ import pytest
 
 from cnikit.payloads import load_payload
 from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
-from emulator.instance import instance_path, set_config_value, set_connection_secret
+from emulator.instance import (
+    instance_path,
+    load_instance,
+    save_instance,
+    set_config_value,
+    set_connection_secret,
+)
 from emulator.views import execution_detail
 from tests.fakes.keyring import MemoryKeyring
 
@@ -152,6 +158,39 @@ def test_registry_connection_secrets_go_to_the_keyring_and_are_masked_in_logs(
     assert '"clientId":"client-1"' in line and '"clientSecret":"••••"' in line and "registry-" not in line
     stored = [row.message for row in executor.store.logs(outcome.execution_id)]
     assert not any("registry-client-secret" in message or "registry-signing-secret" in message for message in stored)
+
+
+def test_connection_fields_are_filled_in_as_the_platform_does(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
+    executor = executor_for("emu-oauth-template")
+
+    outcome = executor.run("show-connection")
+
+    assert outcome.succeeded, outcome.error
+    assert outcome.result["data"]["fields"] == {
+        "host": "acme.example.com",
+        "authorizeUrl": "https://acme.example.com/oauth2/authorize",  # templates rendered from the host
+        "tokenUrl": "https://acme.example.com/oauth2/token",
+        "scopes": "read write",  # hidden inputs: their defaults
+        "clientId": "acme-client-id",
+        "clientSecret": "acme-client-secret",  # a hidden password input: from the keyring
+    }
+    saved = json.loads(instance_path(executor.root).read_text())["connections"]["Acme OAuth"]
+    assert saved == {
+        "fields": {"host": "acme.example.com"},
+        "secretFields": ["clientSecret"],
+        "token": None,
+        "context": None,
+    }
+    instance = load_instance(executor.root)
+    instance.connections["Acme OAuth"].fields["host"] = "tenant.example.org"
+    save_instance(executor.root, instance)
+    executor.instance = None
+
+    moved = executor.run("show-connection")
+
+    assert moved.result["data"]["fields"]["tokenUrl"] == "https://tenant.example.org/oauth2/token"
 
 
 def test_config_values_of_each_type_with_a_connection_secret_from_the_keyring(
