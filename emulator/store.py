@@ -184,8 +184,14 @@ def _ext(code: int, data: bytes) -> Any:
 
 
 def truncate_log(message: str) -> str:
-    """A log message as the platform keeps it: at most 4096 characters."""
-    return message if len(message) <= LOG_LIMIT else message[:LOG_LIMIT]
+    """A log message as the platform keeps it: at most 4096 characters, in UTF-8 (a lone surrogate, which a flow
+    can log, becomes U+FFFD as in Node's output)."""
+    message = message if len(message) <= LOG_LIMIT else message[:LOG_LIMIT]
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        return message.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return message
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,8 @@ def test_non_finite_literals_are_malformed_and_overflow_is_infinity(executor_for
 def test_lone_surrogates_and_deep_nesting_run_and_are_stored(executor_for: ExecutorFor) -> None:
     executor = executor_for("emu-json")
     assert mirror(executor, '"\\ud800"') == {"shown": '"\\ud800"'}
+    logged = [line.message for line in executor.store.logs(executor.store.list_executions(limit=1)[0].id)]
+    assert "\ufffd" in logged  # Node writes a lone surrogate to its output as U+FFFD
     deep = "[" * 5000 + "]" * 5000
 
     outcome = executor.run("mirror", TriggerRequest.from_body(deep.encode()))
