@@ -106,7 +106,7 @@ def test_the_trigger_step_shows_credential_headers_masked_and_the_stored_request
     data = json.loads(shown.output)
     assert (
         data["request"]["headers"]["Authorization"] == MASK
-        and data["steps"][0]["result"]["headers"]["X-Api-Key"] == MASK
+        and data["steps"][0]["output"]["headers"]["X-Api-Key"] == MASK
     )
 
 
