@@ -227,7 +227,7 @@ class Executor:
                 old.close()
             self.definition = parse_definition_yaml(info["yaml"], exports=info)
             instance = load_instance(self.root)
-            seeded = seed(instance, self.definition, info.get("connections", []))
+            seeded = seed(instance, self.definition, info)
             if seeded or not instance_path(self.root).exists():  # the instance id must stay stable
                 save_instance(self.root, instance)
             if self.webhook_base:  # in memory only: instance.json keeps the user's value
@@ -354,7 +354,8 @@ class Executor:
         outcome = ExecutionOutcome(
             execution_id, flow, "failed", started_at, started_at, replay_of=replay_of, sync=is_sync, seq=outcome_seq
         )
-        live = LiveExecution(self.store, outcome, [*self._listeners, *([on_update] if on_update else [])])
+        listeners = [*self._listeners, *([on_update] if on_update else [])]
+        live = LiveExecution(self.store, outcome, listeners, secrets.values())
         live.update("started")
         live.log("info", None, f"Starting Instance '{instance.name}'. Total Concurrent Executions: 1")
         if missing_secrets:

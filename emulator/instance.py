@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cnikit.definition.models import BuiltConfigVar, BuiltDefinition
+from cnikit.definition.models import BuiltConfigVar, BuiltConnectionInput, BuiltDefinition
 from cnikit.private_files import tighten, write_private
 from cnikit.project import local_dir
 
@@ -111,26 +113,43 @@ def save_instance(root: Path, instance: LocalInstance) -> Path:
     return write_private(instance_path(root), json.dumps(instance.model_dump(), indent=2) + "\n")
 
 
-def secret_inputs(connections: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Secret input names per connection config var, from the bundle's `connections` (inputs of type password)."""
-    return {
+def secret_inputs(
+    connections: list[dict[str, Any]],
+    definition: BuiltDefinition | None = None,
+    registry: dict[str, list[str]] | None = None,
+) -> dict[str, set[str]]:
+    """Secret input names per connection config var: `password` inputs of the bundle's inline `connections`, and,
+    for a registry component's connection, its manifest's `inputType: "password"` inputs (the bundle's
+    `registrySecrets`, `<component>/<connection>` → names)."""
+    found = {
         str(c.get("label")): {str(i["key"]) for i in c.get("inputs", []) if i.get("type") == "password"}
         for c in connections
     }
+    for var in definition.required_config_vars if definition and registry else []:
+        reference = var.raw.get("connection")
+        component = reference.get("component") if isinstance(reference, dict) else None
+        if isinstance(component, dict) and var.connection_key:
+            names = (registry or {}).get(f"{component.get('key')}/{var.connection_key}", [])
+            found.setdefault(var.key, set()).update(names)
+    return found
 
 
-def seed(instance: LocalInstance, definition: BuiltDefinition, connections: list[dict[str, Any]]) -> bool:
-    """Give every config variable the instance does not have yet its default value; returns True when it did."""
+def seed(instance: LocalInstance, definition: BuiltDefinition, exports: dict[str, Any]) -> bool:
+    """Give every config variable the instance does not have yet its default value; returns True when it did.
+    `exports` is the bundle's description (`connections`, `registrySecrets`): it says which inputs are secret."""
     from cnikit.secrets import set_secret
 
-    secrets = secret_inputs(connections)
+    secrets = secret_inputs(exports.get("connections") or [], definition, exports.get("registrySecrets"))
     changed = False
     for var in definition.required_config_vars:
         if var.is_connection:
             if var.key in instance.connections:
                 continue
             value = ConnectionValue()
-            for name, spec in (var.inputs or {}).items():
+            # Hidden inputs are not in the YAML; a hidden password input's default (an OAuth 2.0 clientSecret)
+            # is a secret all the same: to the keyring with the others.
+            hidden = {i.key: {"value": i.default} for i in var.connection_inputs if i.hidden and i.secret}
+            for name, spec in {**hidden, **(var.inputs or {})}.items():
                 default = spec.get("value", "") if isinstance(spec, dict) else ""
                 if name in secrets.get(var.key, set()):
                     value.secretFields.append(name)
@@ -178,6 +197,29 @@ def _json(text: str | None, fallback: Any) -> Any:
         return fallback
 
 
+_PLACEHOLDER = re.compile(r"\{\{#([^}]+)\}\}")
+
+
+def render_template(template: str, fields: Mapping[str, Any]) -> str:
+    """A template input's value, as the platform renders it: each `{{#input}}` becomes that input's value."""
+    return _PLACEHOLDER.sub(lambda found: str(fields.get(found.group(1)) or ""), template)
+
+
+def platform_fields(inputs: Iterable[BuiltConnectionInput], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A connection's fields as the platform fills them in: the inputs the built YAML omits (hidden ones, e.g. an
+    OAuth 2.0 connection's `authorizeUrl`, `tokenUrl`, `scopes`, `clientId`) get their defaults when they have no
+    value, then template inputs are rendered from the others (`https://{{#host}}/oauth2/authorize`)."""
+    items = list(inputs)
+    filled = dict(fields)
+    for item in items:
+        if item.template_value is None and item.key not in filled and item.default is not None:
+            filled[item.key] = _input_default(item.default)
+    for item in items:
+        if item.template_value is not None:
+            filled[item.key] = render_template(item.template_value, filled)
+    return filled
+
+
 def config_vars(
     instance: LocalInstance, definition: BuiltDefinition, missing: list[str] | None = None
 ) -> dict[str, Any]:
@@ -202,7 +244,7 @@ def config_vars(
             connection: dict[str, Any] = {
                 "key": var.connection_key or var.key,
                 "configVarKey": var.key,
-                "fields": fields,
+                "fields": platform_fields(var.connection_inputs, fields),
             }
             if stored.token is not None:
                 connection["token"] = stored.token

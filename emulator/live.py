@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from cnikit.credentials import mask_request
+from cnikit.credentials import mask_request, mask_secrets
 from emulator.outcome import ExecutionOutcome, ExecutionUpdate, Listener, LogLine, UpdateKind
 from emulator.runner import decode
 from emulator.store import StepRecord, Store, now_iso, truncate_log
@@ -86,8 +87,11 @@ def _log_row(line: LogLine) -> tuple[str, str, str | None, str]:
 class LiveExecution:
     """The outcome of one execution as it fills in, its listeners, its log writer and its recorded HTTP exchanges."""
 
-    def __init__(self, store: Store, outcome: ExecutionOutcome, listeners: list[Listener]) -> None:
+    def __init__(
+        self, store: Store, outcome: ExecutionOutcome, listeners: list[Listener], secrets: Iterable[str] = ()
+    ) -> None:
         self.outcome = outcome
+        self.secrets = list(secrets)  # masked in every log line (a mock's debug line shows its inputs)
         self.listeners = listeners
         self.log_writer = LogWriter(store, outcome.execution_id, outcome.logs)
         self.exchanges: list[dict[str, Any]] = []  # outbound HTTP, for `--http record`
@@ -110,7 +114,7 @@ class LiveExecution:
 
     def log(self, severity: str, step: str | None, text: str, timestamp: str | None = None) -> None:
         """Add a log line (truncated like the platform's): kept, written soon, sent to listeners."""
-        line = LogLine(timestamp or now_iso(), severity, step, truncate_log(text))
+        line = LogLine(timestamp or now_iso(), severity, step, truncate_log(mask_secrets(text, self.secrets)))
         self.outcome.logs.append(line)
         self.log_writer.added()
         self.update("log", log=line)
@@ -134,6 +138,10 @@ class LiveExecution:
                 mask_request(result) if event["name"] == "onTrigger" else result,
             )
             self.outcome.steps.append(step)
-            self.update("step", step=step, response=decode(event.get("response")))
+            response = decode(event.get("response"))
+            if event["name"] == "onTrigger" and response is not None:
+                # The caller's answer comes from the trigger, whatever the rest of the flow does.
+                self.outcome.response = response
+            self.update("step", step=step, response=response)
         elif kind == "http":
             self.exchanges.append(event["exchange"])

@@ -61,9 +61,19 @@ class ExecutionOutcome:
                 "headers": result.get("headers") or {},
                 "body": result.get("data"),
             }
-        if isinstance(self.response, dict):
-            return {"body": {"executionId": self.execution_id}, **self.response}
-        return {"statusCode": 200, "contentType": "application/json", "body": {"executionId": self.execution_id}}
+        trigger_error = self.error if self.error_step == "onTrigger" else None
+        return caller_answer(self.execution_id, self.response, trigger_error)
+
+
+def caller_answer(execution_id: str, response: Any, trigger_error: str | None = None) -> dict[str, Any]:
+    """What the caller of an asynchronous call receives: the trigger's `response` when it gave one, whatever the
+    rest of the flow did; `400 {"error": …}` when the trigger threw (the docs give no rule: ours, like a
+    synchronous failure, README "Answers"); else `200 {"executionId": …}`."""
+    if trigger_error is not None:
+        return {"statusCode": 400, "contentType": "application/json", "body": {"error": trigger_error}}
+    if isinstance(response, dict):
+        return {"body": {"executionId": execution_id}, **response}
+    return {"statusCode": 200, "contentType": "application/json", "body": {"executionId": execution_id}}
 
 
 UpdateKind = Literal["started", "log", "step", "finished"]

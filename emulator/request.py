@@ -2,19 +2,20 @@
 
 `TriggerRequest` is what a caller sent (headers, body, query, path fragment), stored with each execution so a replay
 sends exactly the same. `parse_body` reads the body like the platform: JSON → value, text → str, multipart → parts
-keyed by field name, anything else → bytes; a JSON body that is not JSON raises `MalformedPayload` (the platform's
-400) before anything is recorded. `ExecutorError` is the base of every error raised before an execution starts.
+keyed by field name, anything else → bytes; JSON is read exactly as Node's `JSON.parse` reads it
+(emulator/nodejson.py), and a JSON body that is not JSON raises `MalformedPayload` (the platform's 400) before
+anything is recorded. `ExecutorError` is the base of every error raised before an execution starts.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 from cnikit.payloads import Payload
+from emulator import nodejson
 
 TEXT_TYPES = ("text/", "application/xml", "application/csv", "application/x-www-form-urlencoded", "+xml")
 
@@ -90,8 +91,10 @@ def parse_body(request: TriggerRequest) -> tuple[Any, str]:
         return None, content_type
     if base == "application/json" or base.endswith("+json"):
         try:
-            return json.loads(request.body), content_type
-        except ValueError:
+            return nodejson.parse(request.body), content_type
+        except nodejson.TooDeep as deep:
+            raise ExecutorError(f"The JSON body is {deep}; cnikit cannot run it.") from None
+        except nodejson.MalformedJson:
             raise MalformedPayload() from None
     if base == "multipart/form-data":
         return parse_multipart(request.body, content_type), content_type
@@ -123,7 +126,7 @@ def parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
         part_type = part.get_content_type() if part.get("content-type") else "text/plain"
         if part_type == "application/json" or part_type.endswith("+json"):
             with suppress(ValueError):  # a part that only claims to be JSON stays bytes
-                data = json.loads(data)
+                data = nodejson.parse(data)
         elif part.get_filename() is None and (part_type.startswith("text/") or not part.get("content-type")):
             data = data.decode("utf-8", "replace")
         parts[name] = {"data": data, "contentType": part_type}

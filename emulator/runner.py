@@ -3,7 +3,9 @@
 
 A `Worker` is one Node process speaking line-delimited JSON over stdio: requests `{id, op, ...}` go to its stdin;
 events (`log`, `http`, `step`) and one final `result` per request come back on its stdout. Binary values travel
-tagged (`{"$cnikit$": "bytes", "base64": …}`); `decode`/`encode` convert them to and from `bytes`.
+tagged (`{"$cnikit$": "bytes", "base64": …}`), and so do the numbers JSON cannot write (`{"$cnikit$": "number",
+"value": "Infinity"}`: `1e999` in a body is `Infinity` to the flow); `decode`/`encode` convert them. A line sent to
+Node never holds what `JSON.parse` rejects (no `NaN`/`Infinity` literals).
 
 A `WorkerPool` keeps a few workers (default one per project) with the bundle loaded, so an execution costs a round
 trip, not a Node start. Faults are contained: a request that outlives its timeout, a worker over its memory cap
@@ -20,6 +22,7 @@ import base64
 import contextlib
 import itertools
 import json
+import math
 import os
 import select
 import shutil
@@ -39,17 +42,23 @@ RUNNER_JS = Path(__file__).parent / "node" / "runner.js"
 TAG = "$cnikit$"
 DEFAULT_MEMORY_MB = 1024  # the platform's runner memory
 MEMORY_ERROR = "Execution has exceeded the maximum allowed memory"
+# The wire's codec walks values recursively: a few frames per level of a 5,000-deep body, more than Node's
+# default ~1 MB stack holds. 4 MB stays well inside the main thread's 8 MB (Linux's default `ulimit -s`).
+STACK_SIZE = "--stack-size=4000"
 MAX_LOAD_SECONDS = 60.0  # loading takes well under a second; `--timeout` lowers this limit, never raises it
 
 EventHandler = Callable[[dict[str, Any]], None]
 
 
 def encode(value: Any) -> Any:
-    """A Python value for the wire: `bytes` become tagged base64, datetimes tagged ISO strings."""
+    """A Python value for the wire: `bytes` become tagged base64, datetimes tagged ISO strings, non-finite floats
+    tagged numbers."""
     if isinstance(value, bytes | bytearray | memoryview):
         return {TAG: "bytes", "base64": base64.b64encode(bytes(value)).decode()}
     if isinstance(value, datetime):
         return {TAG: "date", "iso": value.isoformat().replace("+00:00", "Z")}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {TAG: "number", "value": str(value).replace("inf", "Infinity").replace("nan", "NaN")}
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -69,6 +78,12 @@ def decode(value: Any) -> Any:
     if isinstance(value, list):
         return [decode(v) for v in value]
     return value
+
+
+def _line(message: dict[str, Any]) -> str:
+    # allow_nan=False: a NaN or Infinity that escaped `encode` fails here, loudly, instead of hanging the execution
+    # on a line Node cannot parse.
+    return json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 class RunnerError(Exception):
@@ -132,7 +147,13 @@ class Worker:
         self._stderr: deque[str] = deque(maxlen=200)
         self._closed = False
         self.process = subprocess.Popen(
-            [node_binary(), f"--max-old-space-size={max_memory_mb}", "--enable-source-maps", str(RUNNER_JS)],
+            [
+                node_binary(),
+                f"--max-old-space-size={max_memory_mb}",
+                STACK_SIZE,
+                "--enable-source-maps",
+                str(RUNNER_JS),
+            ],
             cwd=cwd,
             env=worker_environment(),
             stdin=subprocess.PIPE,
@@ -195,7 +216,7 @@ class Worker:
         if self._closed:
             raise WorkerFault("crash", "the worker has stopped")
         request_id = next(self._ids)
-        line = json.dumps({"id": request_id, "op": op, **(body or {})}, separators=(",", ":")) + "\n"
+        line = _line({"id": request_id, "op": op, **(body or {})})
         try:
             assert self.process.stdin is not None
             self.process.stdin.write(line.encode())
@@ -240,7 +261,7 @@ class Worker:
 
     def send(self, op: str, body: dict[str, Any] | None = None) -> None:
         """Send a request without waiting for (or keeping) its result; later requests queue behind it."""
-        line = json.dumps({"id": next(self._ids), "op": op, **(body or {})}, separators=(",", ":")) + "\n"
+        line = _line({"id": next(self._ids), "op": op, **(body or {})})
         with contextlib.suppress(BrokenPipeError, OSError):
             assert self.process.stdin is not None
             self.process.stdin.write(line.encode())

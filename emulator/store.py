@@ -34,6 +34,7 @@ earlier version are migrated in place (`PRAGMA user_version` counts the schema c
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
@@ -139,14 +140,63 @@ def now_iso() -> str:
 
 def pack(value: Any) -> bytes:
     """Encode a step result with msgpack, as the platform stores it (bytes → bin, datetimes → timestamps)."""
-    return msgpack.packb(value, use_bin_type=True, datetime=True)
+    return pack_noted(value)[0]
+
+
+def pack_noted(value: Any) -> tuple[bytes, str | None]:
+    """`pack`, and why the value had to be stored another way, if it did.
+
+    What msgpack cannot encode but Node produced anyway (a lone surrogate, nesting past msgpack's 512 levels, an
+    integer past 64 bits) is kept as JSON text in a msgpack extension (`JSON_EXT`) that `unpack` reads back."""
+    try:
+        return msgpack.packb(value, use_bin_type=True, datetime=True), None
+    except (ValueError, OverflowError, UnicodeEncodeError, TypeError) as error:
+        text = json.dumps(value, default=_json_default)  # ASCII: lone surrogates travel escaped
+        why = (
+            "it holds a lone surrogate"
+            if isinstance(error, UnicodeEncodeError)
+            else "it is nested deeper than msgpack allows"
+            if "recursion" in str(error)
+            else f"msgpack cannot encode it ({error})"
+        )
+        return msgpack.packb(msgpack.ExtType(JSON_EXT, text.encode())), why
+
+
+def _stored_as_json(step: str, why: str) -> str:
+    return f"The {step} result is stored as JSON in a msgpack extension: {why}."
 
 
 def unpack(blob: bytes | None) -> Any:
     """Decode a msgpack step result (`None` stays `None`)."""
     if blob is None:
         return None
-    return msgpack.unpackb(blob, raw=False, timestamp=3)
+    return msgpack.unpackb(blob, raw=False, timestamp=3, ext_hook=_ext)
+
+
+JSON_EXT = 1  # msgpack extension type: JSON text of a value msgpack cannot encode (see `pack_noted`)
+_TAG = "$cnikit$"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {_TAG: "bytes", "base64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, datetime):
+        return {_TAG: "date", "iso": value.isoformat()}
+    return str(value)
+
+
+def _json_object(raw: dict[str, Any]) -> Any:
+    if raw.get(_TAG) == "bytes":
+        return base64.b64decode(raw["base64"])
+    if raw.get(_TAG) == "date":
+        return datetime.fromisoformat(raw["iso"])
+    return raw
+
+
+def _ext(code: int, data: bytes) -> Any:
+    if code == JSON_EXT:
+        return json.loads(data, object_hook=_json_object)
+    return msgpack.ExtType(code, data)
 
 
 def state_json(key: StateKey, value: dict[str, Any]) -> str:
@@ -158,8 +208,14 @@ def state_json(key: StateKey, value: dict[str, Any]) -> str:
 
 
 def truncate_log(message: str) -> str:
-    """A log message as the platform keeps it: at most 4096 characters."""
-    return message if len(message) <= LOG_LIMIT else message[:LOG_LIMIT]
+    """A log message as the platform keeps it: at most 4096 characters, in UTF-8 (a lone surrogate, which a flow
+    can log, becomes U+FFFD as in Node's output)."""
+    message = message if len(message) <= LOG_LIMIT else message[:LOG_LIMIT]
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        return message.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return message
 
 
 @dataclass(frozen=True)
@@ -624,14 +680,20 @@ class Store:
                 ),
             )
             if steps:
+                packed = [(step, *pack_noted(step.result)) for step in steps]
                 db.executemany(
                     "INSERT OR REPLACE INTO steps (execution_id, position, name, started_at, ended_at, error, result)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (execution_id, s.position, s.name, s.started_at, s.ended_at, s.error, pack(s.result))
-                        for s in steps
+                        (execution_id, s.position, s.name, s.started_at, s.ended_at, s.error, blob)
+                        for s, blob, _ in packed
                     ],
                 )
+                # Say so when a result had to be stored as JSON: `--output` then writes a msgpack extension.
+                logs = [
+                    *(logs or []),
+                    *((now_iso(), "warn", s.name, _stored_as_json(s.name, why)) for s, _, why in packed if why),
+                ]
             if logs:
                 db.executemany(
                     "INSERT INTO logs (execution_id, timestamp, severity, step, message) VALUES (?, ?, ?, ?, ?)",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from pydantic.alias_generators import to_camel
 
 from cnikit.credentials import mask_request
+from emulator.outcome import caller_answer
 
 if TYPE_CHECKING:
     from cnikit.definition.models import BuiltFlow
@@ -232,25 +233,18 @@ def execution_view(store: Store, record: ExecutionRecord, steps: list[StepRecord
     return ExecutionView(**_execution_fields(store, record, steps), steps=[step_view(step) for step in steps])
 
 
-def caller_response(record: ExecutionRecord) -> dict[str, Any]:
-    """What the caller of an asynchronous trigger received: the trigger's response, else the platform's default."""
-    default = {"statusCode": 200, "contentType": "application/json", "body": {"executionId": record.id}}
-    if isinstance(record.response, dict):
-        return {"body": {"executionId": record.id}, **record.response}
-    return default
-
-
 def execution_detail(store: Store, record: ExecutionRecord, *, response: Any = None) -> ExecutionDetail:
     """A stored execution with everything recorded about it. `response` overrides the stored trigger response (a
     synchronous run knows the response its caller got; the store keeps the trigger's)."""
     steps = store.steps(record.id)
+    trigger_error = next((step.error for step in steps if step.name == "onTrigger" and step.error), None)
     return ExecutionDetail(
         **_execution_fields(store, record, steps),
         steps=[step_view(step, detail=True) for step in steps],  # type: ignore[misc]
         # The store keeps the request's values (exact replay); no face ever shows its credential headers.
         request=mask_request(record.request),
         result=jsonable(record.result),
-        response=jsonable(response if response is not None else caller_response(record)),
+        response=jsonable(caller_answer(record.id, record.response, trigger_error) if response is None else response),
         logs=[log_line(line) for line in store.logs(record.id)],
     )
 

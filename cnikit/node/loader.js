@@ -38,6 +38,7 @@ const { AsyncLocalStorage } = require("node:async_hooks");
  *   key: unknown,
  *   connections: Record<string, unknown>[],
  *   dataSources: Record<string, {key: unknown, dataSourceType: unknown}>,
+ *   registrySecrets: Record<string, string[]>,
  * }} Description
  */
 
@@ -83,11 +84,13 @@ function load(bundle) {
 }
 
 /**
- * The JSON-safe description of a loaded component.
+ * The JSON-safe description of a loaded component; with the authored definition, the secret (`password`) inputs
+ * of its registry components' connections too, keyed `<component>/<connection>` (their manifests say, not the YAML).
  * @param {Component} component
+ * @param {Record<string, any> | null} [definition]
  * @returns {Description}
  */
-function describe(component) {
+function describe(component, definition = null) {
   const connections = Array.isArray(component.connections) ? component.connections : [];
   return {
     yaml: component.codeNativeIntegrationYAML,
@@ -111,7 +114,27 @@ function describe(component) {
         { key: plain(source && source.key), dataSourceType: plain(source && source.dataSourceType) },
       ]),
     ),
+    registrySecrets: registrySecrets(definition),
   };
+}
+
+/**
+ * `<component>/<connection>` → the names of its `inputType: "password"` inputs, from the component registry.
+ * @param {Record<string, any> | null} definition
+ * @returns {Record<string, string[]>}
+ */
+function registrySecrets(definition) {
+  /** @type {Record<string, string[]>} */
+  const found = {};
+  for (const [name, manifest] of Object.entries((definition && definition.componentRegistry) || {})) {
+    const component = typeof manifest?.key === "string" ? manifest.key : name;
+    for (const [key, connection] of Object.entries(manifest?.connections || {})) {
+      const inputs = Object.entries(/** @type {any} */ (connection)?.inputs || {});
+      const secret = inputs.filter(([, input]) => input?.inputType === "password").map(([input]) => input);
+      if (secret.length) found[`${component}/${key}`] = secret;
+    }
+  }
+  return found;
 }
 
 /**
@@ -197,7 +220,8 @@ function preload(file) {
  */
 function report(bundle) {
   try {
-    return { ok: true, ...describe(load(bundle).component) };
+    const { component, definition } = load(bundle);
+    return { ok: true, ...describe(component, definition) };
   } catch (error) {
     if (error instanceof NoDefinitionError) return { ok: false, missing: true, message: error.message, stack: "" };
     const isError = error instanceof Error;

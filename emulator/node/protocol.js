@@ -3,8 +3,9 @@
 //
 // Requests arrive on stdin as `{id, op, ...}`; on stdout go events `{id, type: "log" | "http" | "step", ...}` while
 // a request runs, then exactly one `{id, type: "result", ok, value | error}`. Binary values travel tagged as
-// `{"$cnikit$": "bytes", "base64": "..."}`, dates as `{"$cnikit$": "date", "iso": "..."}` (`encode`/`decode` in
-// emulator/runner.py are the Python side of the same tags).
+// `{"$cnikit$": "bytes", "base64": "..."}`, dates as `{"$cnikit$": "date", "iso": "..."}`, and numbers JSON cannot
+// write as `{"$cnikit$": "number", "value": "Infinity"}` (`encode`/`decode` in emulator/runner.py are the Python
+// side of the same tags).
 "use strict";
 
 const util = require("node:util");
@@ -80,6 +81,7 @@ function decode(value) {
   if (value && typeof value === "object") {
     if (value[TAG] === "bytes") return Buffer.from(value.base64, "base64");
     if (value[TAG] === "date") return new Date(value.iso);
+    if (value[TAG] === "number") return Number(value.value);
     /** @type {Record<string, unknown>} */
     const out = {};
     for (const [key, item] of Object.entries(value)) out[key] = decode(item);

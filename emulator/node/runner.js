@@ -35,7 +35,7 @@ const loaded = { component: null, definition: null };
 function load({ bundle }) {
   const { component, definition } = loader.load(bundle);
   Object.assign(loaded, { component, definition });
-  return loader.describe(component);
+  return loader.describe(component, definition);
 }
 
 /** The loaded component; an error when no `load` came first. */

@@ -9,7 +9,6 @@ language server, the TUI and tests what happened: `reload`, `tick`, `lifecycle`,
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
 from collections import deque
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cnikit.definition.models import BuiltDefinition, BuiltFlow
+from emulator import nodejson
 from emulator.executor import ExecutionOutcome, Executor, TriggerRequest
 from emulator.instance import LocalInstance, instance_path
 from emulator.serve.clock import Clock
@@ -272,9 +272,10 @@ class Runtime:
 
 
 def json_body(value: Any) -> bytes:
-    """A response body for a value: bytes and strings as they are, anything else as JSON."""
+    """A response body for a value: bytes and strings as they are, anything else as Node's `JSON.stringify` writes
+    it (a Buffer inside it as `{"type": "Buffer", "data": [...]}`, a date as ISO)."""
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
-        return value.encode()
-    return json.dumps(value, default=str).encode()
+        return nodejson.utf8(value)
+    return nodejson.stringify(value)

@@ -25,7 +25,6 @@ from emulator.executor import (
     ExecutionOutcome,
     ExecutionUpdate,
     ExecutorError,
-    MalformedPayload,
     TriggerRequest,
     execution_global_id,
     parse_body,
@@ -192,7 +191,7 @@ class WebhookHandler:
         trigger = trigger_request(request, body, request.path_params.get("fragment", ""))
         try:
             parse_body(trigger)
-        except MalformedPayload as malformed:
+        except ExecutorError as malformed:  # not JSON, or nested past what cnikit can follow
             return error(400, str(malformed))
         try:
             flow = await self._flow(endpoint, trigger)

@@ -47,6 +47,29 @@ def test_run_json_and_raw_body_from_stdin(project: Project) -> None:
     assert [step["name"] for step in outcome["steps"]] == ["onTrigger", "onExecution"]
 
 
+def test_run_reports_the_trigger_response_whatever_follows_it(project: Project) -> None:
+    root = project("emu-custom-trigger")
+
+    run = ("run", root, "--flow", "challenge-echo", "--payload", "-", "--json")
+    code, out = cli(*run, stdin='{"event": "explode"}')
+    assert code == 1
+    assert json.loads(out)["response"] == {"statusCode": 202, "contentType": "text/plain", "body": "challenge:"}
+
+    code, out = cli(*run, stdin='{"challenge": "refused"}')
+    assert code == 1
+    refused = {"statusCode": 400, "contentType": "application/json", "body": {"error": "challenge refused"}}
+    assert json.loads(out)["response"] == refused
+
+
+def test_run_refuses_json_node_would_not_parse(project: Project) -> None:
+    root = project("emu-custom-trigger")
+
+    code, out = cli("run", root, "--flow", "challenge-echo", "--payload", "-", stdin='{"challenge": NaN}')
+
+    assert code == 2
+    assert "Received malformed JSON payload." in out
+
+
 def test_a_failing_flow_exits_one_and_says_where(project: Project) -> None:
     root = project("emu-state")
 

@@ -12,7 +12,14 @@ import pytest
 
 from cnikit.payloads import load_payload
 from emulator.executor import ExecutionUpdate, Executor, TriggerRequest
-from emulator.instance import instance_path, set_config_value, set_connection_secret
+from emulator.instance import (
+    instance_path,
+    load_instance,
+    save_instance,
+    set_config_value,
+    set_connection_secret,
+)
+from emulator.views import execution_detail
 from tests.fakes.keyring import MemoryKeyring
 
 ExecutorFor = Callable[..., Executor]
@@ -62,6 +69,30 @@ def test_custom_on_trigger_answers_the_caller_and_reshapes_the_payload(executor_
     assert [(key.level, value) for key, value in state] == [("crossFlowState", {"lastChallenge": "c-42"})]
 
 
+def test_the_caller_gets_the_trigger_response_even_when_the_flow_then_fails(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+    body = json.dumps({"challenge": "c-7", "event": "explode"}).encode()
+
+    outcome = executor.run("challenge-echo", TriggerRequest.from_body(body))
+
+    assert not outcome.succeeded and outcome.error_step == "onExecution"
+    expected = {"statusCode": 202, "contentType": "text/plain", "body": "challenge:c-7"}
+    assert outcome.http_response() == expected
+    stored = execution_detail(executor.store, executor.store.get_execution(outcome.execution_id))
+    assert stored.response == expected
+
+
+def test_a_trigger_that_throws_answers_400_with_its_message(executor_for: ExecutorFor) -> None:
+    executor = executor_for("emu-custom-trigger")
+
+    outcome = executor.run("challenge-echo", TriggerRequest.from_body(b'{"challenge": "refused"}'))
+
+    assert outcome.error_step == "onTrigger"
+    expected = {"statusCode": 400, "contentType": "application/json", "body": {"error": "challenge refused"}}
+    assert outcome.http_response() == expected
+    assert execution_detail(executor.store, executor.store.get_execution(outcome.execution_id)).response == expected
+
+
 def test_sync_invocation_returns_the_flow_result_as_the_response(executor_for: ExecutorFor) -> None:
     executor = executor_for("emu-custom-trigger")
     request = TriggerRequest.from_body(b'{"event": "x"}')
@@ -73,7 +104,9 @@ def test_sync_invocation_returns_the_flow_result_as_the_response(executor_for: E
     assert outcome.http_response()["body"] == {"handled": "X", "stepId": "string", "executionId": True}
 
 
-def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(executor_for: ExecutorFor) -> None:
+def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
     executor = executor_for("emu-registry-component")
     mocks = executor.root / ".spectral/local/mocks/components/acme"
 
@@ -101,6 +134,63 @@ def test_registry_component_trigger_and_actions_are_answered_by_local_mocks(exec
         }
     }
     assert any('acme.getWidget answered by a local mock (inputs: {"id":"7"})' in line.message for line in outcome.logs)
+
+
+def test_registry_connection_secrets_go_to_the_keyring_and_are_masked_in_logs(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
+    executor = executor_for("emu-registry-component")
+    mocks = executor.root / ".spectral/local/mocks/components/acme"
+    (mocks / "triggers").mkdir(parents=True)
+    (mocks / "triggers/widgetWebhook.json").write_text('{"payload": {"body": {"data": {}}}}')
+    (mocks / "actions").mkdir()
+    (mocks / "actions/getWidget.json").write_text('{"data": {}}')
+
+    outcome = executor.run("Widget Events")
+
+    assert outcome.succeeded, outcome.error
+    saved = instance_path(executor.root).read_text()
+    assert "registry-client-secret" not in saved and "registry-signing-secret" not in saved
+    connection = json.loads(saved)["connections"]["Acme Connection"]
+    assert connection["fields"] == {"clientId": "client-1"}
+    assert sorted(connection["secretFields"]) == ["clientSecret", "signingSecret"]
+    line = next(line.message for line in outcome.logs if "acme.listWidgets answered" in line.message)
+    assert '"clientId":"client-1"' in line and '"clientSecret":"••••"' in line and "registry-" not in line
+    stored = [row.message for row in executor.store.logs(outcome.execution_id)]
+    assert not any("registry-client-secret" in message or "registry-signing-secret" in message for message in stored)
+
+
+def test_connection_fields_are_filled_in_as_the_platform_does(
+    executor_for: ExecutorFor, memory_keyring: MemoryKeyring
+) -> None:
+    executor = executor_for("emu-oauth-template")
+
+    outcome = executor.run("show-connection")
+
+    assert outcome.succeeded, outcome.error
+    assert outcome.result["data"]["fields"] == {
+        "host": "acme.example.com",
+        "authorizeUrl": "https://acme.example.com/oauth2/authorize",  # templates rendered from the host
+        "tokenUrl": "https://acme.example.com/oauth2/token",
+        "scopes": "read write",  # hidden inputs: their defaults
+        "clientId": "acme-client-id",
+        "clientSecret": "acme-client-secret",  # a hidden password input: from the keyring
+    }
+    saved = json.loads(instance_path(executor.root).read_text())["connections"]["Acme OAuth"]
+    assert saved == {
+        "fields": {"host": "acme.example.com"},
+        "secretFields": ["clientSecret"],
+        "token": None,
+        "context": None,
+    }
+    instance = load_instance(executor.root)
+    instance.connections["Acme OAuth"].fields["host"] = "tenant.example.org"
+    save_instance(executor.root, instance)
+    executor.instance = None
+
+    moved = executor.run("show-connection")
+
+    assert moved.result["data"]["fields"]["tokenUrl"] == "https://tenant.example.org/oauth2/token"
 
 
 def test_config_values_of_each_type_with_a_connection_secret_from_the_keyring(

@@ -140,6 +140,33 @@ async def test_object_selection_offers_the_data_source_objects() -> None:
         assert field.get_value() == [result[1]]
 
 
+async def test_the_authorize_url_is_rendered_from_the_template_and_hidden_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inputs = (
+        ConnectionInput("host", "Host", "string", True, True, "acme.example.com"),
+        ConnectionInput(
+            "authorizeUrl", "Authorize URL", "template", False, False, "https://{{#host}}/oauth2/authorize"
+        ),
+        ConnectionInput("tokenUrl", "Token URL", "template", False, False, "https://{{#host}}/oauth2/token"),
+        ConnectionInput("scopes", "Scopes", "string", False, False, "read"),
+        ConnectionInput("clientId", "Client ID", "string", True, False, "hidden-id"),
+        ConnectionInput("clientSecret", "Client Secret", "password", True, False, "hidden-secret"),
+    )
+    spec = FieldSpec("Acme OAuth", "connection", stable_key="acme-oauth", inputs=inputs, oauth2=True)
+    opened: list[str] = []
+    field = ConnectionField(spec, redirect_uri="http://127.0.0.1:8787/oauth2/callback")
+    monkeypatch.setattr("webbrowser.open", lambda url, *args, **kwargs: opened.append(url) or True)
+    async with FieldApp(field).run_test() as pilot:
+        next(w for w in field.query(Input).results(Input) if w.name == "host").value = "tenant.example.org"
+        field.query_one(Button).press()
+        await pilot.pause()
+    assert opened == [
+        "https://tenant.example.org/oauth2/authorize?response_type=code&client_id=hidden-id"
+        "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8787%2Foauth2%2Fcallback&scope=read&state=acme-oauth"
+    ]
+
+
 async def test_oauth_connection_opens_the_authorize_url(monkeypatch: pytest.MonkeyPatch) -> None:
     inputs = tuple(
         ConnectionInput(key, label, "password" if key == "clientSecret" else "string", True, True, default)

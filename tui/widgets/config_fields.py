@@ -18,6 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, Switch, TextArea
 
+from emulator.instance import render_template
 from tui.widgets.code_area import CodeArea
 from tui.wizard_form import (
     FieldSpec,
@@ -562,6 +563,10 @@ class ConnectionField(ConfigField):
         for widget in self.query(Input).results(Input):
             if widget.name:
                 inputs[widget.name] = widget.value
+        # Template inputs (`https://{{#host}}/oauth2/authorize`) are rendered from the others, as the platform does.
+        for item in self.spec.inputs:
+            if item.type == "template":
+                inputs[item.key] = render_template(item.default, inputs)
         return {"inputs": inputs}
 
     def has_no_value(self) -> bool:

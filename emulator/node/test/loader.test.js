@@ -55,7 +55,20 @@ test("a bundle is described JSON-safe, with what the config wizard needs beyond 
       },
     ],
     dataSources: { lists: { key: "lists", dataSourceType: "picklist" } },
+    registrySecrets: {},
   });
+});
+
+test("the password inputs of registry components' connections are named, from their manifests", () => {
+  const connection = {
+    perform: () => ({}),
+    inputs: { id: { inputType: "string" }, secret: { inputType: "password" } },
+  };
+  const definition = {
+    componentRegistry: { slackAlias: { key: "slack", connections: { oauth2: connection, none: {} } } },
+  };
+  const description = describe(load(bundle(INTEGRATION)).component, definition);
+  assert.deepEqual(description.registrySecrets, { "slack/oauth2": ["secret"] });
 });
 
 test("a bundle without the definition says what is expected", () => {
@@ -77,6 +90,7 @@ test("as a program it answers after the marker, whatever the bundle printed", ()
     "dataSources",
     "key",
     "ok",
+    "registrySecrets",
     "triggers",
     "yaml",
   ]);

@@ -121,6 +121,29 @@ def test_malformed_json_gives_400_and_runs_nothing(hooks: Served) -> None:
     assert hooks.admin("GET", "executions")["executions"] == []
 
 
+def test_json_is_read_as_node_reads_it(hooks: Served) -> None:
+    for literal in (b'{"n": NaN}', b"[Infinity]", b"-Infinity"):
+        refused = hooks.client.post(hooks.flows["Echo"], content=literal, headers={"content-type": "application/json"})
+        assert (refused.status_code, refused.json()) == (400, {"error": "Received malformed JSON payload."})
+    shown = hooks.client.post(
+        hooks.flows["Answer"], content=b'{"show": 1e999}', headers={"content-type": "application/json"}
+    )
+    assert shown.text == "number Infinity"
+    nested = b"[" * 5000 + b"]" * 5000
+    deep = hooks.client.post(
+        hooks.flows["Answer"], content=b'{"reply": ' + nested + b"}", headers={"content-type": "application/json"}
+    )
+    assert deep.status_code == 200 and deep.text == "[" * 5000 + "]" * 5000
+    assert hooks.admin("GET", "executions")["executions"][0]["status"] == "succeeded"
+
+
+def test_binary_in_a_sync_response_is_what_node_serializes(hooks: Served) -> None:
+    top = hooks.client.post(hooks.flows["Answer"], json={"binary": "top"})
+    assert top.content == b"\xdc\x00\xff" and top.headers["content-type"] == "application/octet-stream"
+    nested = hooks.client.post(hooks.flows["Answer"], json={"binary": "nested"})
+    assert nested.json() == {"file": {"type": "Buffer", "data": [220, 0, 255]}, "at": "2026-01-02T00:00:00.000Z"}
+
+
 def test_large_or_redirect_preferring_sync_results_are_a_303_to_the_result(hooks: Served) -> None:
     preferred = hooks.client.post(
         hooks.flows["Answer"], json={"reply": "hi"}, headers={"prismatic-prefer-redirect-sync-response": "true"}
@@ -160,6 +183,18 @@ def test_a_custom_trigger_answers_the_caller_itself(hooks: Served) -> None:
     assert response.headers["content-type"].startswith("text/plain")
     record = hooks.wait(response.headers[EXECUTION_HEADER])
     assert record["result"]["data"]["rows"] == [["id", "name"], ["1", "widget"]]
+
+
+def test_the_trigger_answers_even_when_the_flow_then_fails_and_a_throwing_trigger_is_400(hooks: Served) -> None:
+    csv = {"content-type": "text/csv", "x-confirmation-code": "kept"}
+    failed = hooks.client.post(hooks.flows["Confirm"], content=b"a\n", headers={**csv, "x-fail-execution": "late"})
+    assert failed.status_code == 200 and failed.text == "kept"
+    record = hooks.wait(failed.headers[EXECUTION_HEADER])
+    assert record["status"] == "failed"
+    assert record["response"] == {"statusCode": 200, "contentType": "text/plain; charset=utf-8", "body": "kept"}
+    thrown = hooks.client.post(hooks.flows["Confirm"], content=b"a\n", headers={**csv, "x-fail-trigger": "early"})
+    assert thrown.status_code == 400 and thrown.json() == {"error": "early"}
+    assert hooks.wait(thrown.headers[EXECUTION_HEADER])["response"]["body"] == {"error": "early"}
 
 
 def test_throttling_refuses_requests_over_the_limit_per_endpoint(serve: Callable[..., Served]) -> None:
