@@ -26,7 +26,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cnikit.local_token import matches
 
 ADMIN = "/__cnikit"
-OPEN_PATHS = (f"{ADMIN}/results/",)  # reached by webhook callers through a redirect
+# Open like webhooks: results are reached by webhook callers through a redirect; prism's upload and step-result
+# links (emulator.serve.api) are called without a header, and are unguessable and expire instead.
+OPEN_PATHS = (f"{ADMIN}/results/", f"{ADMIN}/prism/blob/")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 

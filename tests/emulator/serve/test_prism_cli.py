@@ -173,7 +173,7 @@ def test_flows_test_tails_logs_once_each_and_the_step_results_of_cnikit_run(
     # the same execution as every face sees it
     latest = httpx.get(f"{prism.server.url}/__cnikit/executions", params={"flow": "Echo", "limit": 1}).json()
     detail = httpx.get(f"{prism.server.url}/__cnikit/executions/{latest['executions'][0]['id']}").json()
-    assert {s["name"]: s["result"] for s in detail["steps"]}["onExecution"] == {"data": output}
+    assert {s["name"]: s["output"] for s in detail["steps"]}["onExecution"] == {"data": output}
 
 
 def test_flows_test_sync_debug_and_without_integration_id(prism: Prism, imported: dict[str, Any]) -> None:
