@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 EXIT_FAILED = 1  # the flow ran and failed
 EXIT_USAGE = 2  # the flow could not run: bad input, build error, unknown flow
+SQLITE_MAX_INT = 2**63 - 1
 
 PathArg = typer.Argument(None, help="The CNI project (a folder holding .spectral/, or any path inside it).")
 FlowOption = typer.Option(..., "--flow", "-f", help="Flow name or stable key.", autocompletion=flow_names)
@@ -92,6 +93,8 @@ def _write_file(file: Path, data: bytes, example: str) -> None:
     """Write `data` to `file` whole or not at all (a temporary file next to it, then renamed); bad targets fail."""
     if file.is_dir():
         _fail(f"{file} is a folder; give a file name, e.g. {file / example}")
+    if file.exists() and not file.is_file():  # the rename would replace a device or a pipe by a plain file
+        _fail(f"cannot write {file}: not a regular file")
     if not file.parent.is_dir():
         _fail(f"cannot write {file}: no such folder {file.parent}")
     tmp = file.with_name(file.name + ".tmp")
@@ -291,6 +294,8 @@ def executions_list(
         _fail(f"--limit must be at least 1, found {limit}")
     if offset < 0:
         _fail(f"--offset must be 0 or more, found {offset}")
+    if max(limit, offset) > SQLITE_MAX_INT:  # the store's integers are 64-bit
+        _fail(f"--limit and --offset must be at most {SQLITE_MAX_INT}")
     with _store(_root(path)) as store:
         records = store.list_executions(flow=flow, status=status, limit=limit, offset=offset)  # type: ignore[arg-type]
         total = store.count_executions() if not records else 0
@@ -631,6 +636,8 @@ def state_import(file: Path = SnapshotArg, path: Path | None = PathArg) -> None:
     """Replace all stored state by a snapshot; the snapshot is validated first, nothing changes if it is invalid."""
     from emulator.session import Session
 
+    if file.exists() and not file.is_file():  # a folder, a device or a pipe: nothing to read whole
+        _fail(f"cannot read {file}: not a regular file")
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except OSError as error:

@@ -10,7 +10,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("lsp")
     def lsp(
-        tcp: int | None = typer.Option(None, "--tcp", metavar="PORT", help="Listen on 127.0.0.1:PORT, not stdio."),
+        tcp: int | None = typer.Option(
+            None, "--tcp", metavar="PORT", min=0, max=65535, help="Listen on 127.0.0.1:PORT, not stdio."
+        ),
         debug: bool = typer.Option(False, "--debug", help="Log at debug level to stderr."),
     ) -> None:
         """Start the cnikit language server (editors start it on stdio)."""

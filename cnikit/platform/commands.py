@@ -1,7 +1,7 @@
 """The platform commands: login, logout, me, token, tenants, url, import, test, open, wizard, results.
 
 Thin over `cnikit.platform.client.PrismaticClient`; heavy imports stay inside the functions so `cnikit` starts fast.
-Every failure is one line on stderr (`Error: …`) and exit status 1.
+Every failure is one line on stderr (`Error: …`) and exit status 1 (2 for a bad argument, as for every command).
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def register(app: typer.Typer) -> None:
 # --- plumbing ------------------------------------------------------------------------------------------------
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(1)
+    return typer.Exit(code)
 
 
 def _guarded(fn: Callable[..., T]) -> Callable[..., T]:
@@ -70,9 +70,13 @@ def _guarded(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 def _project(path: Path | None) -> Path | None:
-    from cnikit.project import find_project_root
+    """The project at or above `path` (else the current folder); a `--project` that holds none is a usage error."""
+    from cnikit.project import find_project_root, not_found_message
 
-    return find_project_root(path or Path.cwd())
+    root = find_project_root(path or Path.cwd())
+    if root is None and path is not None:
+        raise _fail(not_found_message(path), code=2)
+    return root
 
 
 def _run(project: Path | None, work: Callable[[PrismaticClient], Coroutine[Any, Any, T]]) -> T:

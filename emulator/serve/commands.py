@@ -31,7 +31,7 @@ UrlOption = typer.Option(
 def serve(
     path: Path | None = PathArg,
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (keep 127.0.0.1 unless you must)."),
-    port: int = typer.Option(8787, "--port", help="Port to listen on; 0 picks a free one."),
+    port: int = typer.Option(8787, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
     capture: bool = typer.Option(False, "--capture", help="Save each incoming request as a payload file of its flow."),
     watch: bool = typer.Option(True, "--watch/--no-watch", help="Rebuild and reload when a source file changes."),
     frozen_clock: bool = typer.Option(
