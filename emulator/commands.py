@@ -449,8 +449,8 @@ def executions_prune(
 
     if keep is None and older_than is None:
         _fail("say what to delete: --keep N and/or --older-than AGE (e.g. 7d)")
-    if keep is not None and keep < 0:
-        _fail(f"--keep must be 0 or more, found {keep}")
+    if keep is not None and not 0 <= keep <= SQLITE_MAX_INT:  # the store's integers are 64-bit
+        _fail(f"--keep must be between 0 and {SQLITE_MAX_INT}, found {keep}")
     before = iso(_ago(older_than)) if older_than is not None else None
     with _store(_root(path)) as store:
         removed = store.prune(keep=keep, older_than=before)
