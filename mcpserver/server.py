@@ -28,13 +28,17 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
+from pydantic import ValidationError
 
 from emulator.session import Session, SessionError
+
+if TYPE_CHECKING:
+    from cnikit.analysis import Analyzer
 
 MAX_VALUE_CHARS = 4000  # per value: an assistant reads results, it does not need a megabyte of step output
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -43,6 +47,24 @@ WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempoten
 OVERWRITES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Server(MCPServer):
+    """The SDK's server, with arguments that fail the tool's schema reported on one line (the SDK prints pydantic's
+    multi-line report)."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Call a tool; a schema violation becomes `invalid arguments for TOOL: field: problem; …`."""
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            if not isinstance(error.__cause__, ValidationError):
+                raise
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc']) or 'arguments'}: {problem['msg']}"
+                for problem in error.__cause__.errors()
+            )
+            raise ToolError(f"invalid arguments for {name}: {problems}") from error.__cause__
 
 
 class Refused(Exception):
@@ -103,6 +125,7 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._session: Session | None = None
+        self._analyzer: Analyzer | None = None
 
     @property
     def session(self) -> Session:
@@ -110,6 +133,15 @@ class Project:
         if self._session is None:
             self._session = Session(self.root)
         return self._session
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The project's analyser, kept: it re-reads only the files that changed since the last check."""
+        if self._analyzer is None:
+            from cnikit.analysis import Analyzer
+
+            self._analyzer = Analyzer()
+        return self._analyzer
 
     def close(self) -> None:
         """Stop the session's workers and close its store."""
@@ -136,7 +168,7 @@ class Project:
 def build_server(root: Path) -> tuple[MCPServer, Project]:
     """The MCP server of the project at `root`, and the project (close it when the server stops)."""
     project = Project(root)
-    server = MCPServer(
+    server = Server(
         "cnikit",
         instructions=(
             "cnikit checks and runs this Prismatic code-native integration offline. Loop: edit src/ → check → "
@@ -163,7 +195,8 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         only = project.inside(file, "file") if file else None
         if only is not None and not only.is_file():
             raise Refused(f"no file {file!r} in the project")
-        found = [d for d in check_project(project.root) if only is None or d.span.file.resolve() == only]
+        found = check_project(project.root, analyzer=project.analyzer)
+        found = [d for d in found if only is None or d.span.file.resolve() == only]
         errors = sum(d.severity == "error" for d in found)
         return {
             "diagnostics": [_diagnostic(project, d) for d in found],
@@ -171,10 +204,10 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         }
 
     @tool(READ_ONLY)
-    def list_flows() -> list[dict[str, Any]]:
+    def list_flows() -> dict[str, list[dict[str, Any]]]:
         """The integration's flows (builds the project when needed): name, stable key, trigger kind, whether
         synchronous or scheduled, and their payload files."""
-        return [view.to_json() for view in project.session.flows()]
+        return {"flows": [view.to_json() for view in project.session.flows()]}
 
     @tool(READ_ONLY)
     def list_payloads(flow: str | None = None) -> dict[str, list[str]]:
@@ -209,20 +242,23 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
     def run_flow(
         flow: str,
         payload: str | None = None,
-        body: str | None = None,
+        body: str | dict[str, Any] | list[Any] | None = None,
         content_type: str | None = None,
         sync: bool | None = None,
         http: Literal["live", "record", "replay"] = "live",
     ) -> dict[str, Any]:
         """Run a flow offline in the emulator (builds first when the source changed) and record the execution.
         `payload`: a payload name of the flow (list_payloads) or a payload file inside the project; or `body`: the
-        request body inline (text). `http`: live (default: outbound HTTP reaches the real services), record (live,
-        and save the exchanges as the flow's cassette) or replay (answer outbound HTTP from that cassette). Returns the
-        outcome, execution number (for get_execution), result, response, step outputs (large ones cut, with a
-        note) and logs. A flow that throws is a failed outcome, not a tool error."""
+        request body inline (a JSON object or array, or text with its content_type). `http`: live (default:
+        outbound HTTP reaches the real services), record (live, and save the exchanges as the flow's cassette) or
+        replay (answer outbound HTTP from that cassette). Returns the outcome, execution number (for
+        get_execution), result, response, step outputs (large ones cut, with a note) and logs. A flow that throws
+        is a failed outcome, not a tool error."""
         if payload is not None and body is not None:
             raise Refused("pass either payload (a name) or body (inline), not both")
         session = project.session
+        if isinstance(body, dict | list):
+            body = json.dumps(body)
         ref = body if body is not None else payload
         if payload is not None and ("/" in payload or "\\" in payload):
             ref = str(project.inside(payload, "payload file"))
@@ -236,15 +272,13 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
     @tool(READ_ONLY)
     def list_executions(
         flow: str | None = None, status: Literal["running", "succeeded", "failed"] | None = None, limit: int = 20
-    ) -> list[dict[str, Any]]:
+    ) -> dict[str, list[dict[str, Any]]]:
         """Recorded executions, newest first: number (seq), flow, status, error, timings. `flow`: a flow name."""
         if not 1 <= limit <= 200:
             raise Refused("limit must be between 1 and 200")
         fields = ("seq", "flow", "status", "error", "errorStep", "startedAt", "durationMs", "httpMode", "replayOf")
-        return [
-            {key: view[key] for key in fields}
-            for view in (v.to_json() for v in project.session.views(flow=flow, status=status, limit=limit))
-        ]
+        views = (view.to_json() for view in project.session.views(flow=flow, status=status, limit=limit))
+        return {"executions": [{key: view[key] for key in fields} for view in views]}
 
     @tool(READ_ONLY)
     def get_execution(execution: str, full: bool = False) -> dict[str, Any]:
@@ -261,18 +295,20 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         return _execution(session.detail(outcome.execution_id).to_json(), full=False)
 
     @tool(READ_ONLY)
-    def get_state(level: Literal["flow", "cross-flow", "integration"] | None = None) -> list[dict[str, Any]]:
+    def get_state(level: Literal["flow", "cross-flow", "integration"] | None = None) -> dict[str, list[dict[str, Any]]]:
         """The stored persisted state (what flows saved with context.instanceState, crossFlowState and
         integrationState), one entry per level and flow. `level` keeps one level."""
         from emulator.session import LEVEL_NAMES
 
         wanted = LEVEL_NAMES[level] if level else None
         levels = project.session.export_state()["levels"]
-        return [
-            {**entry, "value": capped(entry["value"], "this state level")}
-            for entry in levels
-            if wanted is None or entry["level"] == wanted
-        ]
+        return {
+            "levels": [
+                {**entry, "value": capped(entry["value"], "this state level")}
+                for entry in levels
+                if wanted is None or entry["level"] == wanted
+            ]
+        }
 
     @tool(OVERWRITES)
     def set_state(
