@@ -23,7 +23,6 @@ from pathlib import Path
 import anyio
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
-
 from run_bench import CNIKIT, FLOW, ms, timed, workspace
 
 PAYLOAD = "report"
