@@ -6,7 +6,7 @@ Contract (what an assistant may rely on):
   `get_execution`, `replay_execution`, `get_state`, `set_state`, `explain_check`. Each takes JSON arguments (the
   SDK derives the schema from the signature) and returns one JSON document.
 * **Resources**: `cnikit://definition` (the built integration's flows, config pages, config variables and
-  connections — names and types only, never values) and `cnikit://docs/checks.md` (the checks catalogue).
+  connections — names and types only, never values) and `cnikit://checks` (the checks catalogue, docs/checks.md).
 * **Confinement**: every path a tool takes (a file to check, a payload file) must lie inside the project folder;
   payloads are otherwise named (a file of the flow's payload folder) or given inline (`body`).
 * **Side effects** are declared with MCP tool annotations: only the `get`/`list`/`check`/`explain` tools are
@@ -335,9 +335,7 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         wanted = code.strip().upper()
         if wanted not in registry:
             near = sorted(c for c in registry if c[:5] == wanted[:5])[:5] or sorted(registry)[:3]
-            raise Refused(
-                f"no check {code!r}; codes look like {', '.join(near)} (see resource cnikit://docs/checks.md)"
-            )
+            raise Refused(f"no check {code!r}; codes look like {', '.join(near)} (see resource cnikit://checks)")
         info, function = registry[wanted]
         row = _catalogue_row(wanted)
         return {
@@ -358,7 +356,7 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         except SessionError as error:
             return json.dumps({"error": error.message})
 
-    @server.resource("cnikit://docs/checks.md", name="checks", mime_type="text/markdown")
+    @server.resource("cnikit://checks", name="checks", mime_type="text/markdown")
     def checks_catalogue() -> str:
         """The catalogue of cnikit's checks: every CNI code, its severity, summary, and whether it offers a fix."""
         return _checks_md().read_text(encoding="utf-8")

@@ -214,12 +214,12 @@ async def test_credential_headers_are_masked(project: Path) -> None:
 async def test_resources(project: Path) -> None:
     async with served(project) as client:
         uris = {str(resource.uri) for resource in (await client.list_resources()).resources}
-        assert uris == {"cnikit://definition", "cnikit://docs/checks.md"}
+        assert uris == {"cnikit://definition", "cnikit://checks"}
         summary = json.loads((await client.read_resource("cnikit://definition")).contents[0].text)  # type: ignore[union-attr]
         assert summary["flows"] == [{"name": "Greet", "stableKey": "greet", "trigger": "webhook", "synchronous": False}]
         assert summary["configPages"] == [{"name": "Settings", "elements": ["Greeting"]}]
         assert summary["configVars"] == [{"key": "Greeting", "dataType": "string", "connection": False}]
-        catalogue = (await client.read_resource("cnikit://docs/checks.md")).contents[0].text  # type: ignore[union-attr]
+        catalogue = (await client.read_resource("cnikit://checks")).contents[0].text  # type: ignore[union-attr]
         assert "| CNI701 | error |" in catalogue
 
 
