@@ -3,8 +3,9 @@
 Contract (what an assistant may rely on):
 
 * **Tools**: `check`, `list_flows`, `list_payloads`, `create_payload`, `run_flow`, `list_executions`,
-  `get_execution`, `replay_execution`, `get_state`, `set_state`, `explain_check`. Each takes JSON arguments (the
-  SDK derives the schema from the signature) and returns one JSON document.
+  `get_execution`, `replay_execution`, `get_state`, `set_state`, `explain_check`; and, only when logged in to
+  Prismatic (stored or environment tokens: the server never asks for a password), the cloud tool `me`. Each takes
+  JSON arguments (the SDK derives the schema from the signature) and returns one JSON document.
 * **Resources**: `cnikit://definition` (the built integration's flows, config pages, config variables and
   connections — names and types only, never values) and `cnikit://checks` (the checks catalogue, docs/checks.md).
 * **Confinement**: every path a tool takes (a file to check, a payload file) must lie inside the project folder;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +46,7 @@ MAX_VALUE_CHARS = 4000  # per value: an assistant reads results, it does not nee
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 RUNS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+CLOUD_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 OVERWRITES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,13 +80,25 @@ def one_line(error: BaseException) -> str:
         text = error.message + ("; nothing was run or recorded" if error.refused else "")
     else:
         text = str(error).strip() or type(error).__name__
-        if not isinstance(error, Refused | ValueError | FileExistsError):
+        from cnikit.platform.errors import PlatformError
+
+        if not isinstance(error, Refused | ValueError | FileExistsError | PlatformError):  # else: say its kind
             text = f"{type(error).__name__}: {text}"
     return text.splitlines()[0] if text else type(error).__name__
 
 
 def _tool_errors(function: F) -> F:
     """Every failure of a tool becomes a one-line tool error (never a crashed server, never a traceback)."""
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def awaited(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await function(*args, **kwargs)
+            except Exception as error:
+                raise ToolError(one_line(error)) from None
+
+        return awaited  # type: ignore[return-value]
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -93,6 +108,17 @@ def _tool_errors(function: F) -> F:
             raise ToolError(one_line(error)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def logged_in(root: Path) -> bool:
+    """Whether tokens for the configured Prismatic stack exist (only stored tokens are looked at: no network)."""
+    from cnikit.platform.auth import Session as PlatformSession
+    from cnikit.settings import SettingsError, load_settings
+
+    try:
+        return PlatformSession(load_settings(root), None).is_logged_in()  # type: ignore[arg-type]
+    except SettingsError:
+        return False
 
 
 def capped(value: Any, what: str) -> Any:
@@ -347,6 +373,25 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
             "needsBuild": info.built,
             "spectralMessage": row[4] if row and row[4] else None,
         }
+
+    if logged_in(project.root):  # cloud tools only when logged in: the server never asks for a password
+
+        @tool(CLOUD_READ)
+        async def me() -> dict[str, Any]:
+            """The Prismatic user cnikit is logged in as (cnikit login): name, email, organization, tenant, stack
+            URL and where the tokens come from."""
+            from cnikit.platform.client import PrismaticClient
+
+            async with PrismaticClient.from_settings(project.root) as client:
+                user = await client.me()
+                return {
+                    "name": user.name,
+                    "email": user.email,
+                    "organization": user.organization,
+                    "tenantId": user.tenantId,
+                    "url": client.url,
+                    "authentication": client.session.source,
+                }
 
     @server.resource("cnikit://definition", name="definition", mime_type="application/json")
     def definition() -> str:

@@ -11,10 +11,33 @@ from pathlib import Path
 import pytest
 from mcp.client import Client
 
+from cnikit.platform.auth import clear_discovery_cache
 from emulator.build import build
 from mcpserver.server import build_server
+from tests.fakes.keyring import MemoryKeyring
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+PLATFORM_VARIABLES = (
+    "PRISMATIC_URL",
+    "PRISM_ACCESS_TOKEN",
+    "PRISM_REFRESH_TOKEN",
+    "PRISMATIC_TENANT_ID",
+    "PRISM_PROFILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def logged_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, memory_keyring: MemoryKeyring) -> MemoryKeyring:
+    """No Prismatic login reaches the tests (the developer's own would add the cloud tools): settings files in
+    tmp_path, tokens in a fresh in-memory keyring, none in the environment."""
+    for var in (*PLATFORM_VARIABLES, "CNIKIT_PROFILE", "CNIKIT_PRISM_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CNIKIT_CONFIG_FILE", str(tmp_path / "cnikit-config.yml"))
+    monkeypatch.setenv("PRISM_CONFIG_FILE", str(tmp_path / "prism-config.yml"))
+    clear_discovery_cache()
+    return memory_keyring
 
 
 @pytest.fixture(scope="session")
