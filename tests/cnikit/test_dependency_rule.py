@@ -9,7 +9,7 @@ import cnikit
 from cnikit.cli import COMMANDS_GROUP, app
 
 CORE = Path(cnikit.__file__).parent
-FACES = {"emulator", "server", "tui"}
+FACES = {"emulator", "server", "tui", "mcpserver"}
 
 
 def _imported(tree: ast.AST) -> set[str]:
@@ -49,4 +49,4 @@ def test_every_face_registers_its_commands_through_the_entry_point_group() -> No
     faces = {registration.value.split(".")[0] for registration in registrations}
     assert faces == {"cnikit", *FACES}
     commands = {command.name for command in app.registered_commands} | {g.name for g in app.registered_groups}
-    assert {"check", "run", "serve", "login", "lsp", "tui", "executions", "clock"} <= commands
+    assert {"check", "run", "serve", "login", "lsp", "tui", "executions", "clock", "mcp"} <= commands
