@@ -4,8 +4,9 @@ Contract (what an assistant may rely on):
 
 * **Tools**: `check`, `list_flows`, `list_payloads`, `create_payload`, `run_flow`, `list_executions`,
   `get_execution`, `replay_execution`, `get_state`, `set_state`, `explain_check`; and, only when logged in to
-  Prismatic (stored or environment tokens: the server never asks for a password), the cloud tool `me`. Each takes
-  JSON arguments (the SDK derives the schema from the signature) and returns one JSON document.
+  Prismatic (stored or environment tokens: the server never asks for a password), the cloud tools `me`,
+  `import_integration` and `test_in_prismatic` (as `cnikit me`, `import`, `test`). Each takes JSON arguments
+  (the SDK derives the schema from the signature) and returns one JSON document.
 * **Resources**: `cnikit://definition` (the built integration's flows, config pages, config variables and
   connections — names and types only, never values) and `cnikit://checks` (the checks catalogue, docs/checks.md).
 * **Confinement**: every path a tool takes (a file to check, a payload file) must lie inside the project folder;
@@ -47,6 +48,7 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempot
 RUNS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 CLOUD_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+CLOUD_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
 OVERWRITES = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -392,6 +394,57 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
                     "url": client.url,
                     "authentication": client.session.source,
                 }
+
+        @tool(CLOUD_WRITE)
+        async def import_integration() -> dict[str, Any]:
+            """Build the project with its own build script and import it into Prismatic with the prism CLI (as
+            `cnikit import`): uploads it, writes .spectral/prism.json. Returns the integration id and the last lines of
+            the output. Needs prism on PATH and the project's dependencies installed."""
+            from cnikit.platform.client import PrismaticClient
+
+            said: list[str] = []
+            async with PrismaticClient.from_settings(project.root) as client:
+                integration_id = await client.import_integration(project.root, on_output=said.append)
+            return {"integrationId": integration_id, "output": said[-20:]}
+
+        @tool(CLOUD_WRITE)
+        async def test_in_prismatic(flow: str, payload: str | None = None) -> dict[str, Any]:
+            """Run a flow of the imported integration in Prismatic (as `cnikit test`) and wait for it to end: its
+            status, error, log lines and step names. `payload`: a payload file name of the flow (see
+            list_payloads); without it the flow gets an empty JSON body. Import first (import_integration)."""
+            from cnikit.platform.client import PrismaticClient
+            from cnikit.platform.cloudtest import Finished, LogEvent, StepEvent, read_integration_id, run_test
+
+            integration_id = read_integration_id(project.root)
+            if integration_id is None:
+                raise Refused("the project has not been imported yet (no .spectral/prism.json): import_integration")
+            body = None
+            if payload:
+                local = project.session.find_flow(flow)  # payload files live under the flow's stable key
+                body = project.session.payload(local.stable_key or local.key, payload)
+            logs: list[str] = []
+            steps: list[str] = []
+            async with PrismaticClient.from_settings(project.root) as client:
+                chosen, execution_id = await run_test(client, integration_id, flow, body)
+                ended: Finished | None = None
+                async for event in client.follow(chosen.id, execution_id):
+                    if isinstance(event, LogEvent):
+                        logs.append(f"{event.line.severity} {event.line.message}")
+                    elif isinstance(event, StepEvent):
+                        steps.append(event.step.label)
+                    elif isinstance(event, Finished):
+                        ended = event
+            execution = ended.execution if ended else None
+            return {
+                "executionId": execution_id,
+                "flow": chosen.name,
+                "status": "timed out"
+                if ended is None or ended.timed_out or execution is None
+                else ("failed" if execution.failed else "succeeded"),
+                "error": execution.error if execution else None,
+                "steps": steps,
+                "logs": logs[-50:],
+            }
 
     @server.resource("cnikit://definition", name="definition", mime_type="application/json")
     def definition() -> str:
