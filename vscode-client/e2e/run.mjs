@@ -381,7 +381,7 @@ async function main() {
     ".monaco-list-row",
     /Greet · [0-9.]+m?s · local run/,
     ".tab.active",
-    /Greet #[0-9a-f]{8}/,
+    /Greet #\d+ \d\d:\d\d:\d\d/, // the number the Execution Results view shows, and the time
   );
   if (/b'|[A-Za-z0-9_-]{20,}/.test(logsTab)) throw new Error(`unreadable logs tab title: ${logsTab}`);
   await waitText(".editor-instance .view-lines", /Hello,\sAda/);

@@ -439,8 +439,8 @@ export class Handlers {
   private logsRef(arg: unknown): LogsRef {
     const data = nodeData(arg);
     if (data?.kind === "execution" || data?.kind === "step") {
-      const { id, source, flow, startedAt } = data.execution;
-      return { project: data.project, executionId: id, source, flow, startedAt };
+      const { id, source, flow, startedAt, seq } = data.execution;
+      return { project: data.project, executionId: id, source, flow, startedAt, seq };
     }
     const raw = record(arg);
     const executionId = str(raw.executionId);
@@ -453,6 +453,7 @@ export class Handlers {
       source,
       flow: str(raw.flow),
       startedAt: str(raw.startedAt),
+      seq: typeof raw.seq === "number" ? raw.seq : null,
     };
   }
 

@@ -129,6 +129,7 @@ export function executionNodes(executions: ExecutionSummary[], project: string, 
       source: execution.source,
       flow: execution.flow,
       startedAt: execution.startedAt,
+      seq: execution.seq,
     };
     const terminal = execution.status === "running" ? "running" : "terminal";
     return {

@@ -1,7 +1,7 @@
 /**
  * URIs of the read-only virtual documents (execution logs, step outputs).
  *
- * The path is only for the editor tab (`Greet #1a2b3c4d 14:05:33.log`, `onExecution · Greet #1a2b3c4d.json`: the
+ * The path is only for the editor tab (`Greet #12 14:05:33.log`, `onExecution · Greet #12 14:05:33.json`: the
  * flow, the execution's short number and its start time); what identifies the document travels in the query as
  * base64url JSON, whose alphabet survives every round of URI percent-decoding untouched.
  */
@@ -19,6 +19,8 @@ export interface LogsRef {
   /** For the tab title only. */
   flow?: string;
   startedAt?: string;
+  /** The execution's short number (local executions), as the Execution Results view shows it. */
+  seq?: number | null;
 }
 
 /** What a step-output document shows. */
@@ -40,9 +42,10 @@ export function shortId(executionId: string): string {
   return match ? match[1].toLowerCase() : executionId.replace(/[^a-zA-Z0-9]/g, "").slice(-8);
 }
 
-/** `Greet #1a2b3c4d 14:05:33`: flow, short number, local start time (each part only when known). */
+/** `Greet #12 14:05:33`: flow, short number (a cloud execution's: `#1a2b3c4d`, from its id), local start time. */
 export function executionTitle(ref: LogsRef): string {
-  const parts = [ref.flow ?? "Execution", `#${shortId(ref.executionId)}`];
+  const number = typeof ref.seq === "number" ? String(ref.seq) : shortId(ref.executionId);
+  const parts = [ref.flow ?? "Execution", `#${number}`];
   const started = ref.startedAt ? new Date(ref.startedAt) : undefined;
   if (started && !Number.isNaN(started.getTime())) parts.push(started.toTimeString().slice(0, 8));
   return parts.join(" ");

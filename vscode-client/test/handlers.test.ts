@@ -533,11 +533,11 @@ test("clicking an execution opens its logs; clicking a step opens its output as 
   const [node] = executionNodes([execution({ id: "x/1" })], "/ws/todo", NOW);
   await run("cnikit.executionResults.openLogs", node.command?.arguments?.[0]);
   await run("cnikit.executionResults.openStep", node.children[1].command?.arguments?.[0]);
-  // Tabs: the flow and the execution's short number (the raw id's last 8 alphanumerics when it is not base64).
-  assert.match(ui.opened[0], /^document cnikit-logs:\/Sync%20Todos%20%23x1%20[\d%A]+\.log\?\S+ as cnikit-log$/);
+  // Tabs: the flow and the execution's short number (`#1`, as the Execution Results view shows it) and its time.
+  assert.match(ui.opened[0], /^document cnikit-logs:\/Sync%20Todos%20%231%20[\d%A]+\.log\?\S+ as cnikit-log$/);
   assert.match(
     ui.opened[1],
-    /^document cnikit-step:\/Sync%20Todos%20%23x1%20[\d%A]+\/onExecution%20%C2%B7%20Sync%20Todos/,
+    /^document cnikit-step:\/Sync%20Todos%20%231%20[\d%A]+\/onExecution%20%C2%B7%20Sync%20Todos/,
   );
   await run("cnikit.executionResults.openStep", {});
   assert.match(ui.shown[0], /needs a step/);

@@ -86,6 +86,7 @@ test("executions: icons, menus and clicks follow status and source", () => {
         source: "cloud",
         flow: "Sync Todos",
         startedAt: "2026-11-29T11:55:00Z",
+        seq: null,
       },
     ],
   });
@@ -121,6 +122,7 @@ test("steps of an execution open their output; a failed step is red, a running o
       source: "local",
       flow: "Sync Todos",
       startedAt: "2026-11-29T11:55:00Z",
+      seq: 1,
       step: "onExecution",
     },
   ]);

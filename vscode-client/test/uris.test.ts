@@ -58,4 +58,7 @@ test("tabs are titled with the flow, the execution's short number and its start 
       .pop(),
     `onTrigger · Greet #1a2b3c4d ${time}.json`,
   );
+  // A local execution is titled with the number the Execution Results view shows (`#12`), not an id fragment.
+  assert.equal(executionTitle({ ...ref, seq: 12 }), `Greet #12 ${time}`);
+  assert.equal(decodeURIComponent(Uri.parse(logsUri({ ...ref, seq: 12 })).path), `/Greet #12 ${time}.log`);
 });

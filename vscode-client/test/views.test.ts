@@ -14,7 +14,7 @@ import { workspace as openDocuments } from "./vscode.mock";
 test("tree items carry the spec's label, icon colour, menu context and click", () => {
   const [node] = executionNodes([execution({ status: "failed", error: "Boom" })], "/p", NOW);
   const item = toTreeItem(node);
-  assert.equal(item.label, "5m ago");
+  assert.equal(item.label, "#1 · 5m ago");
   assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
   assert.equal(item.contextValue, "executionItem.terminal.local");
   const icon = item.iconPath as vscode.ThemeIcon;
