@@ -8,7 +8,6 @@ looks at the emulator's Node side (on disk, and in `emulator.node_setup`'s cache
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import platform
 import re
@@ -80,45 +79,18 @@ def check_npm() -> Check:
     return Check("npm", "ok", version, essential=True)
 
 
-def node_side_dir() -> Path | None:
-    """The emulator's Node folder (runner, lockfile; `node_modules` in a checkout), found without importing it."""
-    spec = importlib.util.find_spec("emulator")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations))) / "node"
-
-
-def _esbuild_below(folder: Path) -> Path | None:
-    found = sorted(folder.glob("node_modules/@esbuild/*/bin/esbuild"))
-    return found[0] if found else None
-
-
 def check_node_side() -> Check:
-    """The emulator's pinned esbuild: in a checkout's `emulator/node`, else in the cache an installed cnikit fills."""
-    folder = node_side_dir()
-    if folder is None:
-        return Check("Node side", "warn", "the emulator package is not installed", "reinstall cnikit")
-    if _esbuild_below(folder):
-        return Check("Node side", "ok", f"esbuild installed in {folder / 'node_modules'}")
-    try:
-        # emulator.node_setup installs the Node side on first use; only its public cache folder is read here.
-        setup = importlib.import_module("emulator.node_setup")
-    except ImportError:
-        return Check(
-            "Node side",
-            "warn",
-            f"esbuild is not installed in {folder / 'node_modules'}",
-            f"run `npm ci` in {folder} (in a checkout: `make setup`)",
-        )
-    cache = Path(setup.cache_root())
-    cached = sorted(cache.glob("node-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    installed = next((f for f in cached if _esbuild_below(f)), None)
-    if installed is not None:
-        return Check("Node side", "ok", f"esbuild installed in {installed / 'node_modules'}")
+    """The emulator's Node side (esbuild, the runner's packages): in a checkout's `emulator/node`, else in the cache
+    an installed cnikit fills on first use (`emulator.node_setup`)."""
+    from emulator import node_setup
+
+    folder = node_setup.installed_dir()
+    if folder is not None:
+        return Check("Node side", "ok", f"installed in {folder / 'node_modules'}")
     return Check(
         "Node side",
         "warn",
-        f"not installed yet (it goes to {cache})",
+        f"not installed yet (it goes to {node_setup.cache_dir()})",
         "nothing to do: the first `cnikit run` installs it from cnikit's lockfile (npm ci, once, needs the registry)",
     )
 

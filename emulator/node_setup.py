@@ -75,13 +75,26 @@ def _lock_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def node_modules_dir(progress: Callable[[str], None] = _say) -> Path:
-    """The folder whose `node_modules/` has the runner's packages (esbuild): the source tree's, else the cache's."""
+def cache_dir() -> Path:
+    """Where an installed cnikit keeps its Node side: the cache folder of this lockfile."""
+    return cache_root() / f"node-{_lock_hash()}"
+
+
+def installed_dir() -> Path | None:
+    """The folder whose `node_modules/` has the runner's packages, without installing anything: the source tree's,
+    else the cache's once installed, else None."""
     if (NODE_DIR / "node_modules").is_dir():
         return NODE_DIR
-    target = cache_root() / f"node-{_lock_hash()}"
-    if (target / "node_modules" / ".package-lock.json").is_file():
-        return target
+    target = cache_dir()
+    return target if (target / "node_modules" / ".package-lock.json").is_file() else None
+
+
+def node_modules_dir(progress: Callable[[str], None] = _say) -> Path:
+    """The folder whose `node_modules/` has the runner's packages (esbuild): the source tree's, else the cache's
+    (installed there on first use)."""
+    if (found := installed_dir()) is not None:
+        return found
+    target = cache_dir()
     check_node()
     npm = shutil.which("npm")
     if npm is None:

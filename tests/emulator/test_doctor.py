@@ -10,9 +10,7 @@ import json
 import os
 import shutil
 import stat
-import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import keyring
 import pytest
@@ -143,24 +141,27 @@ def test_an_installed_cnikit_finds_its_node_side_in_the_cache(
     bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: object
 ) -> None:
     """A wheel has no emulator/node/node_modules: emulator.node_setup installs it into a cache on first use."""
-    from emulator import doctor as doctor_module
+    import shutil
+
+    from emulator import node_setup
 
     packaged = tmp_path / "site-packages" / "emulator" / "node"
     packaged.mkdir(parents=True)
-    monkeypatch.setattr(doctor_module, "node_side_dir", lambda: packaged)
-    cache = tmp_path / "cache" / "cnikit"
-    monkeypatch.setitem(sys.modules, "emulator.node_setup", SimpleNamespace(cache_root=lambda: cache))
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(node_setup.NODE_DIR / name, packaged / name)
+    monkeypatch.setattr(node_setup, "NODE_DIR", packaged)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache = node_setup.cache_dir()
     before = checks()["Node side"]
-    esbuild = cache / "node-0123abcd" / "node_modules" / "@esbuild" / "linux-x64" / "bin" / "esbuild"
-    esbuild.parent.mkdir(parents=True)
-    esbuild.write_text("")
+    (cache / "node_modules").mkdir(parents=True)
+    (cache / "node_modules" / ".package-lock.json").write_text("{}")  # what `npm ci` leaves when it is done
     after = checks()["Node side"]
     assert (before["status"], before["detail"]) == ("warn", f"not installed yet (it goes to {cache})")
     assert str(before["fix"]).startswith("nothing to do: the first `cnikit run` installs it")
     assert after == {
         "name": "Node side",
         "status": "ok",
-        "detail": f"esbuild installed in {cache / 'node-0123abcd' / 'node_modules'}",
+        "detail": f"installed in {cache / 'node_modules'}",
         "fix": "",
         "essential": False,
     }
