@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import functools
 import inspect
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -292,7 +293,9 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
             ref = str(project.inside(payload, "payload file"))
         options: dict[str, Any] = {"http": http, "sync": sync}
         if body is not None and body.lstrip()[:1] not in ("{", "["):
-            outcome = _run_text(session, flow, body, content_type or "text/plain", options)
+            # Other text (XML, CSV, a form) is read as a payload name by the session's rule: send it as `-` does.
+            stream = io.BytesIO(body.encode())
+            outcome = session.run(flow, "-", content_type=content_type or "text/plain", stdin=stream, **options)
         else:
             outcome = session.run(flow, ref, content_type=content_type, **options)
         return _execution(session.detail(outcome.execution_id).to_json(), full=False)
@@ -460,19 +463,6 @@ def build_server(root: Path) -> tuple[MCPServer, Project]:
         return _checks_md().read_text(encoding="utf-8")
 
     return server, project
-
-
-def _run_text(session: Session, flow: str, body: str, content_type: str, options: dict[str, Any]) -> Any:
-    """Run with a non-JSON inline body (the session's payload rule reads other text as a payload name)."""
-    from emulator.executor import TriggerRequest
-    from emulator.session import session_error
-
-    session.prepare()
-    chosen = session.find_flow(flow)
-    try:
-        return session.executor.run(chosen.name, TriggerRequest.from_body(body.encode(), content_type), **options)
-    except Exception as error:
-        raise (session_error(error) or error) from None
 
 
 def _execution(detail: dict[str, Any], *, full: bool) -> dict[str, Any]:
