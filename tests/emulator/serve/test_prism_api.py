@@ -114,9 +114,10 @@ def test_links_expire_and_keep_to_their_kind() -> None:
 def test_execution_results_page_one_by_one_without_repeats(serve: Callable[..., Served]) -> None:
     served = serve("serve-webhooks")
     url = next(iter(served.flows.values()))
-    ran = [served.client.post(url, json={"n": n}).headers["prismatic-executionid"] for n in range(3)]
-    for execution_id in ran:
-        served.wait(execution_id)
+    ran: list[str] = []
+    for n in range(3):  # one after the other: async webhooks may start in any order (the order is the point here)
+        ran.append(served.client.post(url, json={"n": n}).headers["prismatic-executionid"])
+        served.wait(ran[-1])
     query = """query($after: String) { executionResults(first: 1, after: $after) {
       nodes { id resultType } pageInfo { hasNextPage endCursor } } }"""
     seen, after = [], None
